@@ -129,7 +129,15 @@ export interface Operations {
     baseMs: number;
     meta?: Record<string, unknown>;
     complete: () => unknown | Promise<unknown>;
+    /**
+     * Names a completer registered with `registerCompleter`. The `complete` closure cannot
+     * survive a restart; with a kind, an operation restored from the state dir is completed
+     * by the registered completer instead (given the persisted record).
+     */
+    kind?: string;
   }): OperationRecord;
+  /** Register how operations of `kind` complete after a restart (call it from routes()). */
+  registerCompleter?(kind: string, complete: (op: OperationRecord) => unknown | Promise<unknown>): void;
   /** Current state; completes it first if it is due. */
   get(name: string): Promise<OperationRecord | undefined>;
   /** Wait until done or until timeoutMs passes (for `:wait` endpoints). */
@@ -179,4 +187,35 @@ export interface EmulatorContext {
   /** Directory for on-disk data (object bytes, ...), inside --state dir or a temp dir. */
   dataDir: string;
   latencyScale: number;
+  /** The data plane (issue 7), when one is attached; API modules ask it e.g. for a service's URI. */
+  dataPlane?: DataPlane;
+}
+
+/**
+ * The seam for the local data plane (issue 7): it subscribes to ctx.events and may
+ * override the addresses the control plane reports (Cloud Run status.uri, Redis host/port).
+ */
+export interface DataPlane {
+  attach(ctx: EmulatorContext): void | Promise<void>;
+  /** URI a Cloud Run service is reachable at, or undefined to keep the control plane's default. */
+  serviceUri?(serviceName: string): string | undefined;
+  /** Host/port of a Memorystore instance's real Redis, or undefined for the default. */
+  redisEndpoint?(instanceName: string): { host: string; port: number } | undefined;
+  stop?(): void | Promise<void>;
+}
+
+/** One line of the request log. */
+export interface RequestLogEntry {
+  seq: number;
+  /** RFC 3339 time the request arrived. */
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  latencyMs: number;
+  /** Route api id ('run', 'compute', ...), or 'emulator' / 'unknown'. */
+  api: string;
+  write: boolean;
+  /** Set when fault injection answered (or delayed) the call: '429', '503', 'delay'. */
+  fault?: string;
 }

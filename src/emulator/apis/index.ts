@@ -1,0 +1,8 @@
+import type { ApiModule } from '../core/types.js';
+
+/**
+ * Every API the emulator serves. One line per module: add yours, touch nothing else.
+ * (Top-level await keeps each registration a single line, so parallel edits never collide.)
+ */
+export const apiModules: ApiModule[] = [
+];
