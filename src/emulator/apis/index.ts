@@ -5,4 +5,5 @@ import type { ApiModule } from '../core/types.js';
  * (Top-level await keeps each registration a single line, so parallel edits never collide.)
  */
 export const apiModules: ApiModule[] = [
+  // (await import('./run/index.js')).default,   <- the shape of a line
 ];

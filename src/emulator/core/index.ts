@@ -6,3 +6,4 @@ export { QUOTA_DEFAULTS, quotaDefault, type QuotaDefault } from './quota-default
 export { quotaError, type QuotaMode } from './quotas.js';
 export { RequestLog, type RequestFilter } from './request-log.js';
 export { gaxOperation, paginate, wantsIntEnums, parseUpdateMask } from './helpers.js';
+export { enumCodec, protoRoot } from './enums.js';
