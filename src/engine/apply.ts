@@ -1,0 +1,295 @@
+/**
+ * Apply a plan as a DAG: creates/updates in dependency order, deletes in reverse, bounded per
+ * API and region, every call retried with backoff, unknown-outcome creates observed before
+ * any re-send, and a failure stopping only what depends on it.
+ */
+import { randomUUID } from 'node:crypto';
+import { classify, describeError, type ClassifiedError } from '../gcp/errors.js';
+import type { Provider, ProviderContext } from '../providers/types.js';
+import { runDag, type DagTask } from './dag.js';
+import type { Journal } from './journal.js';
+import type { Registry } from './plan.js';
+import { DEFAULT_BACKOFF, pollUntil, withRetry, type BackoffOptions } from './retry.js';
+import type { Action, Observed, Plan, PlanItem, Resource } from './types.js';
+
+export type ApplyEvent =
+  | { type: 'start'; name: string; kind: string; region?: string; action: Action }
+  | { type: 'retry'; name: string; kind: string; region?: string; action: Action; attempt: number; delayMs: number; reason: string }
+  | { type: 'done'; name: string; kind: string; region?: string; action: Action; ms: number; retries: number }
+  | { type: 'failed'; name: string; kind: string; region?: string; action: Action; ms: number; retries: number; error: string }
+  | { type: 'skipped'; name: string; kind: string; region?: string; action: Action; blockedBy: string };
+
+export interface ApplyOptions {
+  journal: Journal;
+  /** Max operations in flight per API and region. */
+  concurrency?: number;
+  /** Max operations in flight overall. */
+  maxConcurrent?: number;
+  backoff?: BackoffOptions;
+  /** How long an unknown-outcome create may stay invisible before we re-send it (eventual consistency). */
+  consistencyWaitMs?: number;
+  onEvent?: (e: ApplyEvent) => void;
+}
+
+export interface ItemResult {
+  name: string;
+  kind: string;
+  region?: string;
+  action: Action;
+  status: 'done' | 'failed' | 'skipped' | 'blocked';
+  error?: string;
+  blockedBy?: string;
+  retries: number;
+  ms?: number;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  results: ItemResult[];
+  ms: number;
+}
+
+class ApplyError extends Error {}
+
+/** Kind depth in the desired graph: deeper kinds (forwarding rules) are deleted before shallower ones (networks). */
+function kindDepths(resources: Resource[]): Map<string, number> {
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const d = (n: string): number => {
+    const cached = depth.get(n);
+    if (cached !== undefined) return cached;
+    if (visiting.has(n)) return 0;
+    visiting.add(n);
+    const r = byName.get(n)!;
+    const v = 1 + Math.max(-1, ...r.dependsOn.filter((x) => byName.has(x)).map(d));
+    visiting.delete(n);
+    depth.set(n, v);
+    return v;
+  };
+  const out = new Map<string, number>();
+  for (const r of resources) out.set(r.kind, Math.max(out.get(r.kind) ?? 0, d(r.name)));
+  return out;
+}
+
+function deleteDeps(deletes: PlanItem[], resources: Resource[], updates: string[]): Map<string, string[]> {
+  const inGraph = new Map(resources.map((r) => [r.name, r]));
+  const depth = kindDepths(resources);
+  const deps = new Map<string, string[]>(deletes.map((i) => [i.name, [...updates]]));
+  const names = new Set(deletes.map((i) => i.name));
+  for (const x of deletes) {
+    const rx = inGraph.get(x.name);
+    for (const y of deletes) {
+      if (x === y) continue;
+      const ry = inGraph.get(y.name);
+      let yFirst: boolean;
+      if (rx && ry) yFirst = ry.dependsOn.includes(x.name);
+      else {
+        // Not in the spec any more: order by kind depth, within a region or against globals.
+        const sameScope = x.region === y.region || x.region === undefined || y.region === undefined;
+        yFirst = sameScope && (depth.get(y.kind) ?? 0) > (depth.get(x.kind) ?? 0);
+      }
+      if (yFirst && names.has(y.name)) deps.get(x.name)!.push(y.name);
+    }
+  }
+  return deps;
+}
+
+export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderContext, o: ApplyOptions): Promise<ApplyResult> {
+  const t0 = Date.now();
+  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const consistencyWaitMs = o.consistencyWaitMs ?? 10_000;
+  const byName = new Map(plan.resources.map((r) => [r.name, r]));
+  const results = new Map<string, ItemResult>();
+  const retries = new Map<string, number>();
+
+  const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked);
+  for (const i of plan.items.filter((x) => x.blocked)) {
+    results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'blocked', error: i.blocked, retries: 0 });
+  }
+  const workIds = new Set(work.map((i) => i.name));
+  const deletes = work.filter((i) => i.action === 'delete');
+  const updates = work.filter((i) => i.action === 'update' || i.action === 'replace').map((i) => i.name);
+  const delDeps = deleteDeps(deletes, plan.resources, updates);
+
+  const providerOf = (kind: string): Provider => {
+    const p = registry.get(kind);
+    if (!p) throw new ApplyError(`no provider for kind ${kind}`);
+    return p;
+  };
+
+  const retryHooks = (item: PlanItem, extra?: (c: ClassifiedError, attempt: number) => boolean) => ({
+    shouldRetry: (c: ClassifiedError, _e: unknown, attempt: number) => c.retryable || (extra?.(c, attempt) ?? false),
+    onRetry: (c: ClassifiedError, attempt: number, delayMs: number) => {
+      retries.set(item.name, (retries.get(item.name) ?? 0) + 1);
+      o.onEvent?.({ type: 'retry', name: item.name, kind: item.kind, region: item.region, action: item.action, attempt, delayMs, reason: c.grpcStatus ?? c.kind });
+    },
+  });
+
+  const observeSoon = (p: Provider, r: Pick<Resource, 'name' | 'region' | 'kind'>, waitMs: number): Promise<Observed | undefined> =>
+    pollUntil(() => withRetry(() => p.get(ctx, r), backoff), { initialMs: Math.max(5, backoff.baseMs / 4), maxMs: backoff.maxMs, timeoutMs: waitMs });
+
+  const doCreate = async (item: PlanItem, r: Resource, p: Provider): Promise<void> => {
+    const pending = o.journal.pending(r.name);
+    if (pending) {
+      // A previous run sent this create and never saw it finish: look before sending again.
+      const seen = await observeSoon(p, r, consistencyWaitMs);
+      if (seen) {
+        await settleExisting(item, r, p, seen);
+        await o.journal.clear(r.name);
+        return;
+      }
+    }
+    const requestId = pending?.requestId ?? randomUUID();
+    await o.journal.mark(r.name, { kind: r.kind, requestId, startedAt: new Date().toISOString() });
+    let lastErr: ClassifiedError | undefined;
+    await withRetry(
+      async () => {
+        if (lastErr && lastErr.kind !== 'notFound' && lastErr.kind !== 'quota') {
+          // The last send may have landed: observe before re-sending.
+          const seen = await withRetry(() => p.get(ctx, r), backoff);
+          if (seen) return settleExisting(item, r, p, seen);
+        }
+        try {
+          await p.create(ctx, r, requestId);
+        } catch (err) {
+          const c = classify(err);
+          if (c.kind === 'alreadyExists') {
+            const seen = await observeSoon(p, r, consistencyWaitMs);
+            if (seen) return settleExisting(item, r, p, seen);
+          }
+          lastErr = c;
+          throw err;
+        }
+      },
+      backoff,
+      // A 404 on create is a dependency not visible yet (eventual consistency): wait, do not give up.
+      retryHooks(item, (c) => c.kind === 'notFound' || c.kind === 'alreadyExists'),
+    );
+    await o.journal.clear(r.name);
+  };
+
+  /** The object exists (maybe created by our own unknown-outcome send): converge it. */
+  const settleExisting = async (item: PlanItem, r: Resource, p: Provider, seen: Observed): Promise<void> => {
+    if (seen.owner !== undefined && seen.owner !== plan.topology) {
+      throw new ApplyError(`${r.name} exists and belongs to topology ${seen.owner}`);
+    }
+    if (seen.pending) await waitReady(item, r, p);
+    const changes = p.diff(r, seen, ctx);
+    if (changes.length) await doUpdate(item, r, p, seen);
+  };
+
+  const doUpdate = async (item: PlanItem, r: Resource, p: Provider, first?: Observed): Promise<void> => {
+    await withRetry(
+      async (attempt) => {
+        // A stale etag/fingerprint means someone (or our own earlier attempt) moved it: re-read.
+        const cur = attempt === 0 && first ? first : await p.get(ctx, r);
+        if (!cur) throw new ApplyError(`${r.name} disappeared during update`);
+        const changes = p.diff(r, cur, ctx);
+        if (changes.length === 0) return;
+        await p.update(ctx, r, cur, changes);
+      },
+      backoff,
+      retryHooks(item, (c) => c.kind === 'stale'),
+    );
+  };
+
+  const waitReady = async (item: PlanItem, r: Pick<Resource, 'name' | 'region' | 'kind'>, p: Provider): Promise<void> => {
+    const ready = await pollUntil(
+      async () => {
+        const cur = await withRetry(() => p.get(ctx, r), backoff, retryHooks(item));
+        return cur && !cur.pending ? cur : undefined;
+      },
+      { initialMs: ctx.poll.initialMs, maxMs: ctx.poll.maxMs, timeoutMs: ctx.poll.timeoutMs },
+    );
+    if (!ready) throw new ApplyError(`${r.name} did not become ready in ${Math.round(ctx.poll.timeoutMs / 1000)}s`);
+  };
+
+  const doDelete = async (item: PlanItem, p: Provider): Promise<void> => {
+    const target = { name: item.name, kind: item.kind, region: item.region };
+    await withRetry(
+      async () => {
+        const cur = await p.get(ctx, target);
+        if (!cur) return;
+        try {
+          await p.delete(ctx, cur);
+        } catch (err) {
+          if (classify(err).kind === 'notFound') return;
+          throw err;
+        }
+      },
+      backoff,
+      retryHooks(item, (c) => c.kind === 'inUse'),
+    );
+  };
+
+  const runItem = async (item: PlanItem): Promise<void> => {
+    const p = providerOf(item.kind);
+    const r = byName.get(item.name);
+    switch (item.action) {
+      case 'create':
+        return doCreate(item, r!, p);
+      case 'update':
+        return doUpdate(item, r!, p);
+      case 'replace':
+        await doDelete(item, p);
+        return doCreate(item, r!, p);
+      case 'delete':
+        return doDelete(item, p);
+      case 'noop':
+        return waitReady(item, r ?? item, p);
+    }
+  };
+
+  const tasks: DagTask[] = work.map((item) => {
+    const p = registry.get(item.kind);
+    const deps = item.action === 'delete' ? delDeps.get(item.name)! : item.dependsOn.filter((d) => workIds.has(d));
+    return {
+      id: item.name,
+      deps,
+      bucket: `${p?.api ?? item.kind}/${item.region ?? 'global'}`,
+      weight: item.action === 'create' || item.action === 'replace' ? (p?.createSeconds ?? 5) : 1,
+      run: async () => {
+        o.onEvent?.({ type: 'start', name: item.name, kind: item.kind, region: item.region, action: item.action });
+        await runItem(item);
+      },
+    };
+  });
+
+  const itemOf = new Map(work.map((i) => [i.name, i]));
+  const outcomes = await runDag(tasks, {
+    perBucket: o.concurrency ?? 8,
+    maxConcurrent: o.maxConcurrent,
+    onEvent: (e) => {
+      const item = itemOf.get(e.id)!;
+      const base = { name: item.name, kind: item.kind, region: item.region, action: item.action };
+      if (e.type === 'done') o.onEvent?.({ type: 'done', ...base, ms: e.ms, retries: retries.get(e.id) ?? 0 });
+      if (e.type === 'failed') o.onEvent?.({ type: 'failed', ...base, ms: e.ms, retries: retries.get(e.id) ?? 0, error: errorText(e.error) });
+      if (e.type === 'skipped') o.onEvent?.({ type: 'skipped', ...base, blockedBy: e.blockedBy });
+    },
+  });
+
+  for (const [id, out] of outcomes) {
+    const item = itemOf.get(id)!;
+    results.set(id, {
+      name: id,
+      kind: item.kind,
+      region: item.region,
+      action: item.action,
+      status: out.status,
+      retries: retries.get(id) ?? 0,
+      ...(out.error !== undefined ? { error: errorText(out.error) } : {}),
+      ...(out.blockedBy ? { blockedBy: out.blockedBy } : {}),
+      ...(out.startedAt && out.endedAt ? { ms: out.endedAt - out.startedAt } : {}),
+    });
+  }
+  const list = [...results.values()];
+  return { ok: list.every((r) => r.status === 'done'), results: list, ms: Date.now() - t0 };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof ApplyError) return err.message;
+  const e = err as { last?: unknown; attempts?: number };
+  if (e && typeof e === 'object' && 'last' in e && e.attempts) return `${describeError(e.last)} (gave up after ${e.attempts} attempts)`;
+  return describeError(err);
+}

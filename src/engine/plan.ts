@@ -1,0 +1,142 @@
+/**
+ * Plan = observe everything the spec touches (list calls per kind), diff each desired resource
+ * against what exists, and call out deletes of objects we own that the spec no longer has.
+ */
+import { createHash } from 'node:crypto';
+import type { Provider, ProviderContext } from '../providers/types.js';
+import type { Observed, Plan, PlanItem, PlanSummary, Resource } from './types.js';
+
+export interface Registry {
+  get(kind: string): Provider | undefined;
+  all(): Provider[];
+}
+
+export interface ObserveOptions {
+  /** Regions to look in; global kinds are always listed. */
+  regions: string[];
+  /** Max list calls in flight. */
+  parallel?: number;
+}
+
+/** Observe every kind the registry knows (so orphans of any kind are found). */
+export async function observeAll(ctx: ProviderContext, registry: Registry, desired: Resource[], o: ObserveOptions): Promise<Map<string, Observed>> {
+  const byKind = new Map<string, Resource[]>();
+  for (const r of desired) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  const providers = registry.all();
+  const out = new Map<string, Observed>();
+  const limit = o.parallel ?? 8;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < providers.length) {
+      const p = providers[next++]!;
+      const found = await p.list(ctx, o.regions, byKind.get(p.kind) ?? []);
+      for (const ob of found) out.set(ob.name, ob);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, providers.length) }, worker));
+  return out;
+}
+
+export interface PlanOptions {
+  topology: string;
+  project: string;
+  target: string;
+  regions?: string[];
+  /** Names of every resource in the full (unfiltered) spec: with --regions, objects outside the
+   * selection but still in the spec must not look like orphans. */
+  allDesiredNames?: Set<string>;
+  allowDestroyProtected?: boolean;
+  /** destroy --regions: names the unselected regions still need (shared globals). */
+  keep?: Set<string>;
+  /** destroy: every object we own becomes a delete. */
+  destroy?: boolean;
+}
+
+function inScope(o: Observed, regions: string[] | undefined): boolean {
+  if (!regions) return true;
+  return o.region !== undefined && regions.includes(o.region);
+}
+
+export function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Plan {
+  const items: PlanItem[] = [];
+  const desiredNames = new Set(desired.map((r) => r.name));
+  const known = opts.allDesiredNames ?? desiredNames;
+
+  if (!opts.destroy) {
+    for (const r of desired) {
+      const p = registry.get(r.kind);
+      if (!p) throw new Error(`no provider for kind ${r.kind} (${r.name})`);
+      const o = observed.get(r.name);
+      const base = { kind: r.kind, name: r.name, region: r.region, protect: !!r.protect, dependsOn: r.dependsOn.filter((d) => desiredNames.has(d)) };
+      if (!o) {
+        items.push({ ...base, action: 'create', changes: [] });
+        continue;
+      }
+      const changes = p.diff(r, o, ctx);
+      const adopt = o.owner !== opts.topology ? true : undefined;
+      if (changes.length === 0) {
+        items.push({ ...base, action: 'noop', changes: [], ...(o.pending ? { waitReady: true } : {}) });
+        continue;
+      }
+      const replace = changes.some((c) => p.immutable?.some((f) => c.path === f || c.path.startsWith(`${f}.`)));
+      const protect = base.protect || !!o.protect;
+      const item: PlanItem = { ...base, protect, action: replace ? 'replace' : 'update', changes, ...(adopt ? { adopt } : {}) };
+      if (replace && protect && !opts.allowDestroyProtected) item.blocked = 'protected: replacing it needs --allow-destroy-protected';
+      items.push(item);
+    }
+  }
+
+  const byName = new Map(desired.map((r) => [r.name, r]));
+  for (const o of observed.values()) {
+    if (o.owner !== opts.topology) continue;
+    if (!opts.destroy && known.has(o.name)) continue;
+    if (opts.destroy) {
+      // destroy with --regions: the selected regions, and the globals only they need.
+      if (opts.regions) {
+        if (o.region !== undefined ? !opts.regions.includes(o.region) : !desiredNames.has(o.name)) continue;
+        if (opts.keep?.has(o.name)) continue;
+      }
+    } else if (opts.regions && !inScope(o, opts.regions)) continue;
+    const r = byName.get(o.name);
+    const protect = !!r?.protect || !!o.protect;
+    const item: PlanItem = { action: 'delete', kind: o.kind, name: o.name, region: o.region, changes: [], protect, dependsOn: [] };
+    if (protect && !opts.allowDestroyProtected) item.blocked = 'protected: deleting it needs --allow-destroy-protected';
+    items.push(item);
+  }
+
+  items.sort((a, b) => (a.region ?? '').localeCompare(b.region ?? '') || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  return {
+    version: 1,
+    topology: opts.topology,
+    project: opts.project,
+    target: opts.target,
+    ...(opts.regions ? { regions: opts.regions } : {}),
+    createdAt: new Date().toISOString(),
+    fingerprint: fingerprint(items),
+    items,
+    resources: desired,
+  };
+}
+
+/** What the plan was computed from: existence and the owned fields that differ. */
+export function fingerprint(items: PlanItem[]): string {
+  const h = createHash('sha256');
+  for (const i of [...items].sort((a, b) => a.name.localeCompare(b.name))) {
+    h.update(JSON.stringify([i.name, i.action, i.changes.map((c) => [c.path, c.before, c.after])]));
+    h.update('\n');
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+export function summarize(plan: Pick<Plan, 'items'>): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0, blocked: 0 };
+  for (const i of plan.items) {
+    s[i.action]++;
+    if (i.blocked) s.blocked++;
+  }
+  return s;
+}
+
+export function hasChanges(plan: Pick<Plan, 'items'>): boolean {
+  return plan.items.some((i) => i.action !== 'noop' || i.waitReady);
+}

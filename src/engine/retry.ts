@@ -1,0 +1,78 @@
+import { classify, type ClassifiedError } from '../gcp/errors.js';
+
+export interface BackoffOptions {
+  /** First delay, ms. */
+  baseMs: number;
+  /** Ceiling for one delay, ms. */
+  maxMs: number;
+  /** Give up after this many attempts in total (first try included). */
+  maxAttempts: number;
+  /** Source of jitter in [0,1); injectable so tests are reproducible. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, maxAttempts: 8 };
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * "Full jitter" exponential backoff (AWS architecture blog): a uniformly random delay in
+ * [base/2, min(max, base * 2^attempt)] so many workers retrying the same throttled API spread out.
+ */
+export function backoffDelay(attempt: number, o: Pick<BackoffOptions, 'baseMs' | 'maxMs' | 'random'>): number {
+  const cap = Math.min(o.maxMs, o.baseMs * 2 ** attempt);
+  const r = (o.random ?? Math.random)();
+  return Math.round(o.baseMs / 2 + r * Math.max(0, cap - o.baseMs / 2));
+}
+
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly last: unknown,
+    readonly attempts: number,
+  ) {
+    super(last instanceof Error ? last.message : String(last));
+    this.name = 'RetriesExhaustedError';
+  }
+}
+
+export interface RetryHooks {
+  /** Decide per error; default: classify(err).retryable. */
+  shouldRetry?: (c: ClassifiedError, err: unknown, attempt: number) => boolean;
+  onRetry?: (c: ClassifiedError, attempt: number, delayMs: number) => void;
+}
+
+/** Run fn until it succeeds, a non-retryable error occurs, or attempts run out. */
+export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: BackoffOptions, hooks: RetryHooks = {}): Promise<T> {
+  const wait = o.sleep ?? sleep;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      const c = classify(err);
+      const retry = hooks.shouldRetry ? hooks.shouldRetry(c, err, attempt) : c.retryable;
+      if (!retry) throw err;
+      if (attempt + 1 >= o.maxAttempts) throw new RetriesExhaustedError(err, attempt + 1);
+      const delay = backoffDelay(attempt, o);
+      hooks.onRetry?.(c, attempt + 1, delay);
+      await wait(delay);
+    }
+  }
+}
+
+/** Poll `check` until it returns a value, with growing delays; undefined after the deadline. */
+export async function pollUntil<T>(
+  check: () => Promise<T | undefined>,
+  o: { initialMs: number; maxMs: number; timeoutMs: number; sleep?: (ms: number) => Promise<void> },
+): Promise<T | undefined> {
+  const wait = o.sleep ?? sleep;
+  const deadline = Date.now() + o.timeoutMs;
+  let delay = o.initialMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() >= deadline) return undefined;
+    await wait(Math.min(delay, Math.max(0, deadline - Date.now())));
+    delay = Math.min(o.maxMs, Math.ceil(delay * 1.5));
+  }
+}

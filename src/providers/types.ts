@@ -1,0 +1,38 @@
+import type { Clients } from '../gcp/clients.js';
+import type { FieldChange, Observed, Resource } from '../engine/types.js';
+
+export interface ProviderContext {
+  project: string;
+  topology: string;
+  clients: Clients;
+  /** Ownership labels every object we create carries. */
+  ownerLabels: Record<string, string>;
+  /** How to wait for long-running operations. */
+  poll: { initialMs: number; maxMs: number; timeoutMs: number };
+  /** Called once per API request a provider makes (for the call budget / bench). */
+  countCall?: (api: string, write: boolean) => void;
+}
+
+/**
+ * One resource kind (Crossplane's ExternalClient shape). Observation is list-based: `list`
+ * returns every object of the kind in the given regions (plus global ones for global kinds),
+ * with as few calls as the API allows (aggregated lists, `locations/-`, project-wide lists).
+ */
+export interface Provider {
+  kind: string;
+  /** Short API id: concurrency bucket and call accounting ('compute', 'run', ...). */
+  api: string;
+  /** 'global': one object namespace per project; 'regional': lives in a region. */
+  scope: 'global' | 'regional';
+  /** Typical duration of a create in seconds of GCP time (prioritises the DAG). */
+  createSeconds?: number;
+  list(ctx: ProviderContext, regions: string[], parents?: Resource[]): Promise<Observed[]>;
+  get(ctx: ProviderContext, r: Pick<Resource, 'name' | 'region' | 'kind'>): Promise<Observed | undefined>;
+  diff(r: Resource, o: Observed, ctx: ProviderContext): FieldChange[];
+  /** Field paths that cannot change in place: a change to one of them means replace. */
+  immutable?: string[];
+  /** Creates and waits for the operation. requestId is passed where the API takes one. */
+  create(ctx: ProviderContext, r: Resource, requestId: string): Promise<void>;
+  update(ctx: ProviderContext, r: Resource, o: Observed, changes: FieldChange[]): Promise<void>;
+  delete(ctx: ProviderContext, o: Observed): Promise<void>;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { GoogleError } from 'google-gax';
+import { classify, OperationFailedError, OperationTimeoutError } from '../../../src/gcp/errors.js';
+
+function gaxFromBody(body: unknown): GoogleError {
+  return GoogleError.parseHttpError(body);
+}
+
+describe('classify', () => {
+  it('reads AIP-193 bodies through gax', () => {
+    const e = gaxFromBody({ error: { code: 409, status: 'ALREADY_EXISTS', message: 'Resource already exists', details: [] } });
+    expect(classify(e).kind).toBe('alreadyExists');
+    expect(classify(gaxFromBody({ error: { code: 404, status: 'NOT_FOUND', message: 'no' } })).kind).toBe('notFound');
+    expect(classify(gaxFromBody({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'slow down' } }))).toMatchObject({ kind: 'transient', retryable: true });
+    expect(classify(gaxFromBody({ error: { code: 503, status: 'UNAVAILABLE', message: 'x' } })).retryable).toBe(true);
+    expect(classify(gaxFromBody({ error: { code: 409, status: 'ABORTED', message: 'etag mismatch' } })).retryable).toBe(true);
+  });
+
+  it('recovers compute legacy reasons the REST fallback drops', () => {
+    const quota = gaxFromBody({ error: { code: 403, message: "Quota 'NETWORKS' exceeded. Limit: 5.0 globally.", errors: [{ domain: 'usageLimits', reason: 'quotaExceeded' }] } });
+    expect(classify(quota)).toMatchObject({ kind: 'quota', retryable: true });
+    const exists = gaxFromBody({ error: { code: 409, message: "The resource 'projects/p/global/networks/n' already exists", errors: [{ reason: 'alreadyExists' }] } });
+    expect(classify(exists).kind).toBe('alreadyExists');
+    const stale = gaxFromBody({ error: { code: 412, message: 'Supplied fingerprint does not match current fingerprint.', errors: [{ reason: 'conditionNotMet' }] } });
+    expect(classify(stale)).toMatchObject({ kind: 'stale', retryable: true });
+    const forbidden = gaxFromBody({ error: { code: 403, message: 'Permission denied on resource' } });
+    expect(classify(forbidden)).toMatchObject({ kind: 'fatal', retryable: false });
+  });
+
+  it('reads gaxios-style errors with an HTTP status and a JSON message', () => {
+    const e = Object.assign(new Error(JSON.stringify({ error: { code: 409, message: 'Operation in progress', errors: [{ reason: 'invalidState' }] } })), { code: 409 });
+    expect(classify(e)).toMatchObject({ kind: 'transient', httpStatus: 409, reason: 'invalidState' });
+    const storage = Object.assign(new Error('Not Found'), { code: 404, errors: [{ reason: 'notFound', message: 'Not Found' }] });
+    expect(classify(storage).kind).toBe('notFound');
+  });
+
+  it('treats network failures and timeouts as unknown outcomes', () => {
+    expect(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).kind).toBe('unknownOutcome');
+    expect(classify(new OperationTimeoutError('slow')).kind).toBe('unknownOutcome');
+  });
+
+  it('classifies failed operations', () => {
+    expect(classify(new OperationFailedError('QUOTA_EXCEEDED: Quota exceeded for REDIS_GB', 8)).kind).toBe('quota');
+    expect(classify(new OperationFailedError('bad machine type', 3)).kind).toBe('fatal');
+  });
+});
