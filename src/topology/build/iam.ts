@@ -1,0 +1,84 @@
+import { usesPrimaryRegion, usesRegion } from '../../spec/names.js';
+import { Ctx, res, type RegionInfo } from '../context.js';
+import { bucketName, dbPasswordSecret, redisName, vectorBucketId } from './data.js';
+
+/** Service accounts (one per region when the id template names the region) and project roles. */
+export function buildServiceAccounts(ctx: Ctx): void {
+  const sa = ctx.spec.iam.serviceAccount;
+  const seen = new Set<string>();
+  for (const r of ctx.regions) {
+    const name = ctx.serviceAccountName(r);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    ctx.add(
+      res('iam.ServiceAccount', name, {
+        accountId: ctx.fill(sa.accountId, r),
+        displayName: ctx.fill(sa.displayName, r),
+        description: ctx.marker(),
+      }, [], usesRegion(sa.accountId) ? { region: undefined, homeRegion: r.region } : {}),
+    );
+  }
+  const members = [...new Set(ctx.regions.map((r) => `serviceAccount:${ctx.serviceAccountEmail(r)}`))];
+  if (ctx.spec.iam.projectRoles.length > 0) {
+    ctx.add(
+      res('iam.PolicyMembers', `projects/${ctx.p}#iam`, {
+        resource: `projects/${ctx.p}`,
+        bindings: ctx.spec.iam.projectRoles.map((role) => ({ role, members })),
+      }, [...seen]),
+    );
+  }
+}
+
+/**
+ * Secrets: a name with ${region} is one secret per region, with ${primaryRegion} one per
+ * tier-1 region, otherwise one. The value source travels as an annotation the deploy reads.
+ */
+export function buildSecrets(ctx: Ctx): void {
+  const seen = new Set<string>();
+  for (const s of ctx.spec.secrets) {
+    const scope: RegionInfo[] = usesRegion(s.name) ? ctx.regions : usesPrimaryRegion(s.name) ? ctx.tier1() : [ctx.regions[0]!];
+    for (const r of scope) {
+      const name = ctx.secretName(ctx.fill(s.name, r));
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const deps: string[] = [];
+      let valueFrom: string = s.valueFrom;
+      if (s.valueFrom === 'redis.host') {
+        const redis = redisName(ctx, r);
+        valueFrom = `${redis}#host`;
+        deps.push(redis);
+      } else if (s.valueFrom === 'sql.password') {
+        valueFrom = 'generate:password:32';
+      } else if (s.valueFrom === 'sql.user') {
+        valueFrom = `literal:${ctx.spec.sql.user}`;
+      }
+      const perRegion = usesRegion(s.name) || usesPrimaryRegion(s.name);
+      ctx.add(
+        res('secretmanager.Secret', name, {
+          replication: { automatic: {} },
+          labels: ctx.labels(perRegion ? { region: r.region } : {}),
+          annotations: { 'ruvector-value-from': valueFrom },
+        }, deps, perRegion ? { homeRegion: r.region } : {}),
+      );
+    }
+  }
+}
+
+/** Bucket roles for the service accounts that use each vector bucket (seed §4.1). */
+export function buildBucketIam(ctx: Ctx): void {
+  if (ctx.spec.iam.bucketRoles.length === 0) return;
+  for (const primary of ctx.tier1()) {
+    const bucket = bucketName(ctx.fill(ctx.spec.storage.vectors.name, primary));
+    // Tier-2 regions read and write their primary's bucket (they have none of their own).
+    const users = ctx.regions.filter((r) => vectorBucketId(ctx, r) === vectorBucketId(ctx, primary));
+    const members = [...new Set(users.map((r) => `serviceAccount:${ctx.serviceAccountEmail(r)}`))];
+    ctx.add(
+      res('iam.PolicyMembers', `${bucket}#iam`, {
+        resource: bucket,
+        bindings: ctx.spec.iam.bucketRoles.map((role) => ({ role, members })),
+      }, [bucket, ...new Set(users.map((r) => ctx.serviceAccountName(r)))], { region: primary.region }),
+    );
+  }
+}
+
+export { dbPasswordSecret };
