@@ -6,4 +6,5 @@ import type { ApiModule } from '../core/types.js';
  */
 export const apiModules: ApiModule[] = [
   // (await import('./run/index.js')).default,   <- the shape of a line
+  (await import('./storage/index.js')).default,
 ];
