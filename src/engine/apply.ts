@@ -8,6 +8,7 @@ import { classify, describeError, type ClassifiedError } from '../gcp/errors.js'
 import type { Provider, ProviderContext } from '../providers/types.js';
 import { runDag, type DagTask } from './dag.js';
 import type { Journal } from './journal.js';
+import { resolveResource, type RefSource } from './refs.js';
 import type { Registry } from './plan.js';
 import { DEFAULT_BACKOFF, pollUntil, withRetry, type BackoffOptions } from './retry.js';
 import type { Action, Observed, Plan, PlanItem, Resource } from './types.js';
@@ -29,6 +30,8 @@ export interface ApplyOptions {
   /** How long an unknown-outcome create may stay invisible before we re-send it (eventual consistency). */
   consistencyWaitMs?: number;
   onEvent?: (e: ApplyEvent) => void;
+  /** What the plan observed (resolves references to objects outside the plan's resources). */
+  observed?: Map<string, Observed>;
 }
 
 export interface ItemResult {
@@ -111,6 +114,23 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   const deletes = work.filter((i) => i.action === 'delete');
   const updates = work.filter((i) => i.action === 'update' || i.action === 'replace').map((i) => i.name);
   const delDeps = deleteDeps(deletes, plan.resources, updates);
+
+  const refs: RefSource = {
+    // Always fresh: the referenced object may have been created a moment ago in this run.
+    observed: async (name) => {
+      const kind = byName.get(name)?.kind ?? o.observed?.get(name)?.kind;
+      const p = kind ? registry.get(kind) : undefined;
+      if (!p) return o.observed?.get(name);
+      return withRetry(() => p.get(ctx, byName.get(name) ?? { name, kind: kind!, region: o.observed?.get(name)?.region }), backoff);
+    },
+    provider: (k) => registry.get(k),
+    ctx,
+  };
+  const resolved = async (r: Resource): Promise<Resource> => {
+    const out = await resolveResource(r, refs);
+    if (out.unresolved) throw new ApplyError(`${r.name}: a referenced value is not available yet (${JSON.stringify(r.spec).match(/\$\{ref:[^}]+\}/)?.[0] ?? 'ref'})`);
+    return out.resource;
+  };
 
   const providerOf = (kind: string): Provider => {
     const p = registry.get(kind);
@@ -228,12 +248,12 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     const r = byName.get(item.name);
     switch (item.action) {
       case 'create':
-        return doCreate(item, r!, p);
+        return doCreate(item, await resolved(r!), p);
       case 'update':
-        return doUpdate(item, r!, p);
+        return doUpdate(item, await resolved(r!), p);
       case 'replace':
         await doDelete(item, p);
-        return doCreate(item, r!, p);
+        return doCreate(item, await resolved(r!), p);
       case 'delete':
         return doDelete(item, p);
       case 'noop':

@@ -4,6 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Provider, ProviderContext } from '../providers/types.js';
+import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from './retry.js';
+import { maskChanges } from '../providers/diff.js';
+import { annotateChanges, resolveResource, type RefSource } from './refs.js';
 import type { Observed, Plan, PlanItem, PlanSummary, Resource } from './types.js';
 
 export interface Registry {
@@ -16,6 +19,7 @@ export interface ObserveOptions {
   regions: string[];
   /** Max list calls in flight. */
   parallel?: number;
+  backoff?: BackoffOptions;
 }
 
 /** Observe every kind the registry knows (so orphans of any kind are found). */
@@ -29,7 +33,7 @@ export async function observeAll(ctx: ProviderContext, registry: Registry, desir
   const worker = async (): Promise<void> => {
     while (next < providers.length) {
       const p = providers[next++]!;
-      const found = await p.list(ctx, o.regions, byKind.get(p.kind) ?? []);
+      const found = await withRetry(() => p.list(ctx, o.regions, byKind.get(p.kind) ?? []), o.backoff ?? DEFAULT_BACKOFF);
       for (const ob of found) out.set(ob.name, ob);
     }
   };
@@ -57,7 +61,8 @@ function inScope(o: Observed, regions: string[] | undefined): boolean {
   return o.region !== undefined && regions.includes(o.region);
 }
 
-export function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Plan {
+export async function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Promise<Plan> {
+  const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx };
   const items: PlanItem[] = [];
   const desiredNames = new Set(desired.map((r) => r.name));
   const known = opts.allDesiredNames ?? desiredNames;
@@ -72,7 +77,8 @@ export function computePlan(desired: Resource[], observed: Map<string, Observed>
         items.push({ ...base, action: 'create', changes: [] });
         continue;
       }
-      const changes = p.diff(r, o, ctx);
+      const resolved = (await resolveResource(r, refs)).resource;
+      const changes = maskChanges(annotateChanges(r, p.diff(resolved, o, ctx)));
       const adopt = o.owner !== opts.topology ? true : undefined;
       if (changes.length === 0) {
         items.push({ ...base, action: 'noop', changes: [], ...(o.pending ? { waitReady: true } : {}) });

@@ -35,4 +35,6 @@ export interface Provider {
   create(ctx: ProviderContext, r: Resource, requestId: string): Promise<void>;
   update(ctx: ProviderContext, r: Resource, o: Observed, changes: FieldChange[]): Promise<void>;
   delete(ctx: ProviderContext, o: Observed): Promise<void>;
+  /** Value of `${ref:<name>#<field>}` for fields not in `raw` (a secret's payload). */
+  readField?(ctx: ProviderContext, o: Observed, field: string): Promise<string | undefined>;
 }
