@@ -7,4 +7,6 @@ import type { ApiModule } from '../core/types.js';
 export const apiModules: ApiModule[] = [
   // (await import('./run/index.js')).default,   <- the shape of a line
   (await import('./storage/index.js')).default,
+  (await import('./sqladmin/index.js')).default,
+  (await import('./servicenetworking/index.js')).default,
 ];

@@ -1,0 +1,44 @@
+/**
+ * Proto3-JSON normalisation for gax APIs, driven by the client libraries' own protos.json.
+ *
+ * gax clients in REST mode send `$alt=json;enum-encoding=int` and encode enums as numbers,
+ * wrappers (Int64Value, BoolValue) as bare values and int64 as strings. Handlers want one
+ * canonical shape (enum names), and answers must come back in the encoding the caller asked
+ * for. Round-tripping through the real message types does both and also drops fields the
+ * API does not have, which is exactly what the real server's JSON transcoder does.
+ */
+import type protobuf from 'protobufjs';
+import * as serializer from 'proto3-json-serializer';
+export { protoRoot } from '../../core/enums.js';
+export { wantsIntEnums } from '../../core/helpers.js';
+
+export type Json = Record<string, unknown>;
+
+export class ProtoCodec {
+  /** pkg: the proto package short names are resolved in, e.g. 'google.cloud.sql.v1'. */
+  constructor(private readonly root: protobuf.Root, private readonly pkg: string) {}
+
+  private type(name: string): protobuf.Type {
+    return this.root.lookupType(name.startsWith('google.') ? name : `${this.pkg}.${name}`);
+  }
+
+  /**
+   * Parse a request body into canonical proto3 JSON (enum names, unknown fields dropped).
+   * Throws a plain Error with a readable message when the body does not fit the type.
+   */
+  decode(typeName: string, body: unknown): Json {
+    if (body === undefined || body === null) return {};
+    const t = this.type(typeName);
+    const msg = serializer.fromProto3JSON(t, body as serializer.JSONValue);
+    if (!msg) return {};
+    return (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: false }) ?? {}) as Json;
+  }
+
+  /** Render a canonical object for the wire, with enums as numbers when asked. */
+  encode(typeName: string, value: Json, intEnums: boolean): Json {
+    const t = this.type(typeName);
+    const msg = serializer.fromProto3JSON(t, value as serializer.JSONValue);
+    if (!msg) return {};
+    return (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: intEnums }) ?? {}) as Json;
+  }
+}
