@@ -54,3 +54,24 @@ export function gaxOperation(
   }
   return out;
 }
+
+/** RFC 4122 v4-shaped id from the seeded PRNG (reproducible, unlike crypto.randomUUID). */
+export function seededUuid(random: () => number): string {
+  const b = Array.from({ length: 16 }, () => Math.floor(random() * 256));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Lowercase alphanumerics from the seeded PRNG (revision suffixes, generated ids). */
+export function seededToken(random: () => number, length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+  return s;
+}
+
+/** Query booleans as gax sends them ('true'/'false'). */
+export function queryBool(req: EmuRequest, name: string): boolean {
+  return req.query.get(name) === 'true';
+}

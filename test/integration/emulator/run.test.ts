@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { protos } from '@google-cloud/run';
+import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+
+type IService = protos.google.cloud.run.v2.IService;
+const parent = `projects/${PROJECT}/locations/${REGION}`;
+const svc = (id: string) => `${parent}/services/${id}`;
+const spec = (image = 'gcr.io/p/ruvector:v1', extra: IService = {}): IService => ({
+  template: { containers: [{ image, resources: { limits: { cpu: '2', memory: '4Gi' } } }], scaling: { maxInstanceCount: 10 } },
+  ...extra,
+});
+
+let t: TestEmulator;
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function expectError(p: Promise<unknown>, http: number, status: string): Promise<ReturnType<typeof errorBody>> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e, 'call should fail').toBeDefined();
+  const body = errorBody(e);
+  expect(body.code).toBe(http);
+  expect(body.status).toBe(status);
+  return body;
+}
+
+describe('Cloud Run Admin v2 through @google-cloud/run', () => {
+  it('creates a service, waits on the operation, and fills output-only fields', async () => {
+    const client = t.clients.runServices();
+    const [op] = await client.createService({ parent, serviceId: 'api', service: spec() });
+    expect(op.done).toBe(false);
+    const [created] = await op.promise();
+    expect(created.name).toBe(svc('api'));
+    const [s] = await client.getService({ name: svc('api') });
+    expect(s.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(s.generation)).toBe('1');
+    expect(String(s.observedGeneration)).toBe('1');
+    expect(s.reconciling).toBe(false);
+    expect(s.terminalCondition?.state).toBe('CONDITION_SUCCEEDED');
+    expect(s.latestReadyRevision).toMatch(new RegExp(`^${svc('api')}/revisions/api-00001-[a-z]{3}$`));
+    expect(s.latestCreatedRevision).toBe(s.latestReadyRevision);
+    expect(s.uri).toMatch(/^https:\/\/api-.*\.run\.app$/);
+    expect(s.urls?.length).toBe(2);
+    expect(s.etag).toMatch(/^".+"$/);
+    expect(s.launchStage).toBe('GA');
+    expect(s.ingress).toBe('INGRESS_TRAFFIC_ALL');
+    expect(s.template?.timeout?.seconds?.toString()).toBe('300');
+    expect(s.traffic).toEqual([expect.objectContaining({ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 })]);
+    expect(s.trafficStatuses?.[0]).toMatchObject({ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 });
+    expect(s.createTime?.seconds).toBeTruthy();
+    await expectError(client.createService({ parent, serviceId: 'api', service: spec() }), 409, 'ALREADY_EXISTS');
+  });
+
+  it('rejects invalid ids and bodies with field violations', async () => {
+    const client = t.clients.runServices();
+    const bad = await expectError(client.createService({ parent, serviceId: 'Bad_Name', service: spec() }), 400, 'INVALID_ARGUMENT');
+    expect(JSON.stringify(bad.details)).toContain('service_id');
+    const noImage = await expectError(client.createService({ parent, serviceId: 'noimg', service: { template: { containers: [{}] } } }), 400, 'INVALID_ARGUMENT');
+    expect(JSON.stringify(noImage.details)).toContain('google.rpc.BadRequest');
+    await expectError(client.getService({ name: svc('missing') }), 404, 'NOT_FOUND');
+  });
+
+  it('validateOnly returns the defaulted service and stores nothing', async () => {
+    const client = t.clients.runServices();
+    const [op] = await client.createService({ parent, serviceId: 'dry', service: spec(), validateOnly: true });
+    expect(op.done).toBe(true);
+    const [preview] = await op.promise();
+    expect(preview.template?.maxInstanceRequestConcurrency).toBe(80);
+    expect(preview.template?.containers?.[0]?.ports?.[0]?.containerPort).toBe(8080);
+    await expectError(client.getService({ name: svc('dry') }), 404, 'NOT_FOUND');
+  });
+
+  it('patches: same spec keeps the revision, a template change makes a new one, stale etag is ABORTED', async () => {
+    const client = t.clients.runServices();
+    const [s1] = await client.getService({ name: svc('api') });
+    // Re-sending the same spec is not a change.
+    const [same] = await client.updateService({ service: { ...spec(), name: svc('api') } });
+    const [afterSame] = await same.promise();
+    expect(String(afterSame.generation)).toBe('1');
+    expect(afterSame.latestCreatedRevision).toBe(s1.latestCreatedRevision);
+
+    const [op] = await client.updateService({ service: { ...spec('gcr.io/p/ruvector:v2'), name: svc('api') } });
+    const [s2] = await op.promise();
+    expect(String(s2.generation)).toBe('2');
+    expect(s2.latestReadyRevision).toMatch(/\/revisions\/api-00002-[a-z]{3}$/);
+    expect(s2.etag).not.toBe(s1.etag);
+
+    await expectError(client.updateService({ service: { ...spec('gcr.io/p/ruvector:v3'), name: svc('api'), etag: s1.etag } }), 409, 'ABORTED');
+
+    // updateMask touches only what it names.
+    const [lop] = await client.updateService({ service: { name: svc('api'), labels: { team: 'search' } }, updateMask: { paths: ['labels'] } });
+    const [s3] = await lop.promise();
+    expect(s3.labels).toEqual({ team: 'search' });
+    expect(s3.template?.containers?.[0]?.image).toBe('gcr.io/p/ruvector:v2');
+    expect(s3.latestCreatedRevision).toBe(s2.latestCreatedRevision);
+
+    const revs = t.clients.runRevisions();
+    const [list] = await revs.listRevisions({ parent: svc('api') });
+    expect(list.map((r) => r.name?.split('/').pop())).toHaveLength(2);
+    const [rev] = await revs.getRevision({ name: s2.latestReadyRevision! });
+    expect(rev.containers?.[0]?.image).toBe('gcr.io/p/ruvector:v2');
+    expect(rev.service).toBe(svc('api'));
+  });
+
+  it('honours revision traffic splits and refuses unknown revisions', async () => {
+    const client = t.clients.runServices();
+    const [s] = await client.getService({ name: svc('api') });
+    const [list] = await t.clients.runRevisions().listRevisions({ parent: svc('api') });
+    const [newer, older] = list.map((r) => r.name!.split('/').pop()!);
+    const traffic = [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' as const, revision: older, percent: 10 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' as const, revision: newer, percent: 90, tag: 'canary' },
+    ];
+    const [op] = await client.updateService({ service: { name: svc('api'), traffic }, updateMask: { paths: ['traffic'] } });
+    const [after] = await op.promise();
+    expect(after.trafficStatuses?.map((x) => [x.revision, x.percent])).toEqual([
+      [older, 10],
+      [newer, 90],
+    ]);
+    expect(after.trafficStatuses?.[1]?.uri).toMatch(/^https:\/\/canary---/);
+    expect(after.latestCreatedRevision).toBe(s.latestCreatedRevision);
+    await expectError(
+      client.updateService({ service: { name: svc('api'), traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'api-09999-zzz', percent: 100 }] }, updateMask: { paths: ['traffic'] } }),
+      400,
+      'INVALID_ARGUMENT',
+    );
+  });
+
+  it('allowMissing creates through PATCH; list pages', async () => {
+    const client = t.clients.runServices();
+    const [op] = await client.updateService({ service: { ...spec(), name: svc('upserted') }, allowMissing: true });
+    await op.promise();
+    for (const id of ['p1', 'p2']) await (await client.createService({ parent, serviceId: id, service: spec() }))[0].promise();
+    const [page, next] = await client.listServices({ parent, pageSize: 2 }, { autoPaginate: false });
+    expect(page).toHaveLength(2);
+    expect(next?.pageToken).toBeTruthy();
+    const [all] = await client.listServices({ parent });
+    expect(all.map((s) => s.name!.split('/').pop()).sort()).toEqual(['api', 'p1', 'p2', 'upserted']);
+  });
+
+  it('IAM policy round-trips with etags', async () => {
+    const client = t.clients.runServices();
+    const [empty] = await client.getIamPolicy({ resource: svc('api') });
+    const [set] = await client.setIamPolicy({ resource: svc('api'), policy: { bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }], etag: empty.etag } });
+    expect(set.bindings?.[0]?.members).toEqual(['allUsers']);
+    const [got] = await client.getIamPolicy({ resource: svc('api') });
+    expect(got.bindings?.[0]?.role).toBe('roles/run.invoker');
+    await expectError(client.setIamPolicy({ resource: svc('api'), policy: { bindings: [], etag: empty.etag } }), 409, 'ABORTED');
+    await expectError(client.setIamPolicy({ resource: svc('api'), policy: { bindings: [{ role: 'roles/run.invoker', members: ['nobody'] }] } }), 400, 'INVALID_ARGUMENT');
+  });
+
+  it('refuses a revision whose max instances x CPU exceed the region quota', async () => {
+    const client = t.clients.runServices();
+    // The seed's shape: 5000 instances x 4 vCPU against the 1000 vCPU regional default.
+    const big = { template: { containers: [{ image: 'gcr.io/p/ruvector:v1', resources: { limits: { cpu: '4', memory: '16Gi' } } }], scaling: { minInstanceCount: 500, maxInstanceCount: 5000 } } };
+    const e = await expectError(client.createService({ parent, serviceId: 'huge', service: big }), 429, 'RESOURCE_EXHAUSTED');
+    expect(e.message).toContain('CpuAllocPerProjectRegion');
+    await expectError(client.getService({ name: svc('huge') }), 404, 'NOT_FOUND');
+    expect(t.emu.ctx.quotas.usage(REGION, 'CpuAllocPerProjectRegion')).toBe(4 * 2 * 10);
+  });
+
+  it('deletes with etag checks; operations are listed and gettable', async () => {
+    const client = t.clients.runServices();
+    const [s] = await client.getService({ name: svc('p2') });
+    await expectError(client.deleteService({ name: svc('p2'), etag: '"stale"' }), 409, 'ABORTED');
+    const [op] = await client.deleteService({ name: svc('p2'), etag: s.etag! });
+    const [gone] = await op.promise();
+    expect(gone.name).toBe(svc('p2'));
+    await expectError(client.getService({ name: svc('p2') }), 404, 'NOT_FOUND');
+    const progress = await client.checkDeleteServiceProgress(op.name!);
+    expect(progress.done).toBe(true);
+    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    expect(ops.length).toBeGreaterThan(3);
+    const reqs = t.emu.requestLog.entries({ api: 'run' });
+    expect(reqs.some((r) => r.method === 'GET' && r.path.includes('/operations/'))).toBe(true);
+    expect(t.emu.requestLog.count({ api: 'run', write: true })).toBeGreaterThan(5);
+  });
+
+  it('emits resource.changed for the data plane and lets it override the URI', async () => {
+    const seen: string[] = [];
+    const local = await startTestEmulator({
+      dataPlane: {
+        attach: (ctx) => ctx.events.on('resource.changed', (e) => seen.push(`${e.kind}:${e.change}`)),
+        serviceUri: (name) => (name.endsWith('/dp') ? 'http://127.0.0.1:18080' : undefined),
+      },
+    });
+    try {
+      const client = local.clients.runServices();
+      await (await client.createService({ parent, serviceId: 'dp', service: spec() }))[0].promise();
+      const [s] = await client.getService({ name: svc('dp') });
+      expect(s.uri).toBe('http://127.0.0.1:18080');
+      expect(seen).toEqual(['Service:created', 'Service:updated']);
+    } finally {
+      await local.stop();
+    }
+  });
+});
