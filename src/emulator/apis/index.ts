@@ -11,4 +11,5 @@ export const apiModules: ApiModule[] = [
   (await import('./storage/index.js')).default,
   (await import('./sqladmin/index.js')).default,
   (await import('./servicenetworking/index.js')).default,
+  (await import('./secretmanager/index.js')).default,
 ];

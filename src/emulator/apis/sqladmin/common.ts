@@ -16,13 +16,12 @@ export const COL = {
   users: 'sqladmin.users',
   /** instance key -> the operation currently holding it (Cloud SQL runs one at a time). */
   locks: 'sqladmin.locks',
-  /**
-   * Data-plane seam (issue 7): instance key -> where the real Postgres behind it listens.
-   * When present, its address replaces the generated private IP in `ipAddresses`.
-   */
-  endpoints: 'sqladmin.endpoints',
 } as const;
 
+/**
+ * Data-plane seam (issue 7): `ctx.dataPlane.sqlEndpoint(instanceKey)` says where the real
+ * Postgres behind an instance listens; its host then replaces the generated private IP.
+ */
 export interface Endpoint {
   host: string;
   port: number;

@@ -4,7 +4,7 @@
  * the real sqladmin v1 API.
  */
 import { createHash } from 'node:crypto';
-import type { EmuRequest, EmuResponse, EmulatorContext } from '../../core/types.js';
+import type { DataPlane, EmuRequest, EmuResponse, EmulatorContext } from '../../core/types.js';
 import { API, baseLink, COL, codec, databaseKey, decodeBody, errs, etagOf, instanceKey, nowIso, page, sqlError, userKey, type Endpoint, type Json } from './common.js';
 import { defineAction, ensureIdle, settle, startOp, type SqlOpMeta } from './operations.js';
 import { completeSettings, installedVersion, isPostgres, mergeSettings, type Settings } from './settings.js';
@@ -116,7 +116,8 @@ async function load(ctx: EmulatorContext, project: string, name: string): Promis
 export function renderInstance(ctx: EmulatorContext, inst: Instance): Json {
   const out: Json = structuredClone(inst);
   delete out['rootPassword'];
-  const ep = ctx.store.collection<Endpoint>(COL.endpoints).peek(instanceKey(inst.project, inst.name));
+  const dp = ctx.dataPlane as (DataPlane & { sqlEndpoint?(instanceKey: string): Endpoint | undefined }) | undefined;
+  const ep = dp?.sqlEndpoint?.(instanceKey(inst.project, inst.name));
   if (ep && Array.isArray(out['ipAddresses'])) {
     out['ipAddresses'] = (out['ipAddresses'] as Json[]).map((a) => (a['type'] === 'PRIVATE' ? { ...a, ipAddress: ep.host } : a));
   }
@@ -413,7 +414,6 @@ defineAction('instance.delete', (ctx, meta) => {
     const c = ctx.store.collection<Json>(col);
     for (const k of [...collectKeys(c.peekAll(`${key}/`), key)]) c.delete(k);
   }
-  ctx.store.collection(COL.endpoints).delete(key);
   ctx.quotas.use('global', 'SQL_INSTANCES', -1);
   if (inst.masterInstanceName) touchPrimary(ctx, meta.project, primaryName(inst.masterInstanceName), inst.name);
   emit(ctx, key, inst, 'deleted');
