@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { protos } from '@google-cloud/redis';
+import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+
+const parent = `projects/${PROJECT}/locations/${REGION}`;
+const inst = (id: string) => `${parent}/instances/${id}`;
+
+const State = protos.google.cloud.redis.v1.Instance.State;
+/** LRO results are decoded protobuf messages (numeric enums); plain reads give names. */
+const stateName = (v: unknown) => (typeof v === 'number' ? State[v] : v);
+
+let t: TestEmulator;
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function expectError(p: Promise<unknown>, http: number, status: string) {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e, 'call should fail').toBeDefined();
+  const body = errorBody(e);
+  expect(body.code).toBe(http);
+  expect(body.status).toBe(status);
+  return body;
+}
+
+describe('Memorystore Redis v1 through @google-cloud/redis', () => {
+  it('creates an instance: CREATING, then READY with server-filled fields', async () => {
+    const client = t.clients.redis();
+    const [op] = await client.createInstance({ parent, instanceId: 'cache', instance: { tier: 'STANDARD_HA', memorySizeGb: 16, redisVersion: 'REDIS_7_0', displayName: 'vector cache' } });
+    expect(op.done).toBe(false);
+    const [during] = await client.getInstance({ name: inst('cache') });
+    expect(during.state).toBe('CREATING');
+    const [ready] = await op.promise();
+    expect(stateName(ready.state)).toBe('READY');
+    expect(ready.host).toMatch(/^10\.\d+\.\d+\.\d+$/);
+    expect(ready.port).toBe(6379);
+    expect(ready.currentLocationId).toBe(`${REGION}-a`);
+    expect(ready.alternativeLocationId).toBe(`${REGION}-b`);
+    expect(ready.persistenceIamIdentity).toMatch(/^serviceAccount:service-\d{12}@cloud-redis\.iam\.gserviceaccount\.com$/);
+    expect(ready.authorizedNetwork).toBe(`projects/${PROJECT}/global/networks/default`);
+    expect(ready.nodes).toHaveLength(2);
+    const meta = op.metadata as { verb?: string; target?: string } | null;
+    expect(meta?.target).toBe(inst('cache'));
+    expect(meta?.verb).toBe('create');
+    await expectError(client.createInstance({ parent, instanceId: 'cache', instance: { tier: 'BASIC', memorySizeGb: 1 } }), 409, 'ALREADY_EXISTS');
+  });
+
+  it('validates ids and bodies', async () => {
+    const client = t.clients.redis();
+    await expectError(client.createInstance({ parent, instanceId: '1bad', instance: { tier: 'BASIC', memorySizeGb: 1 } }), 400, 'INVALID_ARGUMENT');
+    const e = await expectError(client.createInstance({ parent, instanceId: 'nomem', instance: { tier: 'BASIC' } }), 400, 'INVALID_ARGUMENT');
+    expect(JSON.stringify(e.details)).toContain('memory_size_gb');
+    await expectError(client.getInstance({ name: inst('nope') }), 404, 'NOT_FOUND');
+  });
+
+  it('updates with a required updateMask, fails over and upgrades', async () => {
+    const client = t.clients.redis();
+    await expectError(client.updateInstance({ instance: { name: inst('cache'), memorySizeGb: 20 } }), 400, 'INVALID_ARGUMENT');
+    const [op] = await client.updateInstance({ instance: { name: inst('cache'), memorySizeGb: 20, labels: { tier: 'hot' } }, updateMask: { paths: ['memory_size_gb', 'labels'] } });
+    const [mid] = await client.getInstance({ name: inst('cache') });
+    expect(mid.state).toBe('UPDATING');
+    await expectError(client.failoverInstance({ name: inst('cache') }), 400, 'FAILED_PRECONDITION');
+    const [updated] = await op.promise();
+    expect(updated.memorySizeGb).toBe(20);
+    expect(updated.labels).toEqual({ tier: 'hot' });
+    expect(updated.displayName).toBe('vector cache');
+    expect(t.emu.ctx.quotas.usage(REGION, 'REDIS_GB')).toBe(20);
+
+    const [fo] = await client.failoverInstance({ name: inst('cache') });
+    const [after] = await fo.promise();
+    expect(after.currentLocationId).toBe(`${REGION}-b`);
+    const [up] = await client.upgradeInstance({ name: inst('cache'), redisVersion: 'REDIS_7_2' });
+    expect((await up.promise())[0].redisVersion).toBe('REDIS_7_2');
+  });
+
+  it('refuses capacity past the region quota (1 TB default)', async () => {
+    const client = t.clients.redis();
+    for (let i = 0; i < 3; i++) await (await client.createInstance({ parent, instanceId: `big${i}`, instance: { tier: 'BASIC', memorySizeGb: 300 } }))[0].promise();
+    const e = await expectError(client.createInstance({ parent, instanceId: 'toomuch', instance: { tier: 'BASIC', memorySizeGb: 100 } }), 429, 'RESOURCE_EXHAUSTED');
+    expect(e.message).toContain('REDIS_GB');
+    // Another region has its own quota.
+    const [op] = await client.createInstance({ parent: `projects/${PROJECT}/locations/europe-west1`, instanceId: 'eu', instance: { tier: 'BASIC', memorySizeGb: 100 } });
+    await op.promise();
+  });
+
+  it('lists (one region and all), deletes with an Empty response, and serves operations', async () => {
+    const client = t.clients.redis();
+    const [regional] = await client.listInstances({ parent });
+    expect(regional.map((i) => i.name!.split('/').pop())).toEqual(['big0', 'big1', 'big2', 'cache']);
+    const [all] = await client.listInstances({ parent: `projects/${PROJECT}/locations/-` });
+    expect(all).toHaveLength(5);
+    const [op] = await client.deleteInstance({ name: inst('big0') });
+    const [gone] = await client.getInstance({ name: inst('big0') });
+    expect(gone.state).toBe('DELETING');
+    await op.promise();
+    await expectError(client.getInstance({ name: inst('big0') }), 404, 'NOT_FOUND');
+    expect(t.emu.ctx.quotas.usage(REGION, 'REDIS_GB')).toBe(620);
+    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    expect(ops.length).toBeGreaterThanOrEqual(6);
+    const [one] = await client.operationsClient.getOperation({ name: op.name! });
+    expect(one.done).toBe(true);
+    await client.operationsClient.cancelOperation({ name: op.name! });
+    await client.operationsClient.deleteOperation({ name: op.name! });
+    await expectError(client.operationsClient.getOperation({ name: op.name! }), 404, 'NOT_FOUND');
+  });
+});
