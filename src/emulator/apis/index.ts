@@ -13,4 +13,5 @@ export const apiModules: ApiModule[] = [
   (await import('./sqladmin/index.js')).default,
   (await import('./servicenetworking/index.js')).default,
   (await import('./secretmanager/index.js')).default,
+  (await import('./iam/index.js')).default,
 ];
