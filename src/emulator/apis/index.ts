@@ -9,6 +9,7 @@ export const apiModules: ApiModule[] = [
   (await import('../core/location-operations.js')).locationOperationsV1,
   (await import('./run/index.js')).default,
   (await import('./redis/index.js')).default,
+  (await import('./vpcaccess/index.js')).default,
   (await import('./storage/index.js')).default,
   (await import('./sqladmin/index.js')).default,
   (await import('./servicenetworking/index.js')).default,

@@ -1,0 +1,171 @@
+import { enumCodec } from '../../core/enums.js';
+import { gaxOperation, paginate, seededToken, wantsIntEnums } from '../../core/helpers.js';
+import { registerOperationRenderer } from '../../core/location-operations.js';
+import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
+
+interface Connector {
+  name: string;
+  network?: string;
+  ipCidrRange?: string;
+  state?: string;
+  minThroughput?: number;
+  maxThroughput?: number;
+  connectedProjects?: string[];
+  subnet?: { name?: string; projectId?: string };
+  machineType?: string;
+  minInstances?: number;
+  maxInstances?: number;
+}
+
+const PKG = '@google-cloud/vpc-access';
+const COLLECTION = 'vpcaccess.connectors';
+const BASE = '/v1/projects/{project}/locations/{location}/connectors';
+/** A connector takes a minute or two on GCP (scaled by --latency-scale). */
+const MS = { create: 90_000, delete: 60_000 };
+/** Throughput per e2-micro instance, Mbps: defaults 2..10 instances = 200..1000 Mbps. */
+const MBPS_PER_INSTANCE: Record<string, number> = { 'f1-micro': 100, 'e2-micro': 100, 'e2-standard-4': 1600 };
+
+const codec = () => enumCodec(PKG, 'google.cloud.vpcaccess.v1.Connector');
+const bad = (field: string, description: string) => new EmuError(400, 'INVALID_ARGUMENT', `${field}: ${description}`, undefined, { fieldViolations: [{ field, description }] });
+
+function cidr(range: string): { start: number; end: number } | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(range);
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return undefined;
+  const ip = octets.reduce((a, o) => a * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const start = ip - (ip % size);
+  return { start, end: start + size - 1 };
+}
+
+export default {
+  name: 'vpcaccess',
+  routes(ctx: EmulatorContext): Route[] {
+    const col = ctx.store.collection<Connector>(COLLECTION);
+    const full = (p: Record<string, string>) => `projects/${p.project}/locations/${p.location}/connectors/${p.connector}`;
+    const render = (c: Connector, req: EmuRequest) => codec().forWire(c, wantsIntEnums(req));
+    const mustGet = (name: string) => {
+      const c = col.get(name);
+      if (!c) throw new EmuError(404, 'NOT_FOUND', `Connector ${name} not found.`);
+      return c;
+    };
+
+    const renderOp = (rec: OperationRecord, req: EmuRequest): Record<string, unknown> => {
+      const isDelete = rec.meta.verb === 'delete';
+      const response = isDelete ? {} : rec.response ? codec().forWire(rec.response, wantsIntEnums(req)) : rec.response;
+      return gaxOperation({ ...rec, response }, {
+        metadataType: 'google.cloud.vpcaccess.v1.OperationMetadata',
+        metadata: {
+          method: `google.cloud.vpcaccess.v1.VpcAccessService.${isDelete ? 'DeleteConnector' : 'CreateConnector'}`,
+          createTime: rec.createdAt,
+          ...(rec.done ? { endTime: new Date(Math.min(Date.now(), rec.doneAt)).toISOString() } : {}),
+          target: rec.meta.target,
+        },
+        responseType: isDelete ? 'google.protobuf.Empty' : 'google.cloud.vpcaccess.v1.Connector',
+      });
+    };
+    registerOperationRenderer(ctx, 'vpcaccess', renderOp);
+
+    const finish = (op: OperationRecord): unknown => {
+      const name = op.meta.target as string;
+      const c = col.peek(name);
+      if (!c) return undefined;
+      if (op.meta.verb === 'delete') {
+        col.delete(name);
+        ctx.quotas.use(name.split('/')[3]!, 'VPC_ACCESS_CONNECTORS', -1);
+        ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'deleted' });
+        return {};
+      }
+      c.state = 'READY';
+      col.put(name, c);
+      ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'updated' });
+      return c;
+    };
+    ctx.ops.registerCompleter?.('vpcaccess.finish', finish);
+
+    const startOp = (name: string, verb: string, baseMs: number) => {
+      const [, project, , location] = name.split('/');
+      const opName = `projects/${project}/locations/${location}/operations/${seededToken(() => ctx.random(), 8, '0123456789abcdef')}-${seededToken(() => ctx.random(), 4, '0123456789abcdef')}-${seededToken(() => ctx.random(), 12, '0123456789abcdef')}`;
+      const rec = ctx.ops.start({ name: opName, api: 'vpcaccess', baseMs, kind: 'vpcaccess.finish', meta: { target: name, verb }, complete: () => finish(rec) });
+      return rec;
+    };
+
+    return [
+      {
+        method: 'POST', path: BASE, style: 'gax', api: 'vpcaccess', write: true,
+        handler(req) {
+          const { project, location } = req.params as { project: string; location: string };
+          const id = req.query.get('connectorId') ?? '';
+          if (!/^[a-z][-a-z0-9]{0,23}[a-z0-9]$/.test(id)) {
+            throw bad('connector_id', 'must be 2-25 characters: lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit');
+          }
+          const name = `projects/${project}/locations/${location}/connectors/${id}`;
+          const input = codec().toNames((req.body ?? {}) as Connector);
+          const c: Connector = {
+            name,
+            ...(input.network ? { network: input.network } : {}),
+            ...(input.ipCidrRange ? { ipCidrRange: input.ipCidrRange } : {}),
+            ...(input.subnet?.name ? { subnet: { name: input.subnet.name, projectId: input.subnet.projectId ?? project } } : {}),
+            machineType: input.machineType ?? 'e2-micro',
+          };
+          if (c.subnet && (c.ipCidrRange || c.network)) throw bad('connector', 'specify either subnet, or network and ip_cidr_range, not both');
+          if (!c.subnet) {
+            if (!c.network) throw bad('connector.network', 'network is required when no subnet is given');
+            const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
+            if (!c.ipCidrRange || !range || !c.ipCidrRange.endsWith('/28')) throw bad('connector.ip_cidr_range', 'ip_cidr_range must be an unused /28 range, e.g. 10.8.0.0/28');
+            for (const other of col.peekAll(`projects/${project}/`)) {
+              const o = other.ipCidrRange ? cidr(other.ipCidrRange) : undefined;
+              if (other.network === c.network && o && o.start <= range.end && range.start <= o.end) {
+                throw bad('connector.ip_cidr_range', `${c.ipCidrRange} overlaps ${other.ipCidrRange} used by ${other.name}`);
+              }
+            }
+          }
+          const per = MBPS_PER_INSTANCE[c.machineType!];
+          if (!per) throw bad('connector.machine_type', `unsupported machine type ${c.machineType}`);
+          // Instances and throughput are two ways to say the same thing; either may be given.
+          const minInstances = input.minInstances || (input.minThroughput ? Math.round(input.minThroughput / per) : 2);
+          const maxInstances = input.maxInstances || (input.maxThroughput ? Math.round(input.maxThroughput / per) : 10);
+          if (minInstances < 2) throw bad('connector.min_instances', 'min_instances must be at least 2');
+          if (maxInstances > 10) throw bad('connector.max_instances', 'max_instances must be at most 10');
+          if (maxInstances <= minInstances) throw bad('connector.max_instances', 'max_instances must be greater than min_instances');
+          Object.assign(c, {
+            state: 'CREATING',
+            minThroughput: minInstances * per,
+            maxThroughput: maxInstances * per,
+            minInstances,
+            maxInstances,
+            connectedProjects: [],
+          });
+          if (col.has(name)) throw new EmuError(409, 'ALREADY_EXISTS', `Connector ${name} already exists.`);
+          ctx.quotas.ensure('gax', { scope: location, metric: 'VPC_ACCESS_CONNECTORS', amount: 1 });
+          ctx.quotas.use(location, 'VPC_ACCESS_CONNECTORS', 1);
+          col.insert(name, c);
+          ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'created' });
+          return { body: renderOp(startOp(name, 'create', MS.create), req) };
+        },
+      },
+      { method: 'GET', path: `${BASE}/{connector}`, style: 'gax', api: 'vpcaccess', handler: (req) => ({ body: render(mustGet(full(req.params)), req) }) },
+      {
+        method: 'GET', path: BASE, style: 'gax', api: 'vpcaccess',
+        handler(req) {
+          const all = col.list(`projects/${req.params.project}/locations/${req.params.location}/connectors/`);
+          const { page, nextPageToken } = paginate(all, req.query.get('pageSize'), req.query.get('pageToken'), 100);
+          return { body: { connectors: page.map((c) => render(c, req)), ...(nextPageToken ? { nextPageToken } : {}) } };
+        },
+      },
+      {
+        method: 'DELETE', path: `${BASE}/{connector}`, style: 'gax', api: 'vpcaccess', write: true,
+        handler(req) {
+          const name = full(req.params);
+          const c = mustGet(name);
+          if (c.state === 'DELETING') throw new EmuError(400, 'FAILED_PRECONDITION', `Connector ${name} is already being deleted.`);
+          c.state = 'DELETING';
+          col.put(name, c);
+          return { body: renderOp(startOp(name, 'delete', MS.delete), req) };
+        },
+      },
+    ];
+  },
+} satisfies ApiModule;

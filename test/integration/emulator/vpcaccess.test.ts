@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { protos } from '@google-cloud/vpc-access';
+import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+
+const parent = `projects/${PROJECT}/locations/${REGION}`;
+const conn = (id: string) => `${parent}/connectors/${id}`;
+const State = protos.google.cloud.vpcaccess.v1.Connector.State;
+const stateName = (v: unknown) => (typeof v === 'number' ? State[v] : v);
+
+let t: TestEmulator;
+beforeAll(async () => {
+  t = await startTestEmulator();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function expectError(p: Promise<unknown>, http: number, status: string) {
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  expect(e, 'call should fail').toBeDefined();
+  const body = errorBody(e);
+  expect(body.code).toBe(http);
+  expect(body.status).toBe(status);
+  return body;
+}
+
+describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
+  it('creates a connector from network + /28 range with default throughput', async () => {
+    const client = t.clients.vpcAccess();
+    const [op] = await client.createConnector({ parent, connectorId: 'ruvector-connector', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28' } });
+    const [during] = await client.getConnector({ name: conn('ruvector-connector') });
+    expect(during.state).toBe('CREATING');
+    const [c] = await op.promise();
+    expect(stateName(c.state)).toBe('READY');
+    expect(c).toMatchObject({ minInstances: 2, maxInstances: 10, minThroughput: 200, maxThroughput: 1000, machineType: 'e2-micro' });
+    const meta = op.metadata as { method?: string; target?: string } | null;
+    expect(meta?.method).toBe('google.cloud.vpcaccess.v1.VpcAccessService.CreateConnector');
+    expect(meta?.target).toBe(conn('ruvector-connector'));
+    await expectError(client.createConnector({ parent, connectorId: 'ruvector-connector', connector: { network: 'ruvector-vpc', ipCidrRange: '10.9.0.0/28' } }), 409, 'ALREADY_EXISTS');
+  });
+
+  it('accepts a subnet instead, and validates names, ranges and overlaps', async () => {
+    const client = t.clients.vpcAccess();
+    const [op] = await client.createConnector({ parent, connectorId: 'sub-conn', connector: { subnet: { name: 'connector-subnet' }, minInstances: 3, maxInstances: 5 } });
+    const [c] = await op.promise();
+    expect(c.subnet).toEqual(expect.objectContaining({ name: 'connector-subnet', projectId: PROJECT }));
+    expect(c.maxThroughput).toBe(500);
+    await expectError(client.createConnector({ parent, connectorId: 'Bad_Name', connector: { network: 'n', ipCidrRange: '10.1.0.0/28' } }), 400, 'INVALID_ARGUMENT');
+    await expectError(client.createConnector({ parent, connectorId: 'wide', connector: { network: 'n', ipCidrRange: '10.1.0.0/24' } }), 400, 'INVALID_ARGUMENT');
+    const overlap = await expectError(client.createConnector({ parent, connectorId: 'overlap', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28' } }), 400, 'INVALID_ARGUMENT');
+    expect(overlap.message).toContain('overlaps');
+    await expectError(client.getConnector({ name: conn('nope') }), 404, 'NOT_FOUND');
+  });
+
+  it('lists, deletes with an Empty response, and polls operations at the shared v1 path', async () => {
+    const client = t.clients.vpcAccess();
+    const [list] = await client.listConnectors({ parent });
+    expect(list.map((c) => c.name!.split('/').pop())).toEqual(['ruvector-connector', 'sub-conn']);
+    const [op] = await client.deleteConnector({ name: conn('sub-conn') });
+    const [mid] = await client.getConnector({ name: conn('sub-conn') });
+    expect(mid.state).toBe('DELETING');
+    await op.promise();
+    await expectError(client.getConnector({ name: conn('sub-conn') }), 404, 'NOT_FOUND');
+    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    expect(ops.length).toBe(3);
+    expect(t.emu.requestLog.count({ api: 'operations' })).toBeGreaterThan(0);
+  });
+});
