@@ -59,9 +59,8 @@ export function runLine(ctx: LineContext): Item[] {
       const hoursQ = quantity / SECONDS_PER_HOUR;
       items.push(p.item(key, entry, {
         component: part.component, region: r.region,
-        description: `${fmt(avg, 1)} avg instances x ${part.perInstance} ${part.what} x ${p.hours} h (${mode}-based)`,
-        quantity, unit: part.unit, rate, amount: quantity * rate,
-        note: [note, `${fmt(hoursQ)} ${part.unit.replace('-second', '-h')}`].filter(Boolean).join('; '),
+        description: `${fmt(avg, 1)} avg instances x ${part.perInstance} ${part.what} x ${p.hours} h = ${fmt(hoursQ)} ${part.unit.replace('-second', '-h')} (${mode}-based billing)`,
+        quantity, unit: part.unit, rate, amount: quantity * rate, note,
       }));
       if (entry.free) {
         const f = freeBy.get(key) ?? { key, entry, used: 0 };
@@ -73,12 +72,17 @@ export function runLine(ctx: LineContext): Item[] {
       const { key, entry } = p.entry('run.request.requests');
       if (!entry.notCharged) {
         const share = shareOf(ctx, r.region);
-        const requests = (ctx.volumes.requestsPerMonth ?? 0) * share;
+        const requests = ((ctx.volumes.requestsPerMonth ?? 0) * share) / 1e6;
         const { rate } = regionalRate(ctx.table, entry, r.region);
         items.push(p.item(key, entry, {
           component: 'requests', region: r.region, description: `${fmt(share * 100, 1)}% of requests`,
           quantity: requests, unit: entry.unit, rate, amount: requests * rate,
         }));
+        if (entry.free) {
+          const f = freeBy.get(key) ?? { key, entry, used: 0 };
+          f.used += requests;
+          freeBy.set(key, f);
+        }
       }
     }
   }
@@ -138,11 +142,13 @@ export function sqlLine(ctx: LineContext): Item[] {
   const items: Item[] = [];
   for (const r of ctx.input.regions) {
     for (const db of r.sql) {
-      const parts: { component: string; key: string; quantity: number; unit: string; desc: string; ha: boolean }[] = [
-        { component: 'vcpu', key: 'sql.vcpu', quantity: db.vcpu * p.hours, unit: 'vCPU-hour', desc: `${db.vcpu} vCPU x ${p.hours} h`, ha: true },
-        { component: 'memory', key: 'sql.memory', quantity: db.memoryGb * p.hours, unit: 'GB-hour', desc: `${db.memoryGb} GB x ${p.hours} h`, ha: true },
-        { component: 'ssd', key: 'sql.ssd', quantity: db.diskGb, unit: 'GB-month', desc: `${db.diskGb} GB SSD`, ha: true },
-      ];
+      const parts: { component: string; key: string; quantity: number; unit: string; desc: string; ha: boolean }[] = db.sharedCore
+        ? [{ component: 'instance', key: `sql.shared.${db.sharedCore}`, quantity: p.hours, unit: 'instance-hour', desc: `${db.sharedCore} x ${p.hours} h`, ha: true }]
+        : [
+          { component: 'vcpu', key: 'sql.vcpu', quantity: db.vcpu * p.hours, unit: 'vCPU-hour', desc: `${db.vcpu} vCPU x ${p.hours} h`, ha: true },
+          { component: 'memory', key: 'sql.memory', quantity: db.memoryGb * p.hours, unit: 'GB-hour', desc: `${db.memoryGb} GB x ${p.hours} h`, ha: true },
+        ];
+      parts.push({ component: 'ssd', key: 'sql.ssd', quantity: db.diskGb, unit: 'GB-month', desc: `${db.diskGb} GB SSD`, ha: true });
       if (db.role === 'primary') {
         const backupGb = ctx.volumes.sqlBackupGb ?? db.diskGb;
         parts.push({ component: 'backups', key: 'sql.backup', quantity: backupGb, unit: 'GB-month', desc: `${backupGb} GB backups`, ha: false });

@@ -40,6 +40,7 @@ export function estimate(input: CostInput, table: PriceTable, opts: EstimateOpti
   const warnings: string[] = [];
   const ctx: LineContext = { input, table, volumes, averageInstances: spreadInstances(input), warnings };
   const items: LineItem[] = [];
+  const replaced: LineItem[] = [];
   const lines: LineSummary[] = [];
   const arithmetic: ArithmeticFlag[] = [];
   const knownLines = new Set<string>(LINES.map(([id]) => id));
@@ -60,6 +61,7 @@ export function estimate(input: CostInput, table: PriceTable, opts: EstimateOpti
     }
     const applied = applyOverride(table.name, id, meta, o, computed, fallback);
     items.push(applied.item);
+    replaced.push(...(computed ?? []));
     lines.push(applied.summary);
     arithmetic.push(...applied.flags);
   };
@@ -122,7 +124,7 @@ export function estimate(input: CostInput, table: PriceTable, opts: EstimateOpti
   const target = usage.concurrentStreamsTarget ?? 0;
   const requests = volumes.requestsPerMonth ?? 0;
   return {
-    name: input.name, rates: table.name, pricedAsOf: table.pricedAsOf, scenario, items, lines, categories, total,
+    name: input.name, rates: table.name, pricedAsOf: table.pricedAsOf, scenario, items, replaced, lines, categories, total,
     perConcurrentStream: target > 0 ? total / target : undefined,
     perMillionRequests: requests > 0 ? total / (requests / 1e6) : undefined,
     capacity, warnings, arithmetic, burst: burstInfo, optimized: optimizedInfo,

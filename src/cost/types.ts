@@ -25,6 +25,8 @@ export interface SqlShape {
   role: 'primary' | 'replica';
   vcpu: number;
   memoryGb: number;
+  /** Shared-core machine tier (db-f1-micro, db-g1-small): priced per instance-hour. */
+  sharedCore?: string;
   ha: boolean;
   diskGb: number;
 }
@@ -111,6 +113,8 @@ export interface Estimate {
   pricedAsOf: string;
   scenario: Scenario;
   items: LineItem[];
+  /** Items the rates gave for lines an override replaced (kept so the difference is visible). */
+  replaced: LineItem[];
   lines: LineSummary[];
   categories: Partial<Record<Category, number>>;
   total: number;
