@@ -105,6 +105,31 @@ function zodProblems(issues: z.core.$ZodIssue[], data: unknown, file: string, po
   return out;
 }
 
+/**
+ * Drop the values the schema rejected (defaults take their place) and parse again, so
+ * cross-field rules can still run. Gives up when a rejected value has no default or sits
+ * in a list (removing it would shift the paths the rules report).
+ */
+function repair(data: unknown, issues: z.core.$ZodIssue[]): Spec | undefined {
+  let current: unknown = structuredClone(data);
+  let pending = issues;
+  for (let round = 0; round < 5; round++) {
+    for (const issue of pending) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      for (const path of keys) {
+        if (path.length === 0 || typeof path[path.length - 1] === 'number') return undefined;
+        const parent = valueAt(current, path.slice(0, -1));
+        if (!parent || typeof parent !== 'object' || Array.isArray(parent)) return undefined;
+        delete (parent as Record<PropertyKey, unknown>)[path[path.length - 1]!];
+      }
+    }
+    const again = SpecSchema.safeParse(current);
+    if (again.success) return again.data;
+    pending = again.error.issues;
+  }
+  return undefined;
+}
+
 function toProblems(found: PathProblem[], file: string, pos: PositionMap): SpecProblem[] {
   return found.map((p) => ({ file, ...pos.locate(p.path, p.atKey), path: formatPath(p.path), message: p.message, severity: p.severity }));
 }
@@ -123,12 +148,18 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   const pos = new PositionMap(doc, lines);
 
   if (doc.errors.length > 0) {
-    throw new SpecError(
-      doc.errors.map((e) => {
-        const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
-        return { file, line: at.line, col: at.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
-      }),
-    );
+    // After a syntax error the parser reports every following token too; only the first
+    // error is the user's, the rest are its echo.
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    const more = doc.errors.length - 1;
+    const hint = /flow-map-start|flow-seq-start/.test(e.message) ? ' (quote values that contain ${...} inside { } or [ ])' : '';
+    throw new SpecError([
+      {
+        file, line: at.line, col: at.col, path: '',
+        message: `malformed YAML: ${e.message.split('\n')[0]}${hint}${more > 0 ? ` (${more} follow-on error${more === 1 ? '' : 's'} not shown)` : ''}`,
+      },
+    ]);
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -136,7 +167,16 @@ export function parseSpec(text: string, file: string): LoadedSpec {
   }
 
   const parsed = SpecSchema.safeParse(data);
-  if (!parsed.success) throw new SpecError(sortProblems(zodProblems(parsed.error.issues, data, file, pos)));
+  if (!parsed.success) {
+    const problems = zodProblems(parsed.error.issues, data, file, pos);
+    // Report cross-field problems in the same run when the schema errors can be set aside.
+    const repaired = repair(data, parsed.error.issues);
+    if (repaired) {
+      const reported = new Set(problems.map((p) => p.path));
+      problems.push(...toProblems(checkSemantics(repaired), file, pos).filter((p) => !reported.has(p.path)));
+    }
+    throw new SpecError(sortProblems(problems));
+  }
 
   const semantic = toProblems(checkSemantics(parsed.data), file, pos);
   const errors = semantic.filter((p) => p.severity !== 'warning');

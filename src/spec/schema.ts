@@ -157,7 +157,9 @@ export const ServiceSchema = z
     allowUnauthenticated: z.boolean().default(true).describe('grant roles/run.invoker to allUsers (Cloud Armor in front)'),
     probes: z
       .strictObject({
-        startup: ProbeSchema.prefault({ path: '/health/startup', periodSeconds: 1, timeoutSeconds: 3, failureThreshold: 240 }),
+        // The seed's startup probe (period 1s, timeout 3s) breaks Cloud Run's timeout <= period
+        // rule; the default keeps its 4-minute budget with a 1s timeout.
+        startup: ProbeSchema.prefault({ path: '/health/startup', periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 240 }),
         liveness: ProbeSchema.prefault({ path: '/health/live', initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 }),
         readiness: ProbeSchema.prefault({ path: '/health/ready', initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 2 }),
       })
