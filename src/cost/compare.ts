@@ -61,7 +61,7 @@ function reasonFor(line: string, est: Estimate, seed: Estimate): string | undefi
   if (seedSummary?.override && theirs.length > 0 && seedSummary.computed !== undefined) {
     reasons.push(`the seed states ${money(seedSummary.amount)} (its rates give ${money(seedSummary.computed)})`);
   }
-  const notes = new Set(mine.map((i) => i.note).filter((n): n is string => Boolean(n)).map((n) => n.replace(/^tiered per .*/, 'tiered rates')));
+  const notes = new Set(mine.flatMap((i) => (i.note ? i.note.split('; ') : [])).map((n) => n.replace(/^tiered per .*/, 'tiered rates')));
   reasons.push(...[...notes].slice(0, 3));
   return reasons.length ? [...new Set(reasons)].join('; ') : undefined;
 }

@@ -55,7 +55,7 @@ function lineGrid(r: CostReport): Grid {
     const tail = r.versusSeed ? [v ? signed(v.delta) : '', v?.reason ?? ''] : [];
     const compRow = (c: (typeof comps)[number], first: boolean): string[] => [
       first ? line.service : '',
-      c.component === 'stated' ? `stated (${line.override?.reason ?? ''})` : `${c.component}${c.regions > 1 ? ` (${c.regions} regions)` : ''}`,
+      c.component === 'stated' ? 'stated (see Overrides)' : `${c.component}${c.regions > 1 ? ` (${c.regions} regions)` : ''}`,
       qty(c.quantity), c.unit, rateStr(c.quantity !== 0 ? c.amount / c.quantity : 0), money(c.amount),
     ];
     if (comps.length === 1) {
