@@ -15,4 +15,5 @@ export const apiModules: ApiModule[] = [
   (await import('./servicenetworking/index.js')).default,
   (await import('./secretmanager/index.js')).default,
   (await import('./iam/index.js')).default,
+  (await import('./cloudquotas/index.js')).default,
 ];

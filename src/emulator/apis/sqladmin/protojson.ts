@@ -31,7 +31,8 @@ export class ProtoCodec {
     const t = this.type(typeName);
     const msg = serializer.fromProto3JSON(t, body as serializer.JSONValue);
     if (!msg) return {};
-    return (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: false }) ?? {}) as Json;
+    const json = (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: false }) ?? {}) as Json;
+    return stripEmptyMaps(t, json);
   }
 
   /** Render a canonical object for the wire, with enums as numbers when asked. */
@@ -41,4 +42,21 @@ export class ProtoCodec {
     if (!msg) return {};
     return (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: intEnums }) ?? {}) as Json;
   }
+}
+
+/** An empty map is the same as an absent one in proto3; drop them so "unset" has one form. */
+function stripEmptyMaps(type: protobuf.Type, value: Json): Json {
+  for (const [k, v] of Object.entries(value)) {
+    const field = type.fields[k];
+    if (!field || v === null || typeof v !== 'object') continue;
+    if (field.map) {
+      if (Object.keys(v as Json).length === 0) delete value[k];
+      continue;
+    }
+    const rt = field.resolvedType;
+    if (!rt || !('fields' in rt) || rt.fullName.startsWith('.google.protobuf.')) continue;
+    if (Array.isArray(v)) v.forEach((x) => x && typeof x === 'object' && stripEmptyMaps(rt as protobuf.Type, x as Json));
+    else stripEmptyMaps(rt as protobuf.Type, v as Json);
+  }
+  return value;
 }
