@@ -16,4 +16,5 @@ export const apiModules: ApiModule[] = [
   (await import('./secretmanager/index.js')).default,
   (await import('./iam/index.js')).default,
   (await import('./cloudquotas/index.js')).default,
+  (await import('./pubsub/index.js')).default,
 ];

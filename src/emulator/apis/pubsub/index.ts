@@ -1,0 +1,53 @@
+import type { ApiModule, Handler, Route } from '../../core/types.js';
+import { acknowledge, modifyAckDeadline, pull } from './pull.js';
+import { createSchema, deleteSchema, getSchema, listSchemaRevisions, listSchemas, validateMessage, validateSchema } from './schemas.js';
+import {
+  createSubscription, deleteSubscription, detachSubscription, getSubscription, listSubscriptions, modifyPushConfig, updateSubscription,
+} from './subscriptions.js';
+import {
+  createTopic, deleteTopic, getTopicHandler, listTopicSnapshots, listTopics, listTopicSubscriptions, publishHandler, updateTopic,
+} from './topics.js';
+
+/**
+ * Pub/Sub v1 over REST (the shape the gax clients send with `fallback: true`; the official
+ * emulator's surface minus streaming pull): topics, subscriptions, schemas, publish, pull.
+ * No long-running operations. Delivery goes through per-subscription queues
+ * (delivery.ts), the seam a push deliverer plugs into.
+ */
+function routes(): Route[] {
+  const out: Route[] = [];
+  const add = (method: Route['method'], path: string, handler: Handler, write = false) =>
+    out.push({ method, path: `/v1/projects/{project}${path}`, handler, write, style: 'gax', api: 'pubsub' });
+
+  add('PUT', '/topics/{topic}', createTopic, true);
+  add('GET', '/topics/{topic}', getTopicHandler);
+  add('PATCH', '/topics/{topic}', updateTopic, true);
+  add('DELETE', '/topics/{topic}', deleteTopic, true);
+  add('GET', '/topics', listTopics);
+  add('POST', '/topics/{topic}:publish', publishHandler, true);
+  add('GET', '/topics/{topic}/subscriptions', listTopicSubscriptions);
+  add('GET', '/topics/{topic}/snapshots', listTopicSnapshots);
+
+  add('PUT', '/subscriptions/{subscription}', createSubscription, true);
+  add('GET', '/subscriptions/{subscription}', getSubscription);
+  add('PATCH', '/subscriptions/{subscription}', updateSubscription, true);
+  add('DELETE', '/subscriptions/{subscription}', deleteSubscription, true);
+  add('GET', '/subscriptions', listSubscriptions);
+  add('POST', '/subscriptions/{subscription}:pull', pull, true);
+  add('POST', '/subscriptions/{subscription}:acknowledge', acknowledge, true);
+  add('POST', '/subscriptions/{subscription}:modifyAckDeadline', modifyAckDeadline, true);
+  add('POST', '/subscriptions/{subscription}:modifyPushConfig', modifyPushConfig, true);
+  add('POST', '/subscriptions/{subscription}:detach', detachSubscription, true);
+
+  add('POST', '/schemas', createSchema, true);
+  add('GET', '/schemas', listSchemas);
+  add('GET', '/schemas/{schema}', getSchema);
+  add('DELETE', '/schemas/{schema}', deleteSchema, true);
+  add('GET', '/schemas/{schema}:listRevisions', listSchemaRevisions);
+  add('POST', '/schemas:validate', validateSchema);
+  add('POST', '/schemas:validateMessage', validateMessage);
+  return out;
+}
+
+const pubsub: ApiModule = { name: 'pubsub', routes };
+export default pubsub;
