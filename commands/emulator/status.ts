@@ -1,0 +1,23 @@
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { daemonStatus } from '../../src/emulator/lifecycle.js';
+
+export default class EmulatorStatus extends BaseCommand {
+  static override description = 'Show whether the emulator is running, where, and with which settings';
+
+  async run() {
+    const s = await daemonStatus();
+    if (s.running && s.health) {
+      const h = s.health;
+      this.log(`Emulator running at ${s.url} (pid ${h.pid}, ${s.source === 'env' ? 'from RUVECTOR_EMULATOR_HOST' : 'started by ruvector'})`);
+      this.log(`  state:   ${h.stateDir ?? 'in memory'}`);
+      this.log(`  uptime:  ${Math.round(h.uptimeMs / 1000)} s`);
+      this.log(`  latency: x${h.latencyScale}   quotas: ${h.quotas}`);
+      this.log(`  apis:    ${h.modules.join(', ')}`);
+    } else if (s.stale) {
+      this.log(`No emulator answers at ${s.url}${s.source === 'env' ? ' (RUVECTOR_EMULATOR_HOST)' : ' (stale record; run `ruvector emulator start`)'}.`);
+    } else {
+      this.log('No emulator is running. Start one with: ruvector emulator start');
+    }
+    return s;
+  }
+}

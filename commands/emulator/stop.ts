@@ -1,0 +1,13 @@
+import { BaseCommand } from '../../src/cli/base-command.js';
+import { stopDaemon } from '../../src/emulator/lifecycle.js';
+
+export default class EmulatorStop extends BaseCommand {
+  static override description = 'Stop the background emulator (state is flushed to its state directory first)';
+
+  async run() {
+    const r = await stopDaemon();
+    if (!r.wasRunning) this.log('No emulator was running.');
+    else this.log(`Emulator stopped (pid ${r.pid}${r.forced ? ', killed after the graceful stop timed out' : ''}).`);
+    return r;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The emulator as a background process: `ruvector emulator start` spawns this detached
+ * (node dist/src/emulator/daemon.js ...), waits for the ready file, then records the address.
+ * SIGTERM/SIGINT stop it cleanly: in-flight operations land and state is flushed to --state.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { startEmulator } from './server.js';
+import type { QuotaMode } from './core/quotas.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+    state: { type: 'string' },
+    'latency-scale': { type: 'string', default: '0.01' },
+    'fault-rate': { type: 'string', default: '0' },
+    'fault-delay-rate': { type: 'string', default: '0' },
+    'fault-delay-ms': { type: 'string', default: '0' },
+    'consistency-delay-ms': { type: 'string', default: '0' },
+    seed: { type: 'string', default: '1' },
+    quotas: { type: 'string', default: 'gcp-defaults' },
+    'ready-file': { type: 'string' },
+  },
+});
+
+function num(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${v}'`);
+  return n;
+}
+
+const quotas = values.quotas as QuotaMode;
+if (quotas !== 'gcp-defaults' && quotas !== 'unlimited') throw new Error(`--quotas must be gcp-defaults or unlimited, got '${values.quotas}'`);
+
+const emu = await startEmulator({
+  port: num('port', values.port),
+  host: values.host,
+  stateDir: values.state,
+  latencyScale: num('latency-scale', values['latency-scale']),
+  faultRate: num('fault-rate', values['fault-rate']),
+  faultDelayRate: num('fault-delay-rate', values['fault-delay-rate']),
+  faultDelayMs: num('fault-delay-ms', values['fault-delay-ms']),
+  consistencyDelayMs: num('consistency-delay-ms', values['consistency-delay-ms']),
+  seed: num('seed', values.seed),
+  quotas,
+});
+
+const readyFile = values['ready-file'];
+if (readyFile) await writeFile(readyFile, JSON.stringify({ pid: process.pid, host: emu.host, port: emu.port }));
+console.log(`${new Date().toISOString()} emulator listening on ${emu.url} (pid ${process.pid}, state ${values.state ?? 'in memory'})`);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${new Date().toISOString()} ${signal}: stopping`);
+  try {
+    await emu.stop();
+    if (readyFile) await rm(readyFile, { force: true });
+  } finally {
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

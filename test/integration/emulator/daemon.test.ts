@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { ServicesClient } from '@google-cloud/run';
+import { gaxOptions, errorBody } from './helpers.js';
+import { isProcessAlive, readRecord } from '../../../src/emulator/discovery.js';
+
+const exec = promisify(execFile);
+const root = resolve(import.meta.dirname, '../../..');
+const bin = join(root, 'bin/run.js');
+let home: string;
+
+async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, RUVECTOR_HOME: home, ...extraEnv };
+  delete env.RUVECTOR_EMULATOR_HOST;
+  Object.assign(env, extraEnv);
+  try {
+    const r = await exec(process.execPath, [bin, ...args], { env, cwd: root, timeout: 60_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'ruvector-home-'));
+  // The commands run compiled, as a user runs them.
+  if (!existsSync(join(root, 'dist/commands/emulator/start.js')) || !existsSync(join(root, 'dist/src/emulator/daemon.js'))) {
+    await exec(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: root }).catch(() => undefined);
+  }
+});
+
+afterAll(async () => {
+  // Never leave a daemon behind, whatever failed above.
+  const rec = await readRecord({ RUVECTOR_HOME: home });
+  if (rec && isProcessAlive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('ruvector emulator start|status|reset|stop as a child process', () => {
+  it('runs the daemon, keeps the world across a restart, resets it and leaves nothing behind', async () => {
+    const started = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001']);
+    expect(started.code, started.stderr).toBe(0);
+    const rec = JSON.parse(started.stdout) as { pid: number; host: string; port: number; stateDir: string };
+    expect(isProcessAlive(rec.pid)).toBe(true);
+    expect(rec.stateDir).toBe(join(home, 'emulator-state'));
+    expect(await readRecord({ RUVECTOR_HOME: home })).toMatchObject({ pid: rec.pid, port: rec.port });
+
+    const again = await cli(['emulator', 'start']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('already running');
+    expect(again.stderr).not.toMatch(/\n\s+at /);
+
+    const status = JSON.parse((await cli(['emulator', 'status', '--json'])).stdout) as { running: boolean; pid: number; health: { modules: string[] } };
+    expect(status).toMatchObject({ running: true, pid: rec.pid });
+    expect(status.health.modules).toContain('run');
+
+    const parent = 'projects/daemon-test/locations/us-central1';
+    const client = new (ServicesClient as unknown as new (o: unknown) => ServicesClient)(gaxOptions(rec));
+    const [op] = await client.createService({ parent, serviceId: 'kept', service: { template: { containers: [{ image: 'gcr.io/x/y:1' }] } } });
+    await op.promise();
+    await client.close();
+
+    const stopped = await cli(['emulator', 'stop', '--json']);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ wasRunning: true, pid: rec.pid, forced: false });
+    expect(isProcessAlive(rec.pid)).toBe(false);
+    expect(existsSync(join(home, 'emulator.json'))).toBe(false);
+    expect(JSON.parse((await cli(['emulator', 'status', '--json'])).stdout)).toEqual({ running: false });
+
+    const restarted = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001']);
+    const rec2 = JSON.parse(restarted.stdout) as { pid: number; host: string; port: number };
+    const client2 = new (ServicesClient as unknown as new (o: unknown) => ServicesClient)(gaxOptions(rec2));
+    const [kept] = await client2.getService({ name: `${parent}/services/kept` });
+    expect(kept.template?.containers?.[0]?.image).toBe('gcr.io/x/y:1');
+
+    // RUVECTOR_EMULATOR_HOST wins over the record.
+    const viaEnv = JSON.parse((await cli(['emulator', 'status', '--json'], { RUVECTOR_EMULATOR_HOST: '127.0.0.1:1' })).stdout) as { running: boolean; source: string };
+    expect(viaEnv).toMatchObject({ running: false, source: 'env' });
+
+    expect((await cli(['emulator', 'reset'])).code).toBe(0);
+    const gone = await client2.getService({ name: `${parent}/services/kept` }).then(() => undefined, (e: unknown) => e);
+    expect(errorBody(gone).code).toBe(404);
+    await client2.close();
+
+    expect((await cli(['emulator', 'stop'])).code).toBe(0);
+    expect(isProcessAlive(rec2.pid)).toBe(false);
+    const none = await cli(['emulator', 'stop']);
+    expect(none.stdout).toContain('No emulator was running');
+    const noReset = await cli(['emulator', 'reset']);
+    expect(noReset.code).not.toBe(0);
+    expect(noReset.stderr).toContain('No emulator is running');
+  });
+
+  it('refuses bad flags with a clear message', async () => {
+    const r = await cli(['emulator', 'start', '--fault-rate', '2']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('--fault-rate');
+    expect(existsSync(join(home, 'emulator.json'))).toBe(false);
+  });
+});
