@@ -25,7 +25,7 @@ export const KIND_DOCS = {
   'servicenetworking.Connection': 'private service access peering to servicenetworking.googleapis.com (Redis and Cloud SQL share it)',
   'vpcaccess.Connector': 'Serverless VPC Access connector per region, on its dedicated subnet',
   'iam.ServiceAccount': 'service account the Cloud Run service runs as (one per region by default)',
-  'iam.PolicyMembers': 'IAM members we add to one resource\'s policy (additive, like *_iam_member): name = "<resource>#iam"',
+  'iam.PolicyMembers': 'IAM members we add to one resource\'s policy (additive, like *_iam_member); name "<resource>#iam" or "<resource>#iam/<member>"; spec {resource, bindings: [{role, members}]}',
   'secretmanager.Secret': 'Secret Manager secret (the container; the deploy adds versions from annotations["ruvector-value-from"])',
   'redis.Instance': 'Memorystore for Redis instance per region',
   'sql.Instance': 'Cloud SQL instance: PostgreSQL primary (tier 1) or cross-region read replica (tier 2)',

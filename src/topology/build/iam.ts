@@ -64,19 +64,21 @@ export function buildSecrets(ctx: Ctx): void {
   }
 }
 
-/** Bucket roles for the service accounts that use each vector bucket (seed §4.1). */
+/**
+ * Bucket roles for each region's service account on the vector bucket it uses (seed §4.1;
+ * tier-2 regions use their primary's bucket). One resource per member, named
+ * "<bucket>#iam/<member>", so each region owns its own grant and --regions stays local.
+ */
 export function buildBucketIam(ctx: Ctx): void {
   if (ctx.spec.iam.bucketRoles.length === 0) return;
-  for (const primary of ctx.tier1()) {
-    const bucket = bucketName(ctx.fill(ctx.spec.storage.vectors.name, primary));
-    // Tier-2 regions read and write their primary's bucket (they have none of their own).
-    const users = ctx.regions.filter((r) => vectorBucketId(ctx, r) === vectorBucketId(ctx, primary));
-    const members = [...new Set(users.map((r) => `serviceAccount:${ctx.serviceAccountEmail(r)}`))];
+  for (const r of ctx.regions) {
+    const bucket = bucketName(vectorBucketId(ctx, r));
+    const member = `serviceAccount:${ctx.serviceAccountEmail(r)}`;
     ctx.add(
-      res('iam.PolicyMembers', `${bucket}#iam`, {
+      res('iam.PolicyMembers', `${bucket}#iam/${member}`, {
         resource: bucket,
-        bindings: ctx.spec.iam.bucketRoles.map((role) => ({ role, members })),
-      }, [bucket, ...new Set(users.map((r) => ctx.serviceAccountName(r)))], { region: primary.region }),
+        bindings: ctx.spec.iam.bucketRoles.map((role) => ({ role, members: [member] })),
+      }, [bucket, ctx.serviceAccountName(r)], { homeRegion: r.region }),
     );
   }
 }
