@@ -12,6 +12,7 @@
 import { EmuError, type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
 import { GRPC_CODES } from '../../core/errors.js';
 import { parseUpdateMask } from '../../core/helpers.js';
+import { addPeering, getNetwork, removePeering } from '../compute/networks.js';
 import { CONNECTIONS, PEERING_NAME, connectionKey, parseNetwork, projectIdOf, reservedRange, type StoredConnection } from './lookup.js';
 
 const API = 'servicenetworking';
@@ -58,7 +59,7 @@ function resolve(ctx: EmulatorContext, body: Json): { project: string; networkNa
   const parsed = network ? parseNetwork(network, '') : undefined;
   if (!parsed || !parsed.project) throw invalid(`Invalid network '${network}': expected projects/{project number}/global/networks/{network}.`, 'network');
   const project = projectIdOf(ctx, parsed.project);
-  if (!ctx.store.collection('compute.networks').peek(connectionKey(project, parsed.name))) {
+  if (!getNetwork(ctx, connectionKey(project, parsed.name))) {
     throw failedPrecondition(`Network 'projects/${parsed.project}/global/networks/${parsed.name}' not found.`);
   }
   const ranges = Array.isArray(body['reservedPeeringRanges']) ? body['reservedPeeringRanges'].map(String) : [];
@@ -80,27 +81,24 @@ function renderOp(rec: OperationRecord): Json {
   return out;
 }
 
-/** The peering Service Networking creates on the consumer network, as Compute shows it. */
+/**
+ * The peering Service Networking creates on the consumer network, towards Google's
+ * producer network in a tenant project, as Compute then shows it.
+ */
 function setPeering(ctx: EmulatorContext, project: string, networkName: string, present: boolean): void {
-  const col = ctx.store.collection<Json>('compute.networks');
-  const key = connectionKey(project, networkName);
-  const net = col.peek(key);
-  if (!net) return;
-  const others = (Array.isArray(net['peerings']) ? (net['peerings'] as Json[]) : []).filter((p) => p['name'] !== PEERING_NAME);
-  const peering: Json = {
-    name: PEERING_NAME,
-    network: `https://www.googleapis.com/compute/v1/projects/${ctx.projectNumber(project).slice(0, 6)}-tp/global/networks/servicenetworking`,
-    state: 'ACTIVE',
-    stateDetails: `[${ctx.now().toISOString()}]: Connected.`,
-    autoCreateRoutes: true,
-    exchangeSubnetRoutes: true,
-    exportCustomRoutes: false,
-    importCustomRoutes: false,
-    exportSubnetRoutesWithPublicIp: false,
-    importSubnetRoutesWithPublicIp: false,
-    stackType: 'IPV4_ONLY',
-  };
-  col.put(key, { ...net, peerings: present ? [...others, peering] : others });
+  const network = connectionKey(project, networkName);
+  const current = (getNetwork(ctx, network)?.['peerings'] as Json[] | undefined) ?? [];
+  const has = current.some((p) => p['name'] === PEERING_NAME);
+  if (present && !has) {
+    addPeering(ctx, network, {
+      name: PEERING_NAME,
+      network: `projects/sn-${ctx.projectNumber(project)}-tp/global/networks/servicenetworking`,
+      exportCustomRoutes: false,
+      importCustomRoutes: false,
+    });
+  } else if (!present && has) {
+    removePeering(ctx, network, PEERING_NAME);
+  }
 }
 
 function start(ctx: EmulatorContext, work: { action: 'create' | 'update' | 'delete'; project: string; networkName: string; ranges: string[] }): OperationRecord {

@@ -4,6 +4,7 @@
  * it hands to producers such as Cloud SQL and Memorystore.
  */
 import type { EmulatorContext } from '../../core/types.js';
+import { getGlobalAddress } from '../compute/addresses.js';
 
 export const CONNECTIONS = 'servicenetworking.connections';
 export const PEERING_NAME = 'servicenetworking-googleapis-com';
@@ -54,9 +55,9 @@ export interface ReservedRange {
   networkName: string;
 }
 
-/** A Compute global address by name, read from the compute module's collection. */
+/** A Compute global address by name, as the compute module renders it. */
 export function reservedRange(ctx: EmulatorContext, project: string, name: string): ReservedRange | undefined {
-  const a = ctx.store.collection<Record<string, unknown>>('compute.addresses').peek(`projects/${project}/global/addresses/${name}`);
+  const a = getGlobalAddress(ctx, project, name);
   if (!a) return undefined;
   const address = typeof a['address'] === 'string' ? a['address'] : '';
   const prefix = a['prefixLength'] !== undefined ? Number(a['prefixLength']) : undefined;
