@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { v1 } from '@google-cloud/pubsub';
 import { errorBody, PROJECT, startTestEmulator, type TestEmulator } from './helpers.js';
@@ -241,5 +244,43 @@ describe('Pub/Sub v1 through the official clients (REST fallback)', () => {
     expect(s.topic).toBe('_deleted-topic_');
     await subscriber.deleteSubscription({ subscription: `${P}/subscriptions/task-orphan` });
     expect(await failure(subscriber.getSubscription({ subscription: `${P}/subscriptions/task-orphan` }))).toBe('404 NOT_FOUND');
+  });
+
+  it('keeps IAM policies on topics and subscriptions, refusing a stale etag with ABORTED', async () => {
+    const topic = `${P}/topics/dead-letter`;
+    const [empty] = await publisher.getIamPolicy({ resource: topic });
+    expect(empty.bindings ?? []).toHaveLength(0);
+    const member = `serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com`;
+    const [set] = await publisher.setIamPolicy({ resource: topic, policy: { bindings: [{ role: 'roles/pubsub.publisher', members: [member] }], etag: empty.etag } });
+    expect(set.bindings).toEqual([expect.objectContaining({ role: 'roles/pubsub.publisher', members: [member] })]);
+    expect(await failure(publisher.setIamPolicy({ resource: topic, policy: { bindings: [], etag: empty.etag } }))).toBe('409 ABORTED');
+    const [sub] = await subscriber.getIamPolicy({ resource: `${P}/subscriptions/defaults` });
+    expect(sub.etag).toBeTruthy();
+    expect(await failure(publisher.getIamPolicy({ resource: `${P}/topics/missing` }))).toBe('404 NOT_FOUND');
+  });
+});
+
+describe('Pub/Sub persistence', () => {
+  it('a restarted emulator keeps topics, subscriptions and undelivered messages', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'ruvector-pubsub-state-'));
+    try {
+      const a = await startTestEmulator({ stateDir });
+      await a.clients.publisher().createTopic({ name: `${P}/topics/persisted` });
+      await a.clients.subscriber().createSubscription({ name: `${P}/subscriptions/persisted-sub`, topic: `${P}/topics/persisted` });
+      const [pub] = await a.clients.publisher().publish({ topic: `${P}/topics/persisted`, messages: [{ data: Buffer.from('survives') }] });
+      await a.emu.core.store.flush();
+      await a.stop();
+      const b = await startTestEmulator({ stateDir });
+      try {
+        const [r] = await b.clients.subscriber().pull({ subscription: `${P}/subscriptions/persisted-sub`, maxMessages: 5 });
+        expect(r.receivedMessages?.map((m) => m.message?.messageId)).toEqual(pub.messageIds);
+        const [next] = await b.clients.publisher().publish({ topic: `${P}/topics/persisted`, messages: [{ data: Buffer.from('after') }] });
+        expect(BigInt(next.messageIds![0]!) > BigInt(pub.messageIds![0]!)).toBe(true);
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

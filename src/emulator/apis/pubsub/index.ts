@@ -1,4 +1,5 @@
 import type { ApiModule, Handler, Route } from '../../core/types.js';
+import { iamHandlers } from './iam.js';
 import { acknowledge, modifyAckDeadline, pull } from './pull.js';
 import { createSchema, deleteSchema, getSchema, listSchemaRevisions, listSchemas, validateMessage, validateSchema } from './schemas.js';
 import {
@@ -46,6 +47,12 @@ function routes(): Route[] {
   add('GET', '/schemas/{schema}:listRevisions', listSchemaRevisions);
   add('POST', '/schemas:validate', validateSchema);
   add('POST', '/schemas:validateMessage', validateMessage);
+  for (const kind of ['topics', 'subscriptions', 'schemas'] as const) {
+    const iam = iamHandlers(kind);
+    add('POST', `/${kind}/{resource}:getIamPolicy`, iam.get);
+    add('POST', `/${kind}/{resource}:setIamPolicy`, iam.set, true);
+    add('POST', `/${kind}/{resource}:testIamPermissions`, iam.test);
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { wantsIntEnums, paginate } from '../../core/helpers.js';
+import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import { bodyOf, codecs, COLLECTIONS, emit, psErrors, schemaName, validateId, type Json } from './common.js';
 import { compileSchema, type CompiledSchema, type Encoding } from './schema-codecs.js';
@@ -91,6 +92,7 @@ export function deleteSchema(req: EmuRequest, ctx: EmulatorContext): EmuResponse
   const s = schemas(ctx).peek(name);
   if (!s) throw psErrors.notFound(name);
   schemas(ctx).delete(name);
+  dropPolicy(ctx, name);
   // Topics keep their settings but point at the tombstone, so publishing to them fails.
   const topics = ctx.store.collection<{ name: string; schemaSettings?: { schema: string } }>(COLLECTIONS.topics);
   for (const t of topics.peekAll()) {

@@ -1,4 +1,5 @@
 import { paginate, parseUpdateMask, wantsIntEnums } from '../../core/helpers.js';
+import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import {
   bodyOf, codecs, emit, formatDuration, parseDuration, parseTopicRef, psErrors, subscriptionName, validateId, validateLabels, type Json,
@@ -173,6 +174,7 @@ export function deleteSubscription(req: EmuRequest, ctx: EmulatorContext): EmuRe
   const s = subscriptions(ctx).peek(name);
   if (!s) throw psErrors.notFound(name);
   subscriptions(ctx).delete(name);
+  dropPolicy(ctx, name);
   queuesFor(ctx).drop(name);
   emit(ctx, 'subscription', name, s, 'deleted');
   return { body: {} };

@@ -1,4 +1,5 @@
 import { paginate, parseUpdateMask, wantsIntEnums } from '../../core/helpers.js';
+import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import {
   bodyOf, codecs, emit, formatDuration, parseDuration, psErrors, schemaName, topicName, validateId, validateLabels, type Json,
@@ -110,6 +111,7 @@ export function deleteTopic(req: EmuRequest, ctx: EmulatorContext): EmuResponse 
   const t = topics(ctx).peek(name);
   if (!t) throw psErrors.notFound(name);
   topics(ctx).delete(name);
+  dropPolicy(ctx, name);
   // Subscriptions outlive their topic and keep their backlog; they show a tombstone topic.
   for (const s of subscriptions(ctx).peekAll()) {
     if (s.topic === name) {
