@@ -17,4 +17,5 @@ export const apiModules: ApiModule[] = [
   (await import('./iam/index.js')).default,
   (await import('./cloudquotas/index.js')).default,
   (await import('./pubsub/index.js')).default,
+  (await import('./compute/index.js')).default,
 ];
