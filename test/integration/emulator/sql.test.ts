@@ -284,3 +284,57 @@ describe('Cloud SQL instances', () => {
     expect(left.items ?? []).toEqual([]);
   });
 });
+
+describe('Cloud SQL wire details and persistence', () => {
+  it('answers enums as integers when the caller asks for them, as names otherwise', async () => {
+    const e = await startTestEmulator();
+    try {
+      const [op] = await e.clients.sqlInstances().insert({ project: PROJECT, body: { name: 'wire', databaseVersion: 'POSTGRES_15', region: 'europe-west1', settings: { tier: 'db-f1-micro' } } });
+      expect(op.name).toBeTruthy();
+      const path = `${e.url}/v1/projects/${PROJECT}/instances/wire`;
+      const asInts = (await (await fetch(`${path}?$alt=json%3Benum-encoding=int`)).json()) as Record<string, unknown>;
+      expect(asInts['databaseVersion']).toBe(172);
+      expect(typeof asInts['state']).toBe('number');
+      const asNames = (await (await fetch(path)).json()) as Record<string, unknown>;
+      expect(asNames['databaseVersion']).toBe('POSTGRES_15');
+      // europe-west1 has zones b, c, d only.
+      expect(String(asNames['gceZone'])).toMatch(/^europe-west1-[bcd]$/);
+      expect(asNames).not.toHaveProperty('rootPassword');
+    } finally {
+      await e.stop();
+    }
+  });
+
+  it('an operation pending at shutdown completes after a restart with the same state dir', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'ruvector-sql-state-'));
+    try {
+      // 5-10 min of GCP time at scale 0.002 = 0.6-1.2 s: still running when we stop.
+      const a = await startTestEmulator({ stateDir: dir, latencyScale: 0.002 });
+      const [op] = await a.clients.sqlInstances().insert({ project: PROJECT, body: { name: 'survivor', databaseVersion: 'POSTGRES_15', region: 'us-central1', settings: { tier: 'db-f1-micro' } } });
+      expect(op.status).not.toBe('DONE');
+      await a.stop();
+
+      const b = await startTestEmulator({ stateDir: dir, latencyScale: 0.0001 });
+      try {
+        const bops = b.clients.sqlOperations();
+        let [cur] = await bops.get({ project: PROJECT, operation: op.name! });
+        for (let i = 0; i < 800 && cur.status !== 'DONE'; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          [cur] = await bops.get({ project: PROJECT, operation: op.name! });
+        }
+        expect(cur.status).toBe('DONE');
+        const [inst] = await b.clients.sqlInstances().get({ project: PROJECT, instance: 'survivor' });
+        expect(inst.state).toBe('RUNNABLE');
+        const [dbList] = await b.clients.sqlDatabases().list({ project: PROJECT, instance: 'survivor' });
+        expect(dbList.items?.map((d) => d.name)).toEqual(['postgres']);
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

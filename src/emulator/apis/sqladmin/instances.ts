@@ -189,6 +189,10 @@ export async function insertInstance(ctx: EmulatorContext, req: EmuRequest): Pro
       throw errs.invalid('Cascading replicas are not supported for this instance.');
     }
     await ensureIdle(ctx, primaryKey);
+    const bc = (primary.settings['backupConfiguration'] as Json | undefined) ?? {};
+    if (!isPostgres(primary.databaseVersion) && bc['binaryLogEnabled'] !== true) {
+      throw errs.invalid(`Binary logging must be enabled on the primary instance ${primary.name} before creating a read replica.`);
+    }
     if (primary.state !== 'RUNNABLE') throw errs.invalid(`The primary instance ${primary.name} is not running (state ${primary.state}).`);
   }
   const version = str(body.databaseVersion) && body.databaseVersion !== 'SQL_DATABASE_VERSION_UNSPECIFIED' ? str(body.databaseVersion) : primary?.databaseVersion ?? 'MYSQL_8_0';
