@@ -54,6 +54,8 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
     const e = await expectError(client.createInstance({ parent, instanceId: 'nomem', instance: { tier: 'BASIC' } }), 400, 'INVALID_ARGUMENT');
     expect(JSON.stringify(e.details)).toContain('memory_size_gb');
     await expectError(client.getInstance({ name: inst('nope') }), 404, 'NOT_FOUND');
+    const noNet = await expectError(client.createInstance({ parent, instanceId: 'nonet', instance: { tier: 'BASIC', memorySizeGb: 1, authorizedNetwork: `projects/${PROJECT}/global/networks/missing` } }), 400, 'INVALID_ARGUMENT');
+    expect(noNet.message).toContain('authorized network');
   });
 
   it('updates with a required updateMask, fails over and upgrades', async () => {

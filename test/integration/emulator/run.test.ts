@@ -64,6 +64,8 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     const noImage = await expectError(client.createService({ parent, serviceId: 'noimg', service: { template: { containers: [{}] } } }), 400, 'INVALID_ARGUMENT');
     expect(JSON.stringify(noImage.details)).toContain('google.rpc.BadRequest');
     await expectError(client.getService({ name: svc('missing') }), 404, 'NOT_FOUND');
+    const noConn = await expectError(client.createService({ parent, serviceId: 'noconn', service: spec('gcr.io/p/x:1', { template: { containers: [{ image: 'gcr.io/p/x:1' }], vpcAccess: { connector: 'missing-connector' } } }) }), 400, 'FAILED_PRECONDITION');
+    expect(noConn.message).toContain('missing-connector');
   });
 
   it('validateOnly returns the defaulted service and stores nothing', async () => {

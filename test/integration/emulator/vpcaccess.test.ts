@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protos } from '@google-cloud/vpc-access';
+import { GlobalOperationsClient, NetworksClient, RegionOperationsClient, SubnetworksClient } from '@google-cloud/compute';
+import compute from '../../../src/emulator/apis/compute/index.js';
+import { apiModules } from '../../../src/emulator/apis/index.js';
 import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const parent = `projects/${PROJECT}/locations/${REGION}`;
@@ -9,7 +12,14 @@ const stateName = (v: unknown) => (typeof v === 'number' ? State[v] : v);
 
 let t: TestEmulator;
 beforeAll(async () => {
-  t = await startTestEmulator();
+  // Connectors reference Compute networks and subnetworks: serve Compute too.
+  t = await startTestEmulator({ modules: apiModules.some((m) => m.name === 'compute') ? apiModules : [...apiModules, compute] });
+  const [net] = await t.gax(NetworksClient).insert({ project: PROJECT, networkResource: { name: 'ruvector-vpc', autoCreateSubnetworks: false } });
+  await t.gax(GlobalOperationsClient).wait({ project: PROJECT, operation: net.latestResponse.name });
+  for (const [name, range] of [['connector-subnet', '10.8.1.0/28'], ['wide-subnet', '10.9.0.0/24']] as const) {
+    const [op] = await t.gax(SubnetworksClient).insert({ project: PROJECT, region: REGION, subnetworkResource: { name, network: `projects/${PROJECT}/global/networks/ruvector-vpc`, ipCidrRange: range } });
+    await t.gax(RegionOperationsClient).wait({ project: PROJECT, region: REGION, operation: op.latestResponse.name });
+  }
 });
 afterAll(async () => {
   await t.stop();
@@ -45,8 +55,15 @@ describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
     const [c] = await op.promise();
     expect(c.subnet).toEqual(expect.objectContaining({ name: 'connector-subnet', projectId: PROJECT }));
     expect(c.maxThroughput).toBe(500);
-    await expectError(client.createConnector({ parent, connectorId: 'Bad_Name', connector: { network: 'n', ipCidrRange: '10.1.0.0/28' } }), 400, 'INVALID_ARGUMENT');
-    await expectError(client.createConnector({ parent, connectorId: 'wide', connector: { network: 'n', ipCidrRange: '10.1.0.0/24' } }), 400, 'INVALID_ARGUMENT');
+    await expectError(client.createConnector({ parent, connectorId: 'Bad_Name', connector: { network: 'ruvector-vpc', ipCidrRange: '10.1.0.0/28' } }), 400, 'INVALID_ARGUMENT');
+    await expectError(client.createConnector({ parent, connectorId: 'wide', connector: { network: 'ruvector-vpc', ipCidrRange: '10.1.0.0/24' } }), 400, 'INVALID_ARGUMENT');
+    const noNet = await expectError(client.createConnector({ parent, connectorId: 'nonet', connector: { network: 'missing-vpc', ipCidrRange: '10.1.0.0/28' } }), 400, 'INVALID_ARGUMENT');
+    expect(noNet.message).toContain('does not exist');
+    await expectError(client.createConnector({ parent, connectorId: 'nosub', connector: { subnet: { name: 'missing-subnet' } } }), 400, 'INVALID_ARGUMENT');
+    const wideSub = await expectError(client.createConnector({ parent, connectorId: 'widesub', connector: { subnet: { name: 'wide-subnet' } } }), 400, 'INVALID_ARGUMENT');
+    expect(wideSub.message).toContain('/28');
+    // The seed's shape (subnet and a range together) is ambiguous, and refused.
+    await expectError(client.createConnector({ parent, connectorId: 'both', connector: { network: 'ruvector-vpc', ipCidrRange: '10.10.0.0/28', subnet: { name: 'connector-subnet' } } }), 400, 'INVALID_ARGUMENT');
     const overlap = await expectError(client.createConnector({ parent, connectorId: 'overlap', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28' } }), 400, 'INVALID_ARGUMENT');
     expect(overlap.message).toContain('overlaps');
     await expectError(client.getConnector({ name: conn('nope') }), 404, 'NOT_FOUND');

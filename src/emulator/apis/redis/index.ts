@@ -1,6 +1,7 @@
 import { enumCodec } from '../../core/enums.js';
 import { gaxOperation, paginate, parseUpdateMask, seededToken, seededUuid, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
+import { networkExists, networkKey } from '../../core/refs.js';
 import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
 
 /** The google.cloud.redis.v1.Instance fields this emulator reasons about; the rest passes through. */
@@ -146,6 +147,14 @@ export default {
           i.redisVersion ??= 'REDIS_7_2';
           validate(i);
           if (col.has(name)) throw new EmuError(409, 'ALREADY_EXISTS', `Instance ${name} already exists.`);
+          // The implicit `default` network is assumed; a network named explicitly must exist.
+          if (i.authorizedNetwork) {
+            const key = networkKey(String(i.authorizedNetwork), project);
+            if (!key || !networkExists(ctx, key)) throw bad('instance.authorized_network', `Invalid authorized network '${String(i.authorizedNetwork)}': the network does not exist`);
+            if (i.connectMode === 'PRIVATE_SERVICE_ACCESS' && !ctx.store.collection('servicenetworking.connections').has(key)) {
+              throw new EmuError(400, 'FAILED_PRECONDITION', `Private service access is not configured on network ${key}: create a Service Networking connection first.`);
+            }
+          }
           ctx.quotas.ensure('gax', { scope: location, metric: 'REDIS_GB', amount: i.memorySizeGb! });
           const ha = i.tier === 'STANDARD_HA';
           const { range, host } = address();

@@ -91,6 +91,19 @@ export default {
       }
     };
 
+    /** Cloud Run refuses a revision whose Serverless VPC Access connector does not exist. */
+    const checkConnector = (s: Service) => {
+      const ref = (s.template?.vpcAccess as { connector?: string } | undefined)?.connector;
+      if (!ref) return;
+      const { project, location } = parseName(s.name);
+      const key = ref.includes('/') ? ref : `projects/${project}/locations/${location}/connectors/${ref}`;
+      if (!ctx.store.collection('vpcaccess.connectors').has(key)) {
+        throw new EmuError(400, 'FAILED_PRECONDITION', `VPC connector ${key} does not exist, or Cloud Run does not have permission to use it.`, undefined, {
+          fieldViolations: [{ field: 'service.template.vpc_access.connector', description: 'connector not found' }],
+        });
+      }
+    };
+
     /** Charges the region's CPU and memory quotas for the change in what the service can claim. */
     const chargeQuota = (location: string, before: Service | undefined, after: Service | undefined, commit: boolean) => {
       const a = allocation(before);
@@ -200,6 +213,7 @@ export default {
       Object.assign(s, { uid: seededUuid(() => ctx.random()), generation: '1', createTime: now, updateTime: now, creator: CALLER, lastModifier: CALLER });
       const rev = revisionName(ctx, s);
       checkTrafficRevisions(s, rev);
+      checkConnector(s);
       const urls = defaultUrls(ctx, name);
       Object.assign(s, {
         latestCreatedRevision: `${name}/revisions/${rev}`,
@@ -293,6 +307,7 @@ export default {
             next.latestCreatedRevision = `${name}/revisions/${rev}`;
           }
           checkTrafficRevisions(next, rev);
+          if (templateChanged) checkConnector(next);
           next.reconciling = true;
           next.terminalCondition = condition('Ready', 'CONDITION_RECONCILING', now);
           next.etag = newEtag(next);

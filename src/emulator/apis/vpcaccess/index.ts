@@ -1,6 +1,7 @@
 import { enumCodec } from '../../core/enums.js';
 import { gaxOperation, paginate, seededToken, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
+import { networkExists, networkKey, subnetwork, subnetworkKey } from '../../core/refs.js';
 import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
 
 interface Connector {
@@ -110,8 +111,17 @@ export default {
             ...(input.subnet?.name ? { subnet: { name: input.subnet.name, projectId: input.subnet.projectId ?? project } } : {}),
             machineType: input.machineType ?? 'e2-micro',
           };
-          if (c.subnet && (c.ipCidrRange || c.network)) throw bad('connector', 'specify either subnet, or network and ip_cidr_range, not both');
-          if (!c.subnet) {
+          if (c.subnet && c.ipCidrRange) throw bad('connector', 'specify either subnet, or network and ip_cidr_range, not both');
+          if (c.network) {
+            const key = networkKey(c.network, project);
+            if (!key || !networkExists(ctx, key)) throw bad('connector.network', `network '${c.network}' does not exist`);
+          }
+          if (c.subnet) {
+            const key = subnetworkKey(c.subnet.name!, c.subnet.projectId!, location);
+            const sub = key ? subnetwork(ctx, key) : undefined;
+            if (!sub) throw bad('connector.subnet.name', `subnetwork '${c.subnet.name}' does not exist in ${location} of project ${c.subnet.projectId}`);
+            if (sub.ipCidrRange && !sub.ipCidrRange.endsWith('/28')) throw bad('connector.subnet.name', `subnetwork '${c.subnet.name}' is ${sub.ipCidrRange}; a connector needs a dedicated /28 subnet`);
+          } else {
             if (!c.network) throw bad('connector.network', 'network is required when no subnet is given');
             const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
             if (!c.ipCidrRange || !range || !c.ipCidrRange.endsWith('/28')) throw bad('connector.ip_cidr_range', 'ip_cidr_range must be an unused /28 range, e.g. 10.8.0.0/28');
