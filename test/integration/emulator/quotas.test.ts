@@ -111,3 +111,20 @@ describe('Cloud Quotas', () => {
     expect(t.emu.ctx.quotas.limit('global', 'NETWORKS')).toBe(2);
   });
 });
+
+describe('quota preferences are enforced by the APIs', () => {
+  it('lowering Cloud SQL instances to 1 makes the second create fail with quotaExceeded', async () => {
+    const [pref] = await cq.createQuotaPreference({
+      parent,
+      quotaPreferenceId: 'sql-instances',
+      quotaPreference: { service: 'sqladmin.googleapis.com', quotaId: 'InstancesPerProject', quotaConfig: { preferredValue: 1 } },
+    });
+    expect(pref.reconciling).toBe(false);
+    const sql = t.clients.sqlInstances();
+    const body = (name: string) => ({ name, databaseVersion: 'POSTGRES_15' as const, region: 'us-central1', settings: { tier: 'db-f1-micro' } });
+    await sql.insert({ project: PROJECT, body: body('first-db') });
+    const second = await sql.insert({ project: PROJECT, body: body('second-db') }).catch((e: unknown) => e);
+    expect(errorBody(second).code).toBe(403);
+    expect(errorBody(second).errors?.[0]?.reason).toBe('quotaExceeded');
+  });
+});
