@@ -183,7 +183,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         since: since === null ? undefined : Number(since),
       };
       const entries = requestLog.entries(filter);
-      return { body: { count: entries.length, writes: entries.filter((e) => e.write).length, reads: entries.filter((e) => !e.write).length, entries } };
+      const limit = Number(query.get('limit') ?? 1000);
+      return {
+        body: {
+          count: entries.length,
+          writes: entries.filter((e) => e.write).length,
+          reads: entries.filter((e) => !e.write).length,
+          faults: entries.filter((e) => e.fault).length,
+          // The most recent `limit` entries; counts cover the whole filtered log.
+          entries: limit > 0 ? entries.slice(-limit) : [],
+        },
+      };
     }
     if (sub === '/requests' && method === 'DELETE') {
       requestLog.clear();
@@ -269,7 +279,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       const r = renderError(style, err, api);
       if (!res.headersSent) status = send(res, { status: r.status, body: r.body });
     } finally {
-      requestLog.add({ at, method, path, status, latencyMs: Math.round((performance.now() - t0) * 1000) / 1000, api, write, ...(fault ? { fault } : {}) });
+      requestLog.add({ at, method, path, ...(q < 0 ? {} : { query: url.slice(q + 1) }), status, latencyMs: Math.round((performance.now() - t0) * 1000) / 1000, api, write, ...(fault ? { fault } : {}) });
     }
   }
 

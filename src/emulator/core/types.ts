@@ -201,6 +201,8 @@ export interface DataPlane {
   serviceUri?(serviceName: string): string | undefined;
   /** Host/port of a Memorystore instance's real Redis, or undefined for the default. */
   redisEndpoint?(instanceName: string): { host: string; port: number } | undefined;
+  /** Host/port of the real Postgres behind a Cloud SQL instance (key as the sqladmin module stores it). */
+  sqlEndpoint?(instanceKey: string): { host: string; port: number } | undefined;
   stop?(): void | Promise<void>;
 }
 
@@ -211,6 +213,8 @@ export interface RequestLogEntry {
   at: string;
   method: string;
   path: string;
+  /** Raw query string without '?', when there was one. */
+  query?: string;
   status: number;
   latencyMs: number;
   /** Route api id ('run', 'compute', ...), or 'emulator' / 'unknown'. */
