@@ -212,6 +212,36 @@ describe('Cloud SQL instances', () => {
     expect(after.etag).not.toBe(inst.etag);
   });
 
+  it('update (PUT) replaces settings, restart runs as its own operation, databases patch', async () => {
+    const inst = await get('ruvector-db-us-east1-replica');
+    const [op] = await instancesClient.update({
+      project: PROJECT,
+      instance: inst.name!,
+      body: { settings: { settingsVersion: inst.settings!.settingsVersion!, tier: 'db-custom-4-16384', userLabels: { role: 'replica' } } },
+    });
+    await done(op);
+    const after = await get(inst.name!);
+    expect(after.settings?.tier).toBe('db-custom-4-16384');
+    expect(after.settings?.userLabels).toEqual({ role: 'replica' });
+    // What PUT leaves out goes back to the defaults.
+    expect(after.settings?.availabilityType).toBe('ZONAL');
+    expect(after.settings?.dataDiskSizeGb?.value).toBe('10');
+    const missingTier = await instancesClient.update({ project: PROJECT, instance: inst.name!, body: { settings: { userLabels: {} } } }).catch((e: unknown) => e);
+    expect(errorBody(missingTier).code).toBe(400);
+
+    const [restart] = await instancesClient.restart({ project: PROJECT, instance: inst.name! });
+    expect(restart.operationType).toBe('RESTART');
+    await done(restart);
+
+    const instance = 'ruvector-db-us-central1';
+    await done((await dbs.insert({ project: PROJECT, instance, body: { name: 'scratch' } }))[0]);
+    const [patched] = await dbs.patch({ project: PROJECT, instance, database: 'scratch', body: { collation: 'C' } });
+    expect(patched.operationType).toBe('UPDATE_DATABASE');
+    await done(patched);
+    expect((await dbs.get({ project: PROJECT, instance, database: 'scratch' }))[0].collation).toBe('C');
+    await done((await dbs.delete({ project: PROJECT, instance, database: 'scratch' }))[0]);
+  });
+
   it('lists instances with a label filter and paging', async () => {
     const [all] = await instancesClient.list({ project: PROJECT });
     expect(all.items?.map((i) => i.name).sort()).toEqual(['ruvector-db-us-central1', 'ruvector-db-us-east1-replica']);

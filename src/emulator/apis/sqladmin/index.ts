@@ -1,4 +1,15 @@
-/** Cloud SQL Admin v1 (`sqladmin.googleapis.com/v1`), as @google-cloud/sql's v1 clients call it. */
+/**
+ * Cloud SQL Admin v1 (`sqladmin.googleapis.com/v1`), as @google-cloud/sql's v1 clients call it.
+ *
+ * Data-plane seam (issue 7): `resource.changed` events with api 'sqladmin' and kind
+ * - 'sql#instance': created (PENDING_CREATE), updated (RUNNABLE, settings changes, restart),
+ *   deleted; name = `projects/{p}/instances/{i}`, resource = the stored DatabaseInstance;
+ * - 'sql#database': created / updated / deleted, name = `.../databases/{d}`;
+ * - 'sql#user': created / updated carry the password (in-process only, never rendered or
+ *   logged) so a real Postgres role can be made; deleted carries none.
+ * A data plane may implement `sqlEndpoint(instanceKey) -> {host, port}`; the instance's
+ * PRIVATE address then reports that host.
+ */
 import type { ApiModule, EmuRequest, EmuResponse, EmulatorContext, Route } from '../../core/types.js';
 import { API } from './common.js';
 import * as db from './databases.js';
