@@ -79,7 +79,7 @@ export async function commitObject(
   const current = liveObjects(ctx).get(objectKey(bucketName, name));
   try {
     checkObject(preconds, current, 'write');
-    if (!buckets_exist(ctx, bucketName)) throw gcsErrors.bucketNotFound();
+    if (!bucketExists(ctx, bucketName)) throw gcsErrors.bucketNotFound();
   } catch (e) {
     await deleteBlob(ctx, bucketName, generation);
     throw e;
@@ -111,7 +111,7 @@ export async function commitObject(
   return obj;
 }
 
-function buckets_exist(ctx: EmulatorContext, bucket: string): boolean {
+function bucketExists(ctx: EmulatorContext, bucket: string): boolean {
   try {
     getBucketRecord(ctx, bucket);
     return true;
