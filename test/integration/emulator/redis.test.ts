@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { protos } from '@google-cloud/redis';
+import type { OperationRecord } from '../../../src/emulator/core/types.js';
 import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const parent = `projects/${PROJECT}/locations/${REGION}`;
@@ -107,5 +111,31 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
     await client.operationsClient.cancelOperation({ name: op.name! });
     await client.operationsClient.deleteOperation({ name: op.name! });
     await expectError(client.operationsClient.getOperation({ name: op.name! }), 404, 'NOT_FOUND');
+  });
+
+  it('an instance still CREATING when the emulator stops becomes READY after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emu-redis-'));
+    try {
+      // latencyScale 1: the 5-minute create is nowhere near done when we stop.
+      const a = await startTestEmulator({ stateDir: dir, latencyScale: 1 });
+      const [op] = await a.clients.redis().createInstance({ parent, instanceId: 'survivor', instance: { tier: 'BASIC', memorySizeGb: 2 } });
+      await a.stop();
+
+      const b = await startTestEmulator({ stateDir: dir, latencyScale: 1 });
+      const client = b.clients.redis();
+      expect((await client.getInstance({ name: inst('survivor') }))[0].state).toBe('CREATING');
+      expect(b.emu.ctx.quotas.usage(REGION, 'REDIS_GB')).toBe(2);
+      // Let the five minutes pass while it runs: the persisted operation completes through its completer.
+      const ops = b.emu.ctx.store.collection<OperationRecord>('__operations');
+      const rec = ops.peek(op.name!)!;
+      ops.put(rec.name, { ...rec, doneAt: Date.now() - 1 });
+      const [done] = await client.operationsClient.getOperation({ name: op.name! });
+      expect(done.done).toBe(true);
+      expect(done.error).toBeFalsy();
+      expect((await client.getInstance({ name: inst('survivor') }))[0].state).toBe('READY');
+      await b.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -202,4 +202,30 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
       await local.stop();
     }
   });
+
+  it('answers injected faults in the gax dialect, and hides new services briefly (seeded)', async () => {
+    const local = await startTestEmulator({ consistencyDelayMs: 2000, seed: 4 });
+    try {
+      const client = local.clients.runServices();
+      const [op] = await client.createService({ parent, serviceId: 'late', service: spec() });
+      // Right after the create, a read may not see it yet: the engine must wait, not re-create.
+      const first = await client.getService({ name: svc('late') }).then(() => 200, (e: unknown) => errorBody(e).code);
+      expect(first).toBe(404);
+      let seen = false;
+      for (let i = 0; i < 100 && !seen; i++) {
+        seen = await client.getService({ name: svc('late') }).then(() => true, () => false);
+        if (!seen) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(seen).toBe(true);
+      await op.promise();
+
+      local.emu.faults.configure({ rate: 1, seed: 9 });
+      const e = errorBody(await client.getService({ name: svc('late') }).then(() => undefined, (x: unknown) => x));
+      expect([429, 503]).toContain(e.code);
+      expect(['RESOURCE_EXHAUSTED', 'UNAVAILABLE']).toContain(e.status);
+      expect(local.emu.requestLog.entries({ api: 'run' }).at(-1)?.fault).toBe(String(e.code));
+    } finally {
+      await local.stop();
+    }
+  });
 });
