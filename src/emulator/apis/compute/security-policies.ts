@@ -2,7 +2,7 @@ import type { EmuRequest, EmulatorContext, Route } from '../../core/types.js';
 import { err } from './shared/errors.js';
 import { resourceKey } from './shared/links.js';
 import { actionRoute, collectionFor, crudRoutes, defineKind, itemPath, locOf, mergePatch, userFields, type BuildArgs, type Res } from './shared/resource.js';
-import { asArray, asRecord, bool, intIn, oneOf } from './shared/validate.js';
+import { asArray, asRecord, bodyOf, bool, intIn, oneOf } from './shared/validate.js';
 
 const DEFAULT_PRIORITY = 2147483647;
 const INTERVALS = [10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600];
@@ -167,7 +167,7 @@ export function securityPolicyRoutes(): Route[] {
       ...inner,
       handler: (req, ctx) => {
         const loc = locOf(req, ctx);
-        const body = asRecord(req.body, 'securityPolicyRule');
+        const body = bodyOf(req.body);
         const key = resourceKey(loc.project, undefined, 'securityPolicies', req.params.name!);
         if (validateOnly(req)) {
           const cur = collectionFor(ctx, 'securityPolicies').peek(key);

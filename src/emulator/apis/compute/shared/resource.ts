@@ -5,7 +5,7 @@ import { fingerprint, labelFingerprint, newId, timestamp } from './ids.js';
 import { canonicalRef, link, pluralOf, references, renderLinks, resourceKey, scopePath, type RefKind } from './links.js';
 import { listPage } from './list.js';
 import { idempotent, startOperation } from './operations.js';
-import { asRecord, checkName, labelsOf } from './validate.js';
+import { asRecord, bodyOf, checkName, labelsOf } from './validate.js';
 
 export type Res = Record<string, unknown>;
 
@@ -257,7 +257,7 @@ export function actionRoute(
     method, path, style: 'compute', api: 'compute', write: true,
     handler: (req, ctx) => {
       const loc = locOf(req, ctx);
-      const body = asRecord(req.body, 'body');
+      const body = bodyOf(req.body);
       return idempotent(ctx, req, loc.project, () =>
         mutateResource(def, ctx, loc, req.params.name!, operationType, (cur, key) => apply(cur, body, { ctx, loc, key, prev: cur, mode: 'set' })),
       );

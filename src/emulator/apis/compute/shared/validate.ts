@@ -82,3 +82,8 @@ export function isHostname(value: string, allowWildcard: boolean): boolean {
   const v = allowWildcard && value.startsWith('*.') ? value.slice(2) : value;
   return v.length <= 253 && /^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v);
 }
+
+/** A POST body that may be absent (removeRule, bodiless set* calls): anything but an object reads as {}. */
+export function bodyOf(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
