@@ -35,9 +35,9 @@ async function expectError(p: Promise<unknown>, http: number, status: string) {
 }
 
 describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
-  it('creates a connector from network + /28 range with default throughput', async () => {
+  it('creates a connector from network + /28 range (the seed: 200..1000 Mbps)', async () => {
     const client = t.clients.vpcAccess();
-    const [op] = await client.createConnector({ parent, connectorId: 'ruvector-connector', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28' } });
+    const [op] = await client.createConnector({ parent, connectorId: 'ruvector-connector', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28', minThroughput: 200, maxThroughput: 1000 } });
     const [during] = await client.getConnector({ name: conn('ruvector-connector') });
     expect(during.state).toBe('CREATING');
     const [c] = await op.promise();
@@ -64,9 +64,25 @@ describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
     expect(wideSub.message).toContain('/28');
     // The seed's shape (subnet and a range together) is ambiguous, and refused.
     await expectError(client.createConnector({ parent, connectorId: 'both', connector: { network: 'ruvector-vpc', ipCidrRange: '10.10.0.0/28', subnet: { name: 'connector-subnet' } } }), 400, 'INVALID_ARGUMENT');
-    const overlap = await expectError(client.createConnector({ parent, connectorId: 'overlap', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28' } }), 400, 'INVALID_ARGUMENT');
-    expect(overlap.message).toContain('overlaps');
     await expectError(client.getConnector({ name: conn('nope') }), 404, 'NOT_FOUND');
+  });
+
+  it('fails the operation (code 3) and leaves the connector in ERROR for a range clash or no maximum', async () => {
+    const client = t.clients.vpcAccess();
+    const cases = [
+      { id: 'clash-conn', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.0.0/28', maxInstances: 3 }, says: 'conflicts with connector' },
+      { id: 'clash-subnet', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.1.0/28', maxInstances: 3 }, says: 'conflicts with an existing subnetwork' },
+      { id: 'no-max', connector: { network: 'ruvector-vpc', ipCidrRange: '10.8.2.0/28' }, says: 'must specify either max_throughput or max_instances' },
+    ];
+    for (const c of cases) {
+      const [op] = await client.createConnector({ parent, connectorId: c.id, connector: c.connector });
+      const err = (await op.promise().then(() => undefined, (e: unknown) => e)) as { code?: number; message?: string } | undefined;
+      expect(err?.code, c.id).toBe(3);
+      expect(err?.message).toContain(c.says);
+      const [left] = await client.getConnector({ name: conn(c.id) });
+      expect(left.state).toBe('ERROR');
+      await (await client.deleteConnector({ name: conn(c.id) }))[0].promise();
+    }
   });
 
   it('lists, deletes with an Empty response, and polls operations at the shared v1 path', async () => {
@@ -79,7 +95,7 @@ describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
     await op.promise();
     await expectError(client.getConnector({ name: conn('sub-conn') }), 404, 'NOT_FOUND');
     const [ops] = await client.operationsClient.listOperations({ name: parent });
-    expect(ops.length).toBe(3);
+    expect(ops.length).toBe(9);
     expect(t.emu.requestLog.count({ api: 'operations' })).toBeGreaterThan(0);
   });
 });

@@ -69,6 +69,28 @@ export default {
     };
     registerOperationRenderer(ctx, 'vpcaccess', renderOp);
 
+    /** What GCP only finds while provisioning: a range clash, or no maximum size. */
+    const provisioningProblem = (c: Connector): string | undefined => {
+      if (!c.maxInstances && !c.maxThroughput) return 'A Connector must specify either max_throughput or max_instances.';
+      const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
+      if (!range || !c.network) return undefined;
+      const project = c.name.split('/')[1]!;
+      const net = networkKey(c.network, project);
+      const clash = (r: string | undefined) => {
+        const o = r ? cidr(r) : undefined;
+        return !!o && o.start <= range.end && range.start <= o.end;
+      };
+      for (const sub of ctx.store.collection<{ ipCidrRange?: string; network?: string }>('compute.subnetworks').peekAll(`projects/${project}/`)) {
+        if (net && String(sub.network ?? '').endsWith(net) && clash(sub.ipCidrRange)) return 'Invalid IP CIDR range was provided. It conflicts with an existing subnetwork. Please delete the connector manually.';
+      }
+      for (const other of col.peekAll(`projects/${project}/`)) {
+        if (other.name !== c.name && other.state !== 'ERROR' && other.network && networkKey(other.network, project) === net && clash(other.ipCidrRange)) {
+          return `Invalid IP CIDR range was provided. It conflicts with connector ${other.name}. Please delete the connector manually.`;
+        }
+      }
+      return undefined;
+    };
+
     const finish = (op: OperationRecord): unknown => {
       const name = op.meta.target as string;
       const c = col.peek(name);
@@ -78,6 +100,15 @@ export default {
         ctx.quotas.use(name.split('/')[3]!, 'VPC_ACCESS_CONNECTORS', -1);
         ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'deleted' });
         return {};
+      }
+      const problem = provisioningProblem(c);
+      if (problem) {
+        // As on GCP: the create is accepted, the operation fails with code 3, and the
+        // connector is left in ERROR for the user to delete.
+        c.state = 'ERROR';
+        col.put(name, c);
+        ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'updated' });
+        throw new EmuError(400, 'INVALID_ARGUMENT', `Operation failed: ${problem}`);
       }
       c.state = 'READY';
       col.put(name, c);
@@ -125,27 +156,21 @@ export default {
             if (!c.network) throw bad('connector.network', 'network is required when no subnet is given');
             const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
             if (!c.ipCidrRange || !range || !c.ipCidrRange.endsWith('/28')) throw bad('connector.ip_cidr_range', 'ip_cidr_range must be an unused /28 range, e.g. 10.8.0.0/28');
-            for (const other of col.peekAll(`projects/${project}/`)) {
-              const o = other.ipCidrRange ? cidr(other.ipCidrRange) : undefined;
-              if (other.network === c.network && o && o.start <= range.end && range.start <= o.end) {
-                throw bad('connector.ip_cidr_range', `${c.ipCidrRange} overlaps ${other.ipCidrRange} used by ${other.name}`);
-              }
-            }
           }
           const per = MBPS_PER_INSTANCE[c.machineType!];
           if (!per) throw bad('connector.machine_type', `unsupported machine type ${c.machineType}`);
           // Instances and throughput are two ways to say the same thing; either may be given.
           const minInstances = input.minInstances || (input.minThroughput ? Math.round(input.minThroughput / per) : 2);
-          const maxInstances = input.maxInstances || (input.maxThroughput ? Math.round(input.maxThroughput / per) : 10);
+          // Neither max given: GCP accepts the request and fails the operation (see finish()).
+          const maxInstances = input.maxInstances || (input.maxThroughput ? Math.round(input.maxThroughput / per) : 0);
           if (minInstances < 2) throw bad('connector.min_instances', 'min_instances must be at least 2');
           if (maxInstances > 10) throw bad('connector.max_instances', 'max_instances must be at most 10');
-          if (maxInstances <= minInstances) throw bad('connector.max_instances', 'max_instances must be greater than min_instances');
+          if (maxInstances && maxInstances <= minInstances) throw bad('connector.max_instances', 'max_instances must be greater than min_instances');
           Object.assign(c, {
             state: 'CREATING',
             minThroughput: minInstances * per,
-            maxThroughput: maxInstances * per,
+            ...(maxInstances ? { maxThroughput: maxInstances * per, maxInstances } : {}),
             minInstances,
-            maxInstances,
             connectedProjects: [],
           });
           if (col.has(name)) throw new EmuError(409, 'ALREADY_EXISTS', `Connector ${name} already exists.`);
