@@ -506,6 +506,12 @@ export const LoadBalancerSchema = z
     negName: nameTemplate('serverless NEG name').default('ruvector-neg-${region}'),
     healthCheck: z
       .strictObject({
+        // The seed attaches a health check to each backend, but GCP rejects health checks on
+        // backend services whose backends are serverless NEGs; the default leaves them out.
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe("create the seed's per-region health checks and attach them (GCP rejects this for serverless NEG backends; validate warns)"),
         name: nameTemplate('health check name').default('ruvector-health-check-${region}'),
         checkIntervalSec: int(1, 300).default(5),
         timeoutSec: int(1, 300).default(3),

@@ -360,6 +360,13 @@ const checkReferences: Check = (spec, out) => {
       message: 'Google-managed Compute certificates do not cover wildcard domains; the wildcard will not be provisioned (use Certificate Manager with DNS authorization)',
     });
   }
+  if (lb.enabled && lb.healthCheck.enabled) {
+    out.push({
+      path: ['loadBalancer', 'healthCheck', 'enabled'],
+      severity: 'warning',
+      message: 'GCP rejects health checks on backend services whose backends are serverless NEGs (Cloud Run); set loadBalancer.healthCheck.enabled: false for real GCP',
+    });
+  }
   if (lb.enabled && lb.domains.length === 0) out.push({ path: ['loadBalancer', 'domains'], message: 'the HTTPS load balancer needs at least one domain for its certificate' });
 };
 

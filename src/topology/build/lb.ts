@@ -73,18 +73,20 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
     const hc = lb.healthCheck;
     const hcId = ctx.fill(hc.name, r);
     const hcName = ctx.global('healthChecks', hcId);
-    ctx.add(
-      res('compute.HealthCheck', hcName, {
-        name: hcId,
-        description: ctx.marker(),
-        type: 'HTTP2',
-        checkIntervalSec: hc.checkIntervalSec,
-        timeoutSec: hc.timeoutSec,
-        healthyThreshold: hc.healthyThreshold,
-        unhealthyThreshold: hc.unhealthyThreshold,
-        http2HealthCheck: { port: hc.port, requestPath: hc.requestPath },
-      }, [], { homeRegion: r.region }),
-    );
+    if (hc.enabled) {
+      ctx.add(
+        res('compute.HealthCheck', hcName, {
+          name: hcId,
+          description: ctx.marker(),
+          type: 'HTTP2',
+          checkIntervalSec: hc.checkIntervalSec,
+          timeoutSec: hc.timeoutSec,
+          healthyThreshold: hc.healthyThreshold,
+          unhealthyThreshold: hc.unhealthyThreshold,
+          http2HealthCheck: { port: hc.port, requestPath: hc.requestPath },
+        }, [], { homeRegion: r.region }),
+      );
+    }
 
     const b = lb.backend;
     const bId = ctx.fill(b.name, r);
@@ -102,7 +104,7 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
         affinityCookieTtlSec: b.affinityCookieTtlSec,
         loadBalancingScheme: 'EXTERNAL_MANAGED',
         backends: [{ group: neg, balancingMode: b.balancingMode, capacityScaler: b.capacityScaler, maxUtilization: b.maxUtilization }],
-        healthChecks: [hcName],
+        ...(hc.enabled ? { healthChecks: [hcName] } : {}),
         ...(b.enableCdn
           ? {
               cdnPolicy: {
@@ -123,7 +125,7 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
           : {}),
         logConfig: { enable: true, sampleRate: b.logSampleRate },
         ...(securityPolicy ? { securityPolicy } : {}),
-      }, [neg, hcName, ...(securityPolicy ? [securityPolicy] : [])], { homeRegion: r.region }),
+      }, [neg, ...(hc.enabled ? [hcName] : []), ...(securityPolicy ? [securityPolicy] : [])], { homeRegion: r.region }),
     );
   }
 

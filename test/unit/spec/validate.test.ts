@@ -32,9 +32,9 @@ describe('valid specs', () => {
     expect(() => load(template(name), `${name}.yaml`)).not.toThrow();
   });
 
-  it('warnings do not fail validation (the seed startup probe, wildcard certificate)', () => {
+  it('warnings do not fail validation (the seed startup probe, wildcard certificate, serverless NEG health checks)', () => {
     const { warnings } = load(template('production'));
-    expect(warnings.map((w) => w.path).sort()).toEqual(['loadBalancer.domains', 'service.probes.startup.timeoutSeconds']);
+    expect(warnings.map((w) => w.path).sort()).toEqual(['loadBalancer.domains', 'loadBalancer.healthCheck.enabled', 'service.probes.startup.timeoutSeconds']);
     expect(warnings.every((w) => w.severity === 'warning')).toBe(true);
   });
 });

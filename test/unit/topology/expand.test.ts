@@ -367,6 +367,9 @@ describe('a one-region spec', () => {
     expect(kinds['run.Service']).toBe(1);
     expect(kinds['sql.Instance']).toBe(1);
     expect(kinds['storage.Bucket']).toBe(2);
+    // no health checks by default: GCP rejects them on serverless NEG backends
+    expect(kinds['compute.HealthCheck']).toBeUndefined();
+    expect(get(g, 'projects/my-project-1/global/backendServices/ruvector-backend-us-central1').spec.healthChecks).toBeUndefined();
     // Routes to regions the spec does not have are left out; the default backend is its own.
     const m = get(g, 'projects/my-project-1/global/urlMaps/ruvector-url-map').spec as { defaultService: string; pathMatchers: { routeRules: { service: string }[] }[] };
     expect(m.defaultService).toBe('projects/my-project-1/global/backendServices/ruvector-backend-us-central1');
