@@ -335,6 +335,32 @@ describe('Cloud SQL wire details and persistence', () => {
     }
   });
 
+  it('reports the data plane\'s address when one serves the instance', async () => {
+    const served: string[] = [];
+    const e = await startTestEmulator({
+      dataPlane: {
+        attach(ctx) {
+          ctx.events.on('resource.changed', (ev) => {
+            if (ev.api === 'sqladmin' && ev.kind === 'sql#instance') served.push(`${ev.change}:${ev.name}`);
+          });
+        },
+        sqlEndpoint: (key) => (key.endsWith('/instances/served') ? { host: '127.0.0.1', port: 5432 } : undefined),
+      },
+    });
+    try {
+      let [op] = await e.clients.sqlInstances().insert({ project: PROJECT, body: { name: 'served', databaseVersion: 'POSTGRES_15', region: 'us-central1', settings: { tier: 'db-f1-micro' } } });
+      while (op.status !== 'DONE') {
+        await new Promise((r) => setTimeout(r, 10));
+        [op] = await e.clients.sqlOperations().get({ project: PROJECT, operation: op.name! });
+      }
+      const [inst] = await e.clients.sqlInstances().get({ project: PROJECT, instance: 'served' });
+      expect(inst.ipAddresses?.find((a) => a.type === 'PRIMARY')?.ipAddress).toBe('127.0.0.1');
+      expect(served).toEqual([`created:projects/${PROJECT}/instances/served`, `updated:projects/${PROJECT}/instances/served`]);
+    } finally {
+      await e.stop();
+    }
+  });
+
   it('an operation pending at shutdown completes after a restart with the same state dir', async () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');

@@ -18,15 +18,6 @@ export const COL = {
   locks: 'sqladmin.locks',
 } as const;
 
-/**
- * Data-plane seam (issue 7): `ctx.dataPlane.sqlEndpoint(instanceKey)` says where the real
- * Postgres behind an instance listens; its host then replaces the generated private IP.
- */
-export interface Endpoint {
-  host: string;
-  port: number;
-}
-
 /** Cloud SQL's legacy error body: `{error:{code, message, errors:[{domain:"global", reason, message}]}}`. */
 export function sqlError(status: number, reason: string, message: string): EmuError {
   const grpc: Record<number, string> = { 400: 'INVALID_ARGUMENT', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 412: 'FAILED_PRECONDITION' };

@@ -4,8 +4,8 @@
  * the real sqladmin v1 API.
  */
 import { createHash } from 'node:crypto';
-import type { DataPlane, EmuRequest, EmuResponse, EmulatorContext } from '../../core/types.js';
-import { API, baseLink, COL, codec, databaseKey, decodeBody, errs, etagOf, instanceKey, nowIso, page, sqlError, userKey, type Endpoint, type Json } from './common.js';
+import type { EmuRequest, EmuResponse, EmulatorContext } from '../../core/types.js';
+import { API, baseLink, COL, codec, databaseKey, decodeBody, errs, etagOf, instanceKey, nowIso, page, sqlError, userKey, type Json } from './common.js';
 import { defineAction, ensureIdle, settle, startOp, type SqlOpMeta } from './operations.js';
 import { completeSettings, installedVersion, isPostgres, mergeSettings, type Settings } from './settings.js';
 import { wantsIntEnums } from './protojson.js';
@@ -116,10 +116,12 @@ async function load(ctx: EmulatorContext, project: string, name: string): Promis
 export function renderInstance(ctx: EmulatorContext, inst: Instance): Json {
   const out: Json = structuredClone(inst);
   delete out['rootPassword'];
-  const dp = ctx.dataPlane as (DataPlane & { sqlEndpoint?(instanceKey: string): Endpoint | undefined }) | undefined;
-  const ep = dp?.sqlEndpoint?.(instanceKey(inst.project, inst.name));
+  const ep = ctx.dataPlane?.sqlEndpoint?.(instanceKey(inst.project, inst.name));
   if (ep && Array.isArray(out['ipAddresses'])) {
-    out['ipAddresses'] = (out['ipAddresses'] as Json[]).map((a) => (a['type'] === 'PRIVATE' ? { ...a, ipAddress: ep.host } : a));
+    // The address clients connect to: the private one when the instance has it.
+    const addrs = out['ipAddresses'] as Json[];
+    const target = addrs.some((a) => a['type'] === 'PRIVATE') ? 'PRIVATE' : 'PRIMARY';
+    out['ipAddresses'] = addrs.map((a) => (a['type'] === target ? { ...a, ipAddress: ep.host } : a));
   }
   return out;
 }
