@@ -102,7 +102,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   const t0 = Date.now();
   const backoff = o.backoff ?? DEFAULT_BACKOFF;
   const consistencyWaitMs = o.consistencyWaitMs ?? 10_000;
-  const byName = new Map(plan.resources.map((r) => [r.name, r]));
+  const byName = new Map(plan.resources.map((r) => [r.name, registry.get(r.kind)?.prepare?.(r) ?? r]));
   const results = new Map<string, ItemResult>();
   const retries = new Map<string, number>();
 
@@ -226,7 +226,8 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   };
 
   const doDelete = async (item: PlanItem, p: Provider): Promise<void> => {
-    const target = { name: item.name, kind: item.kind, region: item.region };
+    // The desired resource when the spec has it: some kinds need its spec to know what is ours.
+    const target = byName.get(item.name) ?? { name: item.name, kind: item.kind, region: item.region };
     await withRetry(
       async () => {
         const cur = await p.get(ctx, target);

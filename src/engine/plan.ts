@@ -64,6 +64,7 @@ function inScope(o: Observed, regions: string[] | undefined): boolean {
 export async function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Promise<Plan> {
   const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx };
   const items: PlanItem[] = [];
+  desired = desired.map((r) => registry.get(r.kind)?.prepare?.(r) ?? r);
   const desiredNames = new Set(desired.map((r) => r.name));
   const known = opts.allDesiredNames ?? desiredNames;
 
@@ -84,7 +85,7 @@ export async function computePlan(desired: Resource[], observed: Map<string, Obs
         items.push({ ...base, action: 'noop', changes: [], ...(o.pending ? { waitReady: true } : {}) });
         continue;
       }
-      const replace = changes.some((c) => p.immutable?.some((f) => c.path === f || c.path.startsWith(`${f}.`)));
+      const replace = p.requiresReplace?.(changes) || changes.some((c) => p.immutable?.some((f) => c.path === f || c.path.startsWith(`${f}.`)));
       const protect = base.protect || !!o.protect;
       const item: PlanItem = { ...base, protect, action: replace ? 'replace' : 'update', changes, ...(adopt ? { adopt } : {}) };
       if (replace && protect && !opts.allowDestroyProtected) item.blocked = 'protected: replacing it needs --allow-destroy-protected';

@@ -12,6 +12,8 @@ export interface Resource {
   spec: Record<string, unknown>;
   dependsOn: string[];
   protect?: boolean;
+  /** A global resource that exists for one region (a backend service): that region. */
+  homeRegion?: string;
 }
 
 /** One field that differs between what the spec wants and what the API has. */

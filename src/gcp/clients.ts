@@ -76,7 +76,7 @@ type IamAuth = NonNullable<iam_v1.Options['auth']>;
 type Ctor<T> = new (opts?: Record<string, unknown>) => T;
 
 export type ComputeClients = {
-  [K in keyof typeof compute as K extends `${string}Client` ? K : never]: (typeof compute)[K] extends Ctor<infer T> ? T : never;
+  [K in keyof typeof compute as K extends `${string}Client` ? K : never]: (typeof compute)[K] extends abstract new (...args: never[]) => infer T ? T : never;
 };
 
 export class Clients {
@@ -190,7 +190,7 @@ export class Clients {
   }
 
   /** Plain authenticated REST for APIs without a client library here (Service Networking). */
-  async request<T>(opts: { api: 'servicenetworking'; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; data?: unknown; params?: Record<string, string> }): Promise<T> {
+  async request<T>(opts: { api: 'servicenetworking' | 'cloudresourcemanager'; method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; data?: unknown; params?: Record<string, string> }): Promise<T> {
     const base = this.target.kind === 'emulator' ? `http://${this.target.host}:${this.target.port}` : `https://${opts.api}.googleapis.com`;
     const url = `${base}/${opts.path.replace(/^\//, '')}`;
     const client = this.target.kind === 'emulator' ? this.authClient() : await this.googleAuth().getClient();

@@ -26,13 +26,16 @@ function root(pkg: ProtoPackage): protobuf.Root {
 }
 
 const TO_OBJECT: protobuf.IConversionOptions = { longs: String, enums: String, defaults: true, oneofs: true };
+/** For requests: only what we set (a default-filled body would send machineType: "" and the like). */
+const TO_REQUEST: protobuf.IConversionOptions = { longs: String, enums: String, defaults: false, oneofs: false };
 
 /** REST JSON -> the object form a gax client method expects. */
 export function toClient(pkg: ProtoPackage, type: string, json: Record<string, unknown>): Record<string, unknown> {
   const T = root(pkg).lookupType(type);
-  const msg = fromProto3JSON(T, json as JSONObject);
+  // JSON round trip drops undefined members, which the serializer rejects.
+  const msg = fromProto3JSON(T, JSON.parse(JSON.stringify(json)) as JSONObject);
   if (!msg) throw new Error(`cannot encode ${type}`);
-  return T.toObject(msg, TO_OBJECT);
+  return T.toObject(msg, TO_REQUEST);
 }
 
 /** A gax client's object form -> REST JSON (defaults still present; the diff treats zero as absent). */

@@ -47,6 +47,11 @@ function scalarEqual(a: unknown, b: unknown): boolean {
       if (ka === kb) return true;
       // "global/networks/x" vs ".../projects/p/global/networks/x"
       if ((a.includes('/') || b.includes('/')) && (ka.endsWith(`/${kb}`) || kb.endsWith(`/${ka}`))) return true;
+      // port ranges "80" vs "80-80"
+      const pa = /^(\d+)-(\d+)$/.exec(a);
+      const pb = /^(\d+)-(\d+)$/.exec(b);
+      if (pa && pa[1] === pa[2] && pa[1] === b) return true;
+      if (pb && pb[1] === pb[2] && pb[1] === a) return true;
       // durations "300s" vs "300.000s"
       const da = /^(\d+(?:\.\d+)?)s$/.exec(a);
       const db = /^(\d+(?:\.\d+)?)s$/.exec(b);

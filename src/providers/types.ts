@@ -31,10 +31,14 @@ export interface Provider {
   diff(r: Resource, o: Observed, ctx: ProviderContext): FieldChange[];
   /** Field paths that cannot change in place: a change to one of them means replace. */
   immutable?: string[];
+  /** Finer-grained alternative to `immutable`. */
+  requiresReplace?(changes: FieldChange[]): boolean;
   /** Creates and waits for the operation. requestId is passed where the API takes one. */
   create(ctx: ProviderContext, r: Resource, requestId: string): Promise<void>;
   update(ctx: ProviderContext, r: Resource, o: Observed, changes: FieldChange[]): Promise<void>;
   delete(ctx: ProviderContext, o: Observed): Promise<void>;
+  /** Rewrite the desired resource before references are resolved (derived, never-sent fields). */
+  prepare?(r: Resource): Resource;
   /** Value of `${ref:<name>#<field>}` for fields not in `raw` (a secret's payload). */
   readField?(ctx: ProviderContext, o: Observed, field: string): Promise<string | undefined>;
 }

@@ -1,0 +1,133 @@
+/**
+ * The engine as commands and tests use it: a spec and a target in, a plan out, a plan applied.
+ * Holds the clients for one command run.
+ */
+import type { Spec } from '../spec/index.js';
+import { expandTopology } from '../topology/index.js';
+import { Clients, timingFor, type Target, type Timing } from '../gcp/clients.js';
+import { registry as defaultRegistry } from '../providers/index.js';
+import type { ProviderContext } from '../providers/types.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TOPOLOGY_LABEL } from '../topology/kinds.js';
+import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
+import { Journal } from './journal.js';
+import { computePlan, observeAll, type Registry } from './plan.js';
+import type { Observed, Plan, Resource } from './types.js';
+
+export interface SessionOptions {
+  /** Only these regions (plus the global resources they need). */
+  regions?: string[];
+  /** Overrides for waits and retries (tests). */
+  timing?: Partial<Timing>;
+  registry?: Registry;
+  /** $RUVECTOR_HOME override for the journal. */
+  home?: string;
+}
+
+const regionOf = (r: Resource): string | undefined => r.region ?? r.homeRegion;
+
+export class PlanStaleError extends Error {
+  constructor() {
+    super('live state changed since the plan was saved: run `ruvector plan` again');
+    this.name = 'PlanStaleError';
+  }
+}
+
+export class Session {
+  readonly clients: Clients;
+  readonly ctx: ProviderContext;
+  readonly registry: Registry;
+  readonly timing: Timing;
+  readonly topology: string;
+  /** The full desired graph (all regions). */
+  readonly all: Resource[];
+  /** The desired graph for the selected regions. */
+  readonly desired: Resource[];
+  /** Regions to observe. */
+  readonly regions: string[];
+  readonly selected?: string[];
+  readonly journal: Journal;
+  /** API calls made through this session (observation and apply). */
+  calls = 0;
+
+  constructor(
+    readonly spec: Spec,
+    readonly target: Target,
+    o: SessionOptions = {},
+  ) {
+    this.topology = spec.metadata.name;
+    const full = expandTopology(spec);
+    this.all = full.resources;
+    this.selected = o.regions;
+    this.desired = o.regions ? expandTopology(spec, { regions: o.regions }).resources : full.resources;
+    const specRegions = [...new Set(full.resources.map((r) => regionOf(r)).filter((r): r is string => !!r))];
+    if (o.regions) {
+      const unknown = o.regions.filter((r) => !specRegions.includes(r));
+      if (unknown.length) throw new Error(`--regions: ${unknown.join(', ')} not in the spec (it has ${specRegions.join(', ')})`);
+    }
+    this.regions = o.regions ?? specRegions;
+    this.clients = new Clients(target);
+    const base = timingFor(target);
+    this.timing = { ...base, ...o.timing };
+    this.registry = o.registry ?? defaultRegistry();
+    this.ctx = {
+      project: target.project,
+      topology: this.topology,
+      clients: this.clients,
+      ownerLabels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TOPOLOGY_LABEL]: this.topology },
+      poll: this.timing.poll,
+      countCall: () => {
+        this.calls++;
+      },
+    };
+    this.journal = Journal.forTopology(this.topology, target.kind === 'gcp' ? `gcp-${target.project}` : `emulator-${target.project}`, o.home);
+  }
+
+  async observe(): Promise<Map<string, Observed>> {
+    return observeAll(this.ctx, this.registry, this.all, { regions: this.regions, backoff: this.timing.backoff });
+  }
+
+  async plan(o: { destroy?: boolean; allowDestroyProtected?: boolean } = {}): Promise<{ plan: Plan; observed: Map<string, Observed> }> {
+    const observed = await this.observe();
+    let keep: Set<string> | undefined;
+    if (o.destroy && this.selected) {
+      const rest = this.regions.length ? [...new Set(this.all.map((r) => regionOf(r)).filter((r): r is string => !!r && !this.selected!.includes(r)))] : [];
+      keep = new Set(rest.length ? expandTopology(this.spec, { regions: rest }).resources.map((r) => r.name) : []);
+    }
+    const plan = await computePlan(this.desired, observed, this.registry, this.ctx, {
+      topology: this.topology,
+      project: this.target.project,
+      target: this.target.kind,
+      regions: this.selected,
+      allDesiredNames: new Set(this.all.map((r) => r.name)),
+      allowDestroyProtected: o.allowDestroyProtected,
+      destroy: o.destroy,
+      keep,
+    });
+    return { plan, observed };
+  }
+
+  /** Re-plan and refuse when the saved plan no longer matches live state. */
+  async checkSaved(saved: Plan, o: { destroy?: boolean; allowDestroyProtected?: boolean } = {}): Promise<{ plan: Plan; observed: Map<string, Observed> }> {
+    if (saved.topology !== this.topology || saved.project !== this.target.project) {
+      throw new Error(`the saved plan is for ${saved.topology} in ${saved.project}, not ${this.topology} in ${this.target.project}`);
+    }
+    const fresh = await this.plan(o);
+    if (fresh.plan.fingerprint !== saved.fingerprint) throw new PlanStaleError();
+    return fresh;
+  }
+
+  async apply(plan: Plan, observed: Map<string, Observed>, o: { concurrency?: number; onEvent?: (e: ApplyEvent) => void } = {}): Promise<ApplyResult> {
+    return applyPlan(plan, this.registry, this.ctx, {
+      journal: this.journal,
+      concurrency: o.concurrency,
+      backoff: this.timing.backoff,
+      consistencyWaitMs: this.timing.consistencyWaitMs,
+      observed,
+      onEvent: o.onEvent,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.clients.close();
+  }
+}

@@ -1,0 +1,33 @@
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TOPOLOGY_LABEL } from '../topology/kinds.js';
+import type { Observed, Resource } from '../engine/types.js';
+import type { ProviderContext } from './types.js';
+
+const MARKER = new RegExp(`${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}\\s+${TOPOLOGY_LABEL}=([a-z0-9-]+)`);
+
+/** The topology that owns an object, from its labels or its description marker. */
+export function ownerOf(labels: Record<string, string> | undefined, description?: unknown): string | undefined {
+  if (labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && labels[TOPOLOGY_LABEL]) return labels[TOPOLOGY_LABEL];
+  if (typeof description === 'string') return MARKER.exec(description)?.[1];
+  return undefined;
+}
+
+/** For kinds with no labels and no description: the object is ours when the spec names it. */
+export function ownedByName(o: Observed, desired: Resource[] | undefined, ctx: ProviderContext): Observed {
+  return desired?.some((r) => r.name === o.name) ? { ...o, owner: ctx.topology } : o;
+}
+
+export function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** 'projects/p/regions/r/subnetworks/x' | 'projects/p/locations/r/...' -> r */
+export function regionFromName(name: string): string | undefined {
+  return /\/(?:regions|locations)\/([^/]+)\//.exec(name)?.[1];
+}
+
+export function labelsOf(raw: Record<string, unknown>, field = 'labels'): Record<string, string> {
+  const l = raw[field];
+  return l && typeof l === 'object' ? (l as Record<string, string>) : {};
+}
+
+export type Obj = Record<string, unknown>;

@@ -1,0 +1,71 @@
+/** Cloud Storage buckets through @google-cloud/storage (JSON API). */
+import type { Bucket } from '@google-cloud/storage';
+import { isNotFound } from '../gcp/errors.js';
+import type { Observed } from '../engine/types.js';
+import { diffFields } from './diff.js';
+import { labelsOf, lastSegment, ownerOf, type Obj } from './common.js';
+import type { Provider, ProviderContext } from './types.js';
+
+function observed(ctx: ProviderContext, meta: Obj): Observed {
+  const id = String(meta.name ?? meta.id);
+  const labels = labelsOf(meta);
+  const loc = String(meta.location ?? '').toLowerCase();
+  return {
+    kind: 'storage.Bucket',
+    name: `projects/_/buckets/${id}`,
+    // A bucket in one region belongs to it for --regions; multi-regions (US, EU) are global.
+    region: /[0-9]$/.test(loc) ? loc : undefined,
+    raw: meta,
+    labels,
+    owner: ownerOf(labels),
+    version: meta.metageneration === undefined ? undefined : String(meta.metageneration),
+  };
+}
+
+const bucket = (ctx: ProviderContext, name: string): Bucket => ctx.clients.storage.bucket(lastSegment(name));
+
+export const storageProviders: Provider[] = [
+  {
+    kind: 'storage.Bucket',
+    api: 'storage',
+    scope: 'global',
+    createSeconds: 2,
+    immutable: ['location', 'name', 'encryption'],
+
+    async list(ctx, regions) {
+      const [buckets] = await ctx.clients.storage.getBuckets({ autoPaginate: true });
+      return buckets.map((b) => observed(ctx, b.metadata as Obj)).filter((o) => o.region === undefined || regions.includes(o.region));
+    },
+
+    async get(ctx, r) {
+      try {
+        const [meta] = await bucket(ctx, r.name).getMetadata();
+        return observed(ctx, meta as Obj);
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+
+    diff(r, o) {
+      return diffFields(r.spec, o.raw, { unordered: ['lifecycle.rule'] });
+    },
+
+    async create(ctx, r) {
+      const { name: _name, ...meta } = r.spec;
+      await ctx.clients.storage.createBucket(lastSegment(r.name), meta as Parameters<typeof ctx.clients.storage.createBucket>[1]);
+    },
+
+    async update(ctx, r, o, changes) {
+      const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+      const patch: Obj = {};
+      for (const t of tops) patch[t] = r.spec[t];
+      // Labels PATCH merges; a label we no longer want would need an explicit null (we only add).
+      await bucket(ctx, r.name).setMetadata(patch, { ifMetagenerationMatch: o.version });
+    },
+
+    async delete(ctx, o) {
+      await bucket(ctx, o.name).delete();
+    },
+  },
+];
