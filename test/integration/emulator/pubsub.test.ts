@@ -246,6 +246,46 @@ describe('Pub/Sub v1 through the official clients (REST fallback)', () => {
     expect(await failure(subscriber.getSubscription({ subscription: `${P}/subscriptions/task-orphan` }))).toBe('404 NOT_FOUND');
   });
 
+  it('applies subscription filters at publish time and rejects bad filter syntax', async () => {
+    await publisher.createTopic({ name: `${P}/topics/filtered` });
+    const sub = `${P}/subscriptions/only-eu`;
+    await subscriber.createSubscription({ name: sub, topic: `${P}/topics/filtered`, filter: 'attributes.region = "europe-west1" AND NOT attributes:skip' });
+    expect(await failure(subscriber.createSubscription({ name: `${P}/subscriptions/bad-filter`, topic: `${P}/topics/filtered`, filter: 'attributes.a = "x" AND attributes.b = "y" OR attributes:c' }))).toBe('400 INVALID_ARGUMENT');
+    await publisher.publish({
+      topic: `${P}/topics/filtered`,
+      messages: [
+        { data: Buffer.from('eu'), attributes: { region: 'europe-west1' } },
+        { data: Buffer.from('us'), attributes: { region: 'us-central1' } },
+        { data: Buffer.from('eu-skip'), attributes: { region: 'europe-west1', skip: '1' } },
+      ],
+    });
+    const [r] = await subscriber.pull({ subscription: sub, maxMessages: 10 });
+    expect(r.receivedMessages?.map((m) => Buffer.from(m.message!.data as Uint8Array).toString())).toEqual(['eu']);
+  });
+
+  it('with message ordering, holds a key back while its earlier message is outstanding', async () => {
+    await publisher.createTopic({ name: `${P}/topics/ordered` });
+    const sub = `${P}/subscriptions/ordered-sub`;
+    await subscriber.createSubscription({ name: sub, topic: `${P}/topics/ordered`, enableMessageOrdering: true });
+    await publisher.publish({
+      topic: `${P}/topics/ordered`,
+      messages: [
+        { data: Buffer.from('a1'), orderingKey: 'a' },
+        { data: Buffer.from('b1'), orderingKey: 'b' },
+        { data: Buffer.from('a2'), orderingKey: 'a' },
+      ],
+    });
+    const text = (r: { receivedMessages?: { message?: { data?: unknown } | null }[] | null }) =>
+      (r.receivedMessages ?? []).map((m) => Buffer.from(m.message!.data as Uint8Array).toString());
+    const [first] = await subscriber.pull({ subscription: sub, maxMessages: 1 });
+    expect(text(first)).toEqual(['a1']);
+    const [second] = await subscriber.pull({ subscription: sub, maxMessages: 10, returnImmediately: true });
+    expect(text(second)).toEqual(['b1']); // a2 waits for a1
+    await subscriber.acknowledge({ subscription: sub, ackIds: [first.receivedMessages![0]!.ackId!] });
+    const [third] = await subscriber.pull({ subscription: sub, maxMessages: 10 });
+    expect(text(third)).toEqual(['a2']);
+  });
+
   it('keeps IAM policies on topics and subscriptions, refusing a stale etag with ABORTED', async () => {
     const topic = `${P}/topics/dead-letter`;
     const [empty] = await publisher.getIamPolicy({ resource: topic });

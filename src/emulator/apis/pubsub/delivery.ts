@@ -24,6 +24,8 @@ export interface DeliverySettings {
   messageRetentionSeconds: number;
   retryPolicy?: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
   deadLetterPolicy?: { deadLetterTopic: string; maxDeliveryAttempts: number };
+  /** enableMessageOrdering: messages sharing an ordering key go out one lease at a time, in order. */
+  ordered?: boolean;
 }
 
 interface BacklogEntry {
@@ -42,7 +44,8 @@ interface BacklogEntry {
  * The per-subscription delivery queue: the seam between the control plane and whoever
  * consumes messages. Pull (`:pull`, `:acknowledge`, `:modifyAckDeadline`) is one consumer.
  * A push deliverer (the data plane, issue 7) is meant to be another, with no change here:
- * for each subscription whose pushConfig.pushEndpoint is set it listens to onAvailable(),
+ * for each subscription whose pushConfig.pushEndpoint is set (runtime.ts pushSubscriptions(),
+ * queues from runtime.ts queuesFor()) it listens to onAvailable(),
  * calls lease(), POSTs each Delivery to the endpoint as
  * `{message, subscription, deliveryAttempt}` (with the OIDC token and attributes of the
  * push config), then ack()s on a 2xx and modifyDeadline(..., 0) otherwise. Redelivery after
@@ -115,10 +118,15 @@ export class DeliveryQueues {
     const keep: BacklogEntry[] = [];
     const out: Delivery[] = [];
     const dead: BacklogEntry[] = [];
+    // With message ordering, a key whose earlier message is still outstanding (or waiting
+    // out its backoff) holds back everything after it.
+    const blockedKeys = new Set<string>();
     for (const e of all) {
       if (e.publishedAt + s.messageRetentionSeconds * 1000 < now) continue; // past retention: gone
       const leased = e.leaseUntil !== undefined && e.leaseUntil > now;
-      if (out.length >= max || leased || e.availableAt > now) {
+      const key = s.ordered ? e.message.orderingKey : undefined;
+      if (out.length >= max || leased || e.availableAt > now || (key !== undefined && blockedKeys.has(key))) {
+        if (key !== undefined) blockedKeys.add(key);
         keep.push(e);
         continue;
       }

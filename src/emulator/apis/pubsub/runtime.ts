@@ -1,7 +1,8 @@
 import type { EmulatorContext } from '../../core/types.js';
 import { COLLECTIONS, parseDuration, psErrors, type Json } from './common.js';
 import { DeliveryQueues, type DeliverySettings, type WireMessage } from './delivery.js';
-import { subscriptions, topics } from './model.js';
+import { compileFilter, type MessageFilter } from './filter.js';
+import { subscriptions, topics, type StoredSubscription } from './model.js';
 import { compiledByName, DELETED_SCHEMA } from './schemas.js';
 import type { Encoding } from './schema-codecs.js';
 
@@ -35,6 +36,7 @@ function deliverySettings(ctx: EmulatorContext, name: string): DeliverySettings 
         }
       : {}),
     ...(s.deadLetterPolicy ? { deadLetterPolicy: s.deadLetterPolicy } : {}),
+    ...(s.enableMessageOrdering ? { ordered: true } : {}),
   };
 }
 
@@ -100,7 +102,30 @@ export function publish(ctx: EmulatorContext, topicName: string, messagesIn: unk
   }));
   const q = queuesFor(ctx);
   for (const sub of subscriptions(ctx).peekAll()) {
-    if (sub.topic === topicName && !sub.detached) q.enqueue(sub.name, wire);
+    if (sub.topic !== topicName || sub.detached) continue;
+    // Messages a subscription's filter rejects are acknowledged on its behalf: never delivered.
+    const f = sub.filter ? filterFor(sub.filter) : undefined;
+    q.enqueue(sub.name, f ? wire.filter((m) => f(m.attributes ?? {})) : wire);
   }
   return ids;
+}
+
+const filters = new Map<string, MessageFilter>();
+function filterFor(src: string): MessageFilter {
+  let f = filters.get(src);
+  if (!f) {
+    f = compileFilter(src);
+    filters.set(src, f);
+  }
+  return f;
+}
+
+/**
+ * Push subscriptions as they stand now: what a push deliverer (issue 7) serves, each with
+ * pushConfig {pushEndpoint, oidcToken, attributes, wrappers}. It consumes their messages
+ * through queuesFor(ctx) (lease / ack / modifyDeadline) and learns of new work from
+ * queuesFor(ctx).onAvailable() and of config changes from ctx.events ('subscription').
+ */
+export function pushSubscriptions(ctx: EmulatorContext): StoredSubscription[] {
+  return subscriptions(ctx).peekAll().filter((s) => !!s.pushConfig.pushEndpoint && !s.detached);
 }

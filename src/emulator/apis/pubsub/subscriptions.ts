@@ -1,4 +1,5 @@
 import { paginate, parseUpdateMask, wantsIntEnums } from '../../core/helpers.js';
+import { compileFilter } from './filter.js';
 import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import {
@@ -101,7 +102,10 @@ function buildSubscription(ctx: EmulatorContext, name: string, body: Json, prev?
   const filter = typeof body.filter === 'string' ? body.filter : '';
   if (prev && filter !== (prev.filter ?? '')) throw psErrors.invalid('The filter of a subscription cannot be changed.', 'filter');
   if (filter.length > 256) throw psErrors.invalid('filter is longer than 256 bytes.', 'filter');
-  if (filter) s.filter = filter;
+  if (filter) {
+    compileFilter(filter);
+    s.filter = filter;
+  }
   if (body.deadLetterPolicy !== undefined) {
     const d = bodyOf(body.deadLetterPolicy);
     const dlt = parseTopicRef(d.deadLetterTopic, 'dead_letter_policy.dead_letter_topic');
