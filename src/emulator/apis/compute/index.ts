@@ -11,6 +11,7 @@ import { routerRoutes } from './routers.js';
 import { securityPolicyRoutes } from './security-policies.js';
 import { checkRegion } from './shared/geo.js';
 import { operationRoutes, registerOperationCompleter } from './shared/operations.js';
+import { aggregatedRoutes } from './shared/resource.js';
 import { sslCertificateRoutes } from './ssl-certificates.js';
 import { sslPolicyRoutes } from './ssl-policies.js';
 import { subnetworkRoutes } from './subnetworks.js';
@@ -39,6 +40,8 @@ export const computeApi: ApiModule = {
       ...securityPolicyRoutes(),
       ...sslCertificateRoutes(),
       ...sslPolicyRoutes(),
+      // After every kind module has defined its kinds.
+      ...aggregatedRoutes(),
     ];
   },
 };

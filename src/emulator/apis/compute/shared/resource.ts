@@ -3,7 +3,7 @@ import { err } from './errors.js';
 import { checkRegion } from './geo.js';
 import { fingerprint, labelFingerprint, newId, timestamp } from './ids.js';
 import { canonicalRef, link, pluralOf, references, renderLinks, resourceKey, scopePath, type RefKind } from './links.js';
-import { listPage } from './list.js';
+import { listPage, parseFilter } from './list.js';
 import { idempotent, startOperation } from './operations.js';
 import { asRecord, bodyOf, checkName, labelsOf } from './validate.js';
 
@@ -332,4 +332,48 @@ export function crudRoutes(def: KindDef): Route[] {
     );
   }
   return routes;
+}
+
+/**
+ * `GET /aggregated/{plural}`: every scope's resources in one call, keyed 'global' or
+ * 'regions/{r}' as GCE does. Scopes without resources are left out; the filter applies.
+ */
+export function aggregatedRoute(plural: string): Route {
+  return {
+    method: 'GET', path: `/compute/v1/projects/{project}/aggregated/${plural}`, style: 'compute', api: 'compute',
+    handler: (req, ctx) => {
+      const project = req.params.project!;
+      const defs = KINDS.filter((k) => k.plural === plural);
+      const groups = new Map<string, Res[]>();
+      for (const res of collectionFor(ctx, plural).list(`projects/${project}/`)) {
+        const key = String(res.selfLink).replace(/^compute:\/\//, '');
+        const m = /^projects\/[^/]+\/(global|regions\/[^/]+)\//.exec(key);
+        const def = defs.find((d) => (d.scope === 'global') === (m?.[1] === 'global'));
+        if (!m || !def) continue;
+        const rendered = render(def, ctx, key, res);
+        const list = groups.get(m[1]!) ?? [];
+        list.push(rendered);
+        groups.set(m[1]!, list);
+      }
+      const pred = parseFilter(req.query.get('filter'));
+      const items: Record<string, unknown> = {};
+      for (const [scope, list] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        const kept = list.filter(pred);
+        if (kept.length) items[scope] = { [plural]: kept };
+      }
+      const listKind = defs[0]?.listKind ?? `compute#${plural}List`;
+      return {
+        body: {
+          kind: listKind.replace(/List$/, 'AggregatedList'),
+          id: `projects/${project}/aggregated/${plural}`,
+          items,
+          selfLink: `${ctx.baseUrl()}/compute/v1/projects/${project}/aggregated/${plural}`,
+        },
+      };
+    },
+  };
+}
+
+export function aggregatedRoutes(): Route[] {
+  return [...new Set(KINDS.map((k) => k.plural))].map(aggregatedRoute);
 }
