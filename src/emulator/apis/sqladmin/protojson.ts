@@ -40,7 +40,7 @@ export class ProtoCodec {
     const t = this.type(typeName);
     const msg = serializer.fromProto3JSON(t, value as serializer.JSONValue);
     if (!msg) return {};
-    return (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: intEnums }) ?? {}) as Json;
+    return stripEmptyMaps(t, (serializer.toProto3JSON(msg as protobuf.Message, { numericEnums: intEnums }) ?? {}) as Json);
   }
 }
 
