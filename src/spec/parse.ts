@@ -49,7 +49,12 @@ function issueMessage(issue: z.core.$ZodIssue, data: unknown): string {
   if (issue.code === 'invalid_type') {
     const actual = valueAt(data, issue.path);
     if (actual === undefined) return 'required field is missing';
-    return `expected ${issue.expected}, got ${describe(actual)}`;
+    const expected = ({ object: 'a map', array: 'a list' } as Record<string, string>)[issue.expected] ?? issue.expected;
+    return `expected ${expected}, got ${describe(actual)}`;
+  }
+  if (issue.code === 'invalid_key') {
+    const key = issue.path[issue.path.length - 1];
+    return `invalid key "${String(key)}": ${issue.issues[0]?.message ?? issue.message}`;
   }
   if (issue.code === 'invalid_value') {
     const actual = valueAt(data, issue.path);
@@ -99,7 +104,7 @@ function zodProblems(issues: z.core.$ZodIssue[], data: unknown, file: string, po
         continue;
       }
     }
-    const { line, col } = pos.locate(issue.path);
+    const { line, col } = pos.locate(issue.path, issue.code === 'invalid_key');
     out.push({ file, line, col, path: formatPath(issue.path), message: issueMessage(issue, data) });
   }
   return out;
@@ -154,10 +159,11 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
     const more = doc.errors.length - 1;
     const hint = /flow-map-start|flow-seq-start/.test(e.message) ? ' (quote values that contain ${...} inside { } or [ ])' : '';
+    const firstMessage = e.code === 'MULTIPLE_DOCS' ? 'a spec is one YAML document; this file has another after "---"' : e.message.split('\n')[0];
     throw new SpecError([
       {
         file, line: at.line, col: at.col, path: '',
-        message: `malformed YAML: ${e.message.split('\n')[0]}${hint}${more > 0 ? ` (${more} follow-on error${more === 1 ? '' : 's'} not shown)` : ''}`,
+        message: `malformed YAML: ${firstMessage}${hint}${more > 0 ? ` (${more} follow-on error${more === 1 ? '' : 's'} not shown)` : ''}`,
       },
     ]);
   }
