@@ -204,6 +204,30 @@ service:
     expect(ps.map((p) => p.path)).toEqual(['apiVersion', 'kind']);
   });
 
+  it('unknown keys deep inside lists of maps', () => {
+    const text = withExtra('pubsub:\n  topics:\n    - name: abc\n      subscriptin: {}\n');
+    const p = at(text, 'pubsub.topics[0].subscriptin');
+    expect(p.message).toBe('unknown key "subscriptin" (did you mean "subscription"?)');
+    expect([p.line, p.col]).toEqual([13, 7]);
+  });
+
+  it('label keys must follow GCP label rules', () => {
+    const p = at(MINIMAL.replace('  name: demo', '  name: demo\n  labels: { Team: x }'), 'metadata.labels.Team');
+    expect(p.message).toContain('invalid key "Team": label keys: lowercase letter first');
+  });
+
+  it('a null section is a type error in plain words', () => {
+    expect(at(withExtra('redis:\n'), 'redis').message).toBe('expected a map, got null');
+  });
+
+  it('one document per file', () => {
+    expect(problems(withExtra('---\nfoo: 1\n'))[0]!.message).toBe('malformed YAML: a spec is one YAML document; this file has another after "---"');
+  });
+
+  it('usage values are checked with the cost model\'s schema', () => {
+    expect(at(withExtra('usage:\n  requestsPerMonth: -1\n'), 'usage.requestsPerMonth').line).toBe(11);
+  });
+
   it('an empty file is a clear problem', () => {
     expect(problems('')[0]!.message).toContain('a spec is a YAML map');
   });
