@@ -239,6 +239,13 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
     expect(plain.equals(text)).toBe(true);
   });
 
+  it('refuses legacy ACLs on a uniform-access bucket (400), as GCS does', async () => {
+    await expect(vectors.file('acl/public.txt').save('x', { resumable: false, public: true })).rejects.toMatchObject({ code: 400 });
+    await vectors.file('acl/private.txt').save('x', { resumable: false });
+    await expect(vectors.file('acl/private.txt').makePublic()).rejects.toMatchObject({ code: 400 });
+    await expect(vectors.acl.get()).rejects.toMatchObject({ code: 400 });
+  });
+
   it('serves STORAGE_EMULATOR_HOST (the base URL used verbatim, no /storage/v1)', async () => {
     const prev = process.env.STORAGE_EMULATOR_HOST;
     process.env.STORAGE_EMULATOR_HOST = t.url;

@@ -116,6 +116,9 @@ export function insertBucket(req: EmuRequest, ctx: EmulatorContext): EmuResponse
   const name = validateBucketName(body.name);
   if (buckets(ctx).peek(name)) throw gcsErrors.bucketExists();
   const bucket = buildBucket(ctx, project, body);
+  if ((req.query.get('predefinedAcl') || req.query.get('predefinedDefaultObjectAcl')) && bucket.iamConfiguration.uniformBucketLevelAccess.enabled) {
+    throw gcsErrors.invalid('Cannot use ACL API to set bucket policy when uniform bucket-level access is enabled.');
+  }
   const rec: BucketRecord = {
     project,
     bucket,

@@ -1,4 +1,5 @@
 import type { ApiModule, Handler, Route } from '../../core/types.js';
+import { aclEndpoint } from './acl.js';
 import { getBucketIam, setBucketIam, testBucketIam } from './bucket-iam.js';
 import { deleteBucket, getBucket, insertBucket, listBuckets, patchBucket, updateBucket } from './buckets.js';
 import { copyObject, deleteObject, findObject, getObject, listObjects, media, patchObject, updateObject } from './objects.js';
@@ -29,6 +30,14 @@ function routes(): Route[] {
     add('GET', `${base}/b/{bucket}/iam`, getBucketIam);
     add('PUT', `${base}/b/{bucket}/iam`, setBucketIam, true);
     add('GET', `${base}/b/{bucket}/iam/testPermissions`, testBucketIam);
+    for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      add(m, `${base}/b/{bucket}/acl`, aclEndpoint, m !== 'GET');
+      add(m, `${base}/b/{bucket}/acl/{entity}`, aclEndpoint, m !== 'GET');
+      add(m, `${base}/b/{bucket}/defaultObjectAcl`, aclEndpoint, m !== 'GET');
+      add(m, `${base}/b/{bucket}/defaultObjectAcl/{entity}`, aclEndpoint, m !== 'GET');
+      add(m, `${base}/b/{bucket}/o/{object}/acl`, aclEndpoint, m !== 'GET');
+      add(m, `${base}/b/{bucket}/o/{object}/acl/{entity}`, aclEndpoint, m !== 'GET');
+    }
     add('GET', `${base}/b/{bucket}/o`, listObjects);
     add('GET', `${base}/b/{bucket}/o/{object=**}`, getObject);
     add('PATCH', `${base}/b/{bucket}/o/{object=**}`, patchObject, true);

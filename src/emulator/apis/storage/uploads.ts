@@ -1,4 +1,5 @@
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
+import { refuseLegacyAcl } from './acl.js';
 import { appendSpool, removeSpool, spoolPath, spoolSize } from './blobs.js';
 import { getBucketRecord } from './buckets.js';
 import { gcsErrors } from './errors.js';
@@ -32,6 +33,7 @@ function header(req: EmuRequest, name: string): string | undefined {
 export async function upload(req: EmuRequest, ctx: EmulatorContext): Promise<EmuResponse> {
   const bucket = req.params.bucket!;
   const type = req.query.get('uploadType') ?? (header(req, 'x-goog-resumable') === 'start' ? 'resumable' : 'media');
+  refuseLegacyAcl(ctx, bucket, req.query);
   const preconds = readPreconditions(req.query);
   const kmsKeyName = req.query.get('kmsKeyName') ?? undefined;
   switch (type) {
