@@ -40,6 +40,19 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     random: () => consistencyRandom(),
   });
   await store.load();
+  // A restarted emulator must not replay the ids it generated before (operation names,
+  // uids): each boot of the same state dir draws from its own, still seeded, stream.
+  const meta = store.collection<{ boots: number }>('__meta');
+  let boots = 0;
+  const nextBoot = () => {
+    boots += 1;
+    const mix = boots > 1 ? Math.imul(boots, 0x9e3779b1) : 0;
+    random = createPrng((opts.seed + mix) >>> 0);
+    consistencyRandom = createPrng(((opts.seed ^ 0x2545f491) + mix) >>> 0);
+    if (opts.stateDir) meta.put('boots', { boots });
+  };
+  boots = meta.peek('boots')?.boots ?? 0;
+  nextBoot();
 
   let dataDir: string;
   let tempDataDir = false;
@@ -88,9 +101,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async reset() {
       ops.clear();
       store.clear();
+      // A reset world is new, but a later restart must still not replay its ids.
+      nextBoot();
       await store.flush();
-      random = createPrng(opts.seed);
-      consistencyRandom = createPrng(opts.seed ^ 0x2545f491);
     },
     async close() {
       ops.stop();

@@ -240,6 +240,11 @@ describe('operations, quotas and persistence', () => {
     await a.stop();
 
     const b = await start({ stateDir: dir, latencyScale: 1 });
+    // A restart draws new ids (no collisions with persisted operations); a fresh world replays the seed.
+    const [x, y] = [await start(), await start()];
+    const bootOne = x.ctx.random();
+    expect(y.ctx.random()).toBe(bootOne);
+    expect(b.ctx.random()).not.toBe(bootOne);
     const w = await call(b, 'GET', '/v1/projects/p/locations/l/widgets/keep');
     expect(w.body).toMatchObject({ name: 'projects/p/widgets/keep', state: 'CREATING' });
     expect(b.ctx.quotas.usage('global', 'NETWORKS')).toBe(1);
