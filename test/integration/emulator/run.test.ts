@@ -177,6 +177,12 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     await expectError(client.getService({ name: svc('p2') }), 404, 'NOT_FOUND');
     const progress = await client.checkDeleteServiceProgress(op.name!);
     expect(progress.done).toBe(true);
+    // :wait is not in gax's OperationsClient; gcloud and REST callers use it directly.
+    const [slow] = await client.updateService({ service: { name: svc('p1'), labels: { v: '2' } }, updateMask: { paths: ['labels'] } });
+    const waited = (await (await fetch(`${t.url}/v2/${slow.name}:wait`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timeout: '30s' }) })).json()) as { done: boolean; response: { '@type': string; labels: Record<string, string> } };
+    expect(waited.done).toBe(true);
+    expect(waited.response['@type']).toBe('type.googleapis.com/google.cloud.run.v2.Service');
+    expect(waited.response.labels).toEqual({ v: '2' });
     const [ops] = await client.operationsClient.listOperations({ name: parent });
     expect(ops.length).toBeGreaterThan(3);
     const reqs = t.emu.requestLog.entries({ api: 'run' });
