@@ -273,6 +273,10 @@ describe('Cloud SQL instances', () => {
     const [list] = await users.list({ project: PROJECT, instance });
     expect(list.items?.map((x) => x.name).sort()).toEqual(['postgres', 'ruvector']);
     expect(JSON.stringify(list)).not.toContain('s3cret');
+    // Nor on the emulator's own event feed; the data plane reads it from the store.
+    expect(JSON.stringify(await t.control('GET', '/__emulator/events'))).not.toContain('s3cret');
+    const stored = t.emu.ctx.store.collection<{ password?: string }>('sqladmin.users').peek(`projects/${PROJECT}/instances/${instance}/users//ruvector`);
+    expect(stored?.password).toBe('s3cret-Passw0rd!');
     await done((await users.update({ project: PROJECT, instance, name: 'ruvector', host: '', body: { name: 'ruvector', password: 'an0ther-Secret' } }))[0]);
     await done((await users.delete({ project: PROJECT, instance, name: 'ruvector', host: '' }))[0]);
     expect(errorBody(await users.get({ project: PROJECT, instance, name: 'ruvector' }).catch((e: unknown) => e)).code).toBe(404);

@@ -171,8 +171,8 @@ defineAction('user.insert', (ctx, meta) => {
   user['etag'] = etagOf(publicUser(user));
   const k = userKey(key, String(u['name']), String(u['host']));
   users(ctx).put(k, user);
-  // In-process only: the data plane needs the password to create the real role.
-  emit(ctx, 'sql#user', k, user, 'created');
+  // Events are visible on /__emulator/events: no password. The data plane reads it from the store.
+  emit(ctx, 'sql#user', k, publicUser(user), 'created');
   return undefined;
 });
 
@@ -225,7 +225,7 @@ defineAction('user.update', (ctx, meta) => {
   delete next['etag'];
   next['etag'] = etagOf(publicUser(next));
   users(ctx).put(k, next);
-  emit(ctx, 'sql#user', k, next, 'updated');
+  emit(ctx, 'sql#user', k, publicUser(next), 'updated');
   return undefined;
 });
 

@@ -5,8 +5,9 @@
  * - 'sql#instance': created (PENDING_CREATE), updated (RUNNABLE, settings changes, restart),
  *   deleted; name = `projects/{p}/instances/{i}`, resource = the stored DatabaseInstance;
  * - 'sql#database': created / updated / deleted, name = `.../databases/{d}`;
- * - 'sql#user': created / updated carry the password (in-process only, never rendered or
- *   logged) so a real Postgres role can be made; deleted carries none.
+ * - 'sql#user': created / updated / deleted, name = `.../users/{host}/{name}` (URI-encoded);
+ *   events never carry the password (they are visible on /__emulator/events): the data
+ *   plane reads it from `ctx.store.collection('sqladmin.users').peek(name).password`.
  * A data plane may implement `sqlEndpoint(instanceKey) -> {host, port}`; the instance's
  * PRIVATE address then reports that host.
  */
