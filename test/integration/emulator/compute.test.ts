@@ -98,6 +98,16 @@ describe('compute subnetworks', () => {
     await h.ok(h.c.subnetworks.insert({ project: PROJECT, region: 'europe-west1', subnetworkResource: { name: 'sub-b', network: 'global/networks/net-a', ipCidrRange: '10.1.0.0/16' } }));
   });
 
+  it("treats a Serverless VPC Access connector's /28 as taken space in its network", async () => {
+    const vpc = h.t.clients.vpcAccess();
+    await vpc.createConnector({ parent: `projects/${PROJECT}/locations/${REGION}`, connectorId: 'conn-a', connector: { network: 'net-a', ipCidrRange: '10.8.0.0/28', minThroughput: 200, maxThroughput: 1000 } });
+    const body = await expectError(
+      h.c.subnetworks.insert({ project: PROJECT, region: REGION, subnetworkResource: { name: 'over-conn', network: 'global/networks/net-a', ipCidrRange: '10.8.0.0/24' } }),
+      400, 'invalid',
+    );
+    expect(body.message).toContain("connector 'conn-a'");
+  });
+
   it('requires the current fingerprint on patch (412 when stale) and rolls it on every change', async () => {
     const [sub] = await h.c.subnetworks.get({ project: PROJECT, region: REGION, subnetwork: 'sub-a' });
     await expectError(

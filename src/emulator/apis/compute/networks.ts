@@ -1,6 +1,6 @@
 import type { EmulatorContext, Route } from '../../core/types.js';
 import { err } from './shared/errors.js';
-import { canonicalRef, keyOf, link } from './shared/links.js';
+import { canonicalRef, keyOf, link, nameOf } from './shared/links.js';
 import { actionRoute, applyChange, collectionFor, crudRoutes, defineKind, itemPath, render, type Res } from './shared/resource.js';
 import { asArray, asRecord, checkName, intIn, oneOf } from './shared/validate.js';
 
@@ -60,9 +60,16 @@ export const networks = defineKind({
     if (subnets.length) res.subnetworks = subnets;
     return res;
   },
-  deleteBlocker(res, _ctx, key) {
+  deleteBlocker(res, ctx, key) {
     const peerings = (res.peerings as Res[] | undefined) ?? [];
     if (peerings.length) return err.inUse('network', key, `${key}/peerings/${String(peerings[0]!.name)}`);
+    // A Serverless VPC Access connector keeps a hidden subnet in the network.
+    const project = key.split('/')[1]!;
+    const connector = ctx.store
+      .collection<{ name?: string; network?: string }>('vpcaccess.connectors')
+      .peekAll(`projects/${project}/`)
+      .find((c) => nameOf(String(c.network ?? '')) === nameOf(key));
+    if (connector) return err.inUse('network', key, String(connector.name));
     return undefined;
   },
 });

@@ -12,7 +12,8 @@ export interface UsedRange {
 
 /**
  * Every IPv4 range already taken inside a network: subnet primary and secondary ranges
- * and ranges allocated for private services access (global INTERNAL addresses).
+ * ranges allocated for private services access (global INTERNAL addresses), and the /28s of
+ * Serverless VPC Access connectors attached to it.
  */
 export function usedRanges(ctx: EmulatorContext, networkLink: string, excludeKey?: string): UsedRange[] {
   const project = networkLink.replace(/^compute:\/\//, '').split('/')[1]!;
@@ -33,6 +34,13 @@ export function usedRanges(ctx: EmulatorContext, networkLink: string, excludeKey
     if (a.network !== networkLink || a.purpose !== 'VPC_PEERING' || key === excludeKey) continue;
     const c = parseCidr(`${String(a.address)}/${String(a.prefixLength)}`);
     if (c) out.push({ cidr: c, owner: `allocated range '${nameOf(key)}' for private services access`, key });
+  }
+  // Serverless VPC Access connectors hold a /28 inside the network (their hidden subnet).
+  const networkName = nameOf(networkLink);
+  for (const c of ctx.store.collection<{ name?: string; network?: string; ipCidrRange?: string; state?: string }>('vpcaccess.connectors').peekAll(`projects/${project}/`)) {
+    if (!c.ipCidrRange || c.state === 'ERROR' || nameOf(String(c.network ?? '')) !== networkName) continue;
+    const cidr = parseCidr(c.ipCidrRange);
+    if (cidr) out.push({ cidr, owner: `Serverless VPC Access connector '${nameOf(String(c.name))}'`, key: String(c.name) });
   }
   return out;
 }
