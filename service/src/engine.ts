@@ -1,0 +1,375 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from './config.js';
+import { HttpError, badRequest, conflict, notFound } from './errors.js';
+import { IndexPool, WorkerError } from './index/pool.js';
+import type { Cache } from './cache/redis.js';
+import { TTL } from './cache/redis.js';
+import { VectorStore, vectorBytes, bytesVector, type VectorRow, type WriteItem, type CollectionRow } from './store/vectors.js';
+import type { Analytics } from './store/analytics.js';
+import type { Metrics } from './metrics.js';
+import { compileFilter, FilterError, type Payload } from './vectors/filter.js';
+import { scoreOf, type Metric } from './vectors/metric.js';
+
+interface Entry {
+  label: number;
+  ts: number;
+  deleted: boolean;
+}
+
+/** Main-thread view of a collection: the id <-> label mapping and last-writer-wins versions. */
+export class Collection {
+  readonly ids = new Map<string, Entry>();
+  readonly labels: string[] = [];
+  live = 0;
+  constructor(
+    readonly name: string,
+    readonly uid: string,
+    readonly dimension: number,
+    readonly metric: Metric,
+  ) {}
+}
+
+export interface Point {
+  id: string;
+  vector?: number[];
+  payload?: Payload | null;
+}
+
+export interface ScoredPoint {
+  id: string;
+  score: number;
+  distance: number;
+  payload?: Payload | null;
+}
+
+export interface SearchRequest {
+  collection: string;
+  queries: Float32Array[];
+  k: number;
+  ef?: number;
+  filter?: unknown;
+  withPayload: boolean;
+  user: string;
+  /** Drop this id from the results (search by query_vector_id). */
+  exclude?: string;
+}
+
+export interface WriteEvent {
+  collection: string;
+  id: string;
+  operation: 'insert' | 'update' | 'delete';
+  timestamp: number;
+}
+
+export class RateLimited extends HttpError {}
+
+/**
+ * The vector engine: Postgres is the source of truth, the worker pool holds the HNSW
+ * replicas, Redis caches. A write is committed to Postgres before it is applied to the index
+ * and acknowledged.
+ */
+export class Engine {
+  readonly collections = new Map<string, Collection>();
+  private lastTs = 0;
+  onWrite: (events: WriteEvent[]) => void = () => {};
+
+  constructor(
+    private cfg: ServiceConfig,
+    readonly store: VectorStore,
+    readonly pool: IndexPool,
+    readonly cache: Cache,
+    private analytics: Analytics,
+    private metrics: Metrics,
+    private log: Logger,
+  ) {}
+
+  /** Monotonic per instance so two writes here never tie. */
+  nextTs(): number {
+    this.lastTs = Math.max(Date.now(), this.lastTs + 1);
+    return this.lastTs;
+  }
+
+  indexSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.collections.values()) out[c.name] = c.live;
+    return out;
+  }
+
+  get(name: string): Collection {
+    const c = this.collections.get(name);
+    if (!c) throw notFound(`collection ${name} not found`);
+    return c;
+  }
+
+  private genKey(c: Collection): string {
+    return `searchgen:${c.name}:${c.uid}`;
+  }
+
+  async loadCollection(row: CollectionRow): Promise<Collection> {
+    const existing = this.collections.get(row.name);
+    if (existing && existing.uid === row.uid) return existing;
+    if (existing) await this.unloadCollection(row.name);
+    const c = new Collection(row.name, row.uid, row.dimension, row.metric);
+    this.collections.set(row.name, c);
+    await this.pool.broadcast({ op: 'create', name: row.name, dimension: row.dimension, metric: row.metric, m: this.cfg.hnsw.m, efConstruction: this.cfg.hnsw.efConstruction });
+    return c;
+  }
+
+  async unloadCollection(name: string): Promise<void> {
+    this.collections.delete(name);
+    await this.pool.broadcast({ op: 'drop', name });
+  }
+
+  async createCollection(name: string, dimension: number, metric: Metric): Promise<Collection> {
+    if (dimension < 1 || dimension > this.cfg.limits.maxDimension) throw badRequest(`dimension must be from 1 to ${this.cfg.limits.maxDimension}`);
+    const row = await this.store.createCollection(name, dimension, metric);
+    if (!row) throw conflict(`collection ${name} already exists`);
+    return this.loadCollection(row);
+  }
+
+  async dropCollection(name: string): Promise<boolean> {
+    const existed = await this.store.dropCollection(name);
+    if (this.collections.has(name)) await this.unloadCollection(name);
+    return existed;
+  }
+
+  /** Brings the in-memory collection list in line with Postgres (other instances create and drop). */
+  async syncCollections(): Promise<void> {
+    const rows = await this.store.listCollections();
+    const seen = new Set<string>();
+    for (const r of rows) {
+      seen.add(r.name);
+      await this.loadCollection(r);
+    }
+    for (const name of [...this.collections.keys()]) if (!seen.has(name)) await this.unloadCollection(name);
+  }
+
+  async upsert(name: string, items: WriteItem[]): Promise<number> {
+    const c = this.get(name);
+    if (items.length > this.cfg.limits.maxBatch) throw badRequest(`points has ${items.length} items, at most ${this.cfg.limits.maxBatch} per request`);
+    // Postgres cannot upsert the same key twice in one statement: the last occurrence wins.
+    const byId = new Map<string, WriteItem>();
+    for (const it of items) byId.set(it.id, it);
+    const unique = [...byId.values()];
+    const ts = this.nextTs();
+    const t0 = performance.now();
+    const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique);
+    const rows = unique.filter((i) => applied.has(i.id));
+    const events: WriteEvent[] = rows.map((i) => ({ collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: ts }));
+    await this.applyUpserts(c, rows.map((r) => ({ ...r, ts })));
+    await this.afterWrite(c, rows.map((r) => r.id));
+    this.metrics.writes.inc({ op: 'upsert' }, rows.length);
+    this.analytics.record({ type: 'insert', latencyMs: performance.now() - t0, resultCount: rows.length });
+    this.onWrite(events);
+    return rows.length;
+  }
+
+  async delete(name: string, ids: string[]): Promise<number> {
+    const c = this.get(name);
+    const ts = this.nextTs();
+    const t0 = performance.now();
+    const applied = [...(await this.store.delete(name, this.cfg.region, ts, [...new Set(ids)]))];
+    await this.applyDeletes(c, applied.map((id) => ({ id, ts })));
+    await this.afterWrite(c, applied);
+    this.metrics.writes.inc({ op: 'delete' }, applied.length);
+    this.analytics.record({ type: 'delete', latencyMs: performance.now() - t0, resultCount: applied.length });
+    this.onWrite(applied.map((id) => ({ collection: name, id, operation: 'delete', timestamp: ts })));
+    return applied.length;
+  }
+
+  private async afterWrite(c: Collection, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const keys = ids.flatMap((id) => [`vector:${c.name}/${id}`, `meta:${c.name}/${id}`]);
+    await this.cache.invalidate(this.genKey(c), keys);
+  }
+
+  /** Applies to the index only what is newer than what the index already has (last writer wins). */
+  private async applyUpserts(c: Collection, rows: { id: string; vector: Float32Array; metadata: Payload | null; ts: number }[]): Promise<void> {
+    const labels: number[] = [];
+    const payloads: (Payload | null)[] = [];
+    const vecs: Float32Array[] = [];
+    for (const r of rows) {
+      let e = c.ids.get(r.id);
+      if (e && e.ts >= r.ts) continue;
+      if (!e) {
+        e = { label: c.labels.length, ts: r.ts, deleted: false };
+        c.labels.push(r.id);
+        c.ids.set(r.id, e);
+        c.live++;
+      } else {
+        if (e.deleted) c.live++;
+        e.ts = r.ts;
+        e.deleted = false;
+      }
+      labels.push(e.label);
+      payloads.push(r.metadata);
+      vecs.push(r.vector);
+    }
+    if (labels.length === 0) return;
+    const flat = new Float32Array(labels.length * c.dimension);
+    vecs.forEach((v, i) => flat.set(v, i * c.dimension));
+    await this.pool.broadcast({ op: 'upsert', name: c.name, labels, vectors: flat, payloads });
+  }
+
+  private async applyDeletes(c: Collection, rows: { id: string; ts: number }[]): Promise<void> {
+    const labels: number[] = [];
+    for (const r of rows) {
+      const e = c.ids.get(r.id);
+      if (!e) {
+        // Remember the tombstone's version so an older insert arriving later loses.
+        c.ids.set(r.id, { label: c.labels.length, ts: r.ts, deleted: true });
+        c.labels.push(r.id);
+        continue;
+      }
+      if (e.ts >= r.ts) continue;
+      e.ts = r.ts;
+      if (!e.deleted) {
+        e.deleted = true;
+        c.live--;
+        labels.push(e.label);
+      }
+    }
+    if (labels.length) await this.pool.broadcast({ op: 'delete', name: c.name, labels });
+  }
+
+  /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
+  async applyRows(rows: VectorRow[], invalidate: boolean): Promise<number> {
+    let applied = 0;
+    const groups = new Map<string, VectorRow[]>();
+    for (const r of rows) {
+      const g = groups.get(r.collection) ?? [];
+      g.push(r);
+      groups.set(r.collection, g);
+    }
+    for (const [name, g] of groups) {
+      let c = this.collections.get(name);
+      if (!c) {
+        await this.syncCollections();
+        c = this.collections.get(name);
+        if (!c) continue; // dropped meanwhile
+      }
+      const coll = c;
+      const fresh = g.filter((r) => (coll.ids.get(r.id)?.ts ?? -1) < r.versionTs);
+      const ups = fresh.filter((r) => !r.deleted && r.vector && r.vector.length === coll.dimension);
+      const dels = fresh.filter((r) => r.deleted);
+      await this.applyUpserts(coll, ups.map((r) => ({ id: r.id, vector: r.vector!, metadata: r.metadata, ts: r.versionTs })));
+      await this.applyDeletes(coll, dels.map((r) => ({ id: r.id, ts: r.versionTs })));
+      applied += ups.length + dels.length;
+      if (invalidate && fresh.length) await this.afterWrite(coll, fresh.map((r) => r.id));
+    }
+    return applied;
+  }
+
+  /** Points by id: Redis first (vector:, meta:), then Postgres, filling the cache. */
+  async getPoints(name: string, ids: string[]): Promise<{ id: string; vector: Float32Array; payload: Payload | null }[]> {
+    const c = this.get(name);
+    const live = [...new Set(ids)].filter((id) => c.ids.get(id)?.deleted === false);
+    if (live.length === 0) return [];
+    const vkeys = live.map((id) => `vector:${c.name}/${id}`);
+    const mkeys = live.map((id) => `meta:${c.name}/${id}`);
+    const [vs, ms] = await Promise.all([this.cache.mgetBuffer(vkeys), this.cache.mget(mkeys)]);
+    const out = new Map<string, { id: string; vector: Float32Array; payload: Payload | null }>();
+    const missing: string[] = [];
+    live.forEach((id, i) => {
+      const v = vs[i];
+      const m = ms[i];
+      if (v && m !== null && m !== undefined && v.byteLength === c.dimension * 4) out.set(id, { id, vector: bytesVector(v), payload: JSON.parse(m) as Payload | null });
+      else missing.push(id);
+    });
+    if (missing.length) {
+      for (const r of await this.store.get(name, missing)) {
+        if (!r.vector) continue;
+        out.set(r.id, { id: r.id, vector: r.vector, payload: r.metadata });
+        this.cache.set(`vector:${c.name}/${r.id}`, vectorBytes(r.vector), TTL.vector);
+        this.cache.set(`meta:${c.name}/${r.id}`, JSON.stringify(r.metadata), TTL.meta);
+      }
+    }
+    return live.filter((id) => out.has(id)).map((id) => out.get(id)!);
+  }
+
+  async vectorOf(name: string, id: string, field: string): Promise<Float32Array> {
+    const [p] = await this.getPoints(name, [id]);
+    if (!p) throw notFound(`${field}: point ${id} not found in collection ${name}`);
+    return p.vector;
+  }
+
+  private searchKey(c: Collection, q: Float32Array, k: number, ef: number, r: SearchRequest): string {
+    const h = createHash('sha256')
+      .update(`${c.name}\u0000${c.uid}\u0000${ef}\u0000${r.withPayload ? 1 : 0}\u0000${r.exclude ?? ''}\u0000${JSON.stringify(r.filter ?? null)}\u0000`)
+      .update(vectorBytes(q))
+      .digest('hex')
+      .slice(0, 32);
+    return `search:${h}:${k}`;
+  }
+
+  /** Searches; rate limited per user; single queries are served from the search cache when valid. */
+  async search(r: SearchRequest): Promise<{ results: ScoredPoint[][]; cacheHit: boolean }> {
+    const t0 = performance.now();
+    const c = this.get(r.collection);
+    const ef = Math.max(r.ef ?? this.cfg.hnsw.efSearch, r.k);
+    if (r.filter !== undefined && r.filter !== null) {
+      try {
+        compileFilter(r.filter);
+      } catch (e) {
+        if (e instanceof FilterError) throw badRequest(e.message);
+        throw e;
+      }
+    }
+    const single = r.queries.length === 1;
+    const key = single ? this.searchKey(c, r.queries[0]!, r.k, ef, r) : undefined;
+    const gate = await this.cache.searchGate(r.user, this.cfg.rateLimit.perWindow, this.cfg.rateLimit.windowSec, key, key ? this.genKey(c) : undefined);
+    const nowSec = Math.floor(Date.now() / 1000);
+    this.analytics.countRequest(r.user, nowSec - (nowSec % this.cfg.rateLimit.windowSec));
+    if (!gate.rate.allowed) {
+      this.analytics.record({ type: 'search', latencyMs: performance.now() - t0, user: r.user, errorCode: 'RATE_LIMITED' });
+      throw new RateLimited(429, `rate limit of ${this.cfg.rateLimit.perWindow} searches per ${this.cfg.rateLimit.windowSec}s exceeded for this client`, {
+        'retry-after': String(gate.rate.retryAfterSec),
+      });
+    }
+    if (gate.cached) {
+      try {
+        const parsed = JSON.parse(gate.cached) as { g: string; r: ScoredPoint[] };
+        if (parsed.g === gate.gen) {
+          this.metrics.cache.inc({ result: 'hit' });
+          this.done(t0, true, r, parsed.r.length);
+          return { results: [parsed.r], cacheHit: true };
+        }
+      } catch {
+        // a corrupt entry is a miss
+      }
+    }
+    this.metrics.cache.inc({ result: key && gate.gen !== 'offline' ? 'miss' : 'bypass' });
+    const flat = new Float32Array(r.queries.length * c.dimension);
+    r.queries.forEach((q, i) => flat.set(q, i * c.dimension));
+    const extra = r.exclude !== undefined ? 1 : 0;
+    let hits;
+    try {
+      hits = await this.pool.search({ op: 'search', name: c.name, queries: flat, k: r.k + extra, ef: ef + extra, filter: r.filter, withPayload: r.withPayload });
+    } catch (e) {
+      if (e instanceof WorkerError && e.kind === 'filter') throw badRequest(e.message);
+      throw e;
+    }
+    const results = hits.map((list) => {
+      const out: ScoredPoint[] = [];
+      for (const h of list) {
+        const id = c.labels[h.label];
+        if (id === undefined || id === r.exclude) continue;
+        const p: ScoredPoint = { id, score: scoreOf(c.metric, h.distance), distance: h.distance };
+        if (r.withPayload) p.payload = h.payload ?? null;
+        out.push(p);
+        if (out.length === r.k) break;
+      }
+      return out;
+    });
+    if (key && gate.gen !== 'offline') this.cache.set(key, JSON.stringify({ g: gate.gen, r: results[0] }), TTL.search);
+    this.done(t0, false, r, results.reduce((s, l) => s + l.length, 0));
+    return { results, cacheHit: false };
+  }
+
+  private done(t0: number, hit: boolean, r: SearchRequest, n: number): void {
+    const ms = performance.now() - t0;
+    this.metrics.search.observe({ cache: hit ? 'hit' : 'miss' }, ms / 1000);
+    this.analytics.record({ type: 'search', latencyMs: ms, user: r.user, cacheHit: hit, resultCount: n });
+  }
+}

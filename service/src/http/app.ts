@@ -1,0 +1,57 @@
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config.js';
+import { HttpError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+function isQdrant(req: FastifyRequest): boolean {
+  return (req.routeOptions.config as { qdrant?: boolean } | undefined)?.qdrant === true;
+}
+
+/** Renders every failure as {status, error} (Qdrant routes: Qdrant's {status: {error}}), never a stack. */
+function send(req: FastifyRequest, reply: FastifyReply, status: number, message: string, headers: Record<string, string> = {}): FastifyReply {
+  reply.code(status).headers(headers);
+  if (isQdrant(req)) return reply.send({ status: { error: message }, time: 0 });
+  return reply.send({ status, error: message });
+}
+
+export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: log,
+    // Per-request access logs would dominate CPU at thousands of searches a second; metrics cover them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: cfg.limits.bodyBytes,
+    trustProxy: true,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    if (err instanceof HttpError) return send(req, reply, err.status, err.message, err.headers);
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      const where = fe.validationContext ?? 'body';
+      const v = fe.validation[0];
+      const field = `${where}${v?.instancePath ?? ''}`.replace(/\//g, '.');
+      const msg = v ? `${field}${v.keyword === 'required' ? `.${String((v.params as { missingProperty?: string }).missingProperty)} is required` : ` ${v.message ?? 'is invalid'}`}` : fe.message;
+      return send(req, reply, 400, msg);
+    }
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(req, reply, 413, `body is larger than the ${cfg.limits.bodyBytes}-byte limit`);
+    if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
+      return send(req, reply, 400, `body is not valid JSON: ${err.message}`);
+    }
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return send(req, reply, fe.statusCode, fe.message);
+    req.log.error({ err: { message: err.message, stack: err.stack }, url: req.url }, 'request failed');
+    return send(req, reply, 500, 'internal error');
+  });
+
+  app.setNotFoundHandler((req, reply) => send(req, reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.http.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,26 @@
+import type { Metric } from '../vectors/metric.js';
+import type { Payload } from '../vectors/filter.js';
+
+/** Messages between the main thread and the search workers (each holds a full index replica). */
+export type WorkerRequest =
+  | { op: 'create'; name: string; dimension: number; metric: Metric; m: number; efConstruction: number }
+  | { op: 'drop'; name: string }
+  /** labels[i] gets vectors[i*dim .. (i+1)*dim); an existing label is updated in place. */
+  | { op: 'upsert'; name: string; labels: number[]; vectors: Float32Array; payloads: (Payload | null)[] }
+  | { op: 'delete'; name: string; labels: number[] }
+  | { op: 'search'; name: string; queries: Float32Array; k: number; ef: number; filter?: unknown; withPayload: boolean }
+  | { op: 'stats' };
+
+export interface Hit {
+  label: number;
+  distance: number;
+  payload?: Payload | null;
+}
+
+export interface WorkerStats {
+  heapUsed: number;
+  external: number;
+  collections: Record<string, { count: number; capacity: number; deleted: number }>;
+}
+
+export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: 'filter' };

@@ -1,0 +1,125 @@
+import { parentPort } from 'node:worker_threads';
+import hnswlib from 'hnswlib-node';
+import type { WorkerReply, WorkerRequest, Hit, WorkerStats } from './protocol.js';
+import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
+import type { Metric } from '../vectors/metric.js';
+
+/**
+ * One search worker: a replica of every collection's HNSW index, fed by the main thread's
+ * ordered write stream. Messages are handled strictly in order, so a search posted after a
+ * write sees that write.
+ */
+interface Replica {
+  index: hnswlib.HierarchicalNSW;
+  dimension: number;
+  metric: Metric;
+  payloads: (Payload | null)[];
+  live: number;
+  deleted: Set<number>;
+}
+
+const INITIAL_CAPACITY = 1024;
+const replicas = new Map<string, Replica>();
+
+function replica(name: string): Replica {
+  const r = replicas.get(name);
+  if (!r) throw new Error(`collection ${name} not loaded`);
+  return r;
+}
+
+/** hnswlib has a fixed capacity; grow it geometrically so users never see one. */
+function ensureCapacity(r: Replica, maxLabel: number): void {
+  const need = Math.max(r.index.getCurrentCount() + 1, maxLabel + 1);
+  let cap = r.index.getMaxElements();
+  if (need <= cap) return;
+  while (cap < need) cap *= 2;
+  r.index.resizeIndex(cap);
+}
+
+function handle(msg: WorkerRequest): unknown {
+  switch (msg.op) {
+    case 'create': {
+      if (replicas.has(msg.name)) return undefined;
+      const index = new hnswlib.HierarchicalNSW(msg.metric, msg.dimension);
+      index.initIndex({ maxElements: INITIAL_CAPACITY, m: msg.m, efConstruction: msg.efConstruction, randomSeed: 100 });
+      replicas.set(msg.name, { index, dimension: msg.dimension, metric: msg.metric, payloads: [], live: 0, deleted: new Set() });
+      return undefined;
+    }
+    case 'drop':
+      replicas.delete(msg.name);
+      return undefined;
+    case 'upsert': {
+      const r = replica(msg.name);
+      const d = r.dimension;
+      let maxLabel = 0;
+      for (const l of msg.labels) if (l > maxLabel) maxLabel = l;
+      ensureCapacity(r, maxLabel);
+      for (let i = 0; i < msg.labels.length; i++) {
+        const label = msg.labels[i]!;
+        const isNew = label >= r.payloads.length || r.payloads[label] === undefined;
+        const wasDeleted = r.deleted.delete(label);
+        // addPoint on an existing label updates it in place (and un-deletes it).
+        r.index.addPoint(Array.from(msg.vectors.subarray(i * d, (i + 1) * d)), label);
+        r.payloads[label] = msg.payloads[i] ?? null;
+        if (isNew || wasDeleted) r.live++;
+      }
+      return undefined;
+    }
+    case 'delete': {
+      const r = replica(msg.name);
+      for (const label of msg.labels) {
+        if (r.deleted.has(label) || r.payloads[label] === undefined) continue;
+        r.index.markDelete(label);
+        r.deleted.add(label);
+        r.payloads[label] = null;
+        r.live--;
+      }
+      return undefined;
+    }
+    case 'search': {
+      const r = replica(msg.name);
+      const d = r.dimension;
+      const n = msg.queries.length / d;
+      const k = Math.min(msg.k, r.live);
+      const out: Hit[][] = [];
+      if (k <= 0) {
+        for (let i = 0; i < n; i++) out.push([]);
+        return out;
+      }
+      const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
+      const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
+      r.index.setEf(Math.max(msg.ef, k));
+      for (let i = 0; i < n; i++) {
+        const q = Array.from(msg.queries.subarray(i * d, (i + 1) * d));
+        const res = r.index.searchKnn(q, k, filterFn);
+        const hits: Hit[] = [];
+        for (let j = 0; j < res.neighbors.length; j++) {
+          const label = res.neighbors[j]!;
+          hits.push(msg.withPayload ? { label, distance: res.distances[j]!, payload: r.payloads[label] ?? null } : { label, distance: res.distances[j]! });
+        }
+        out.push(hits);
+      }
+      return out;
+    }
+    case 'stats': {
+      const mem = process.memoryUsage();
+      const stats: WorkerStats = { heapUsed: mem.heapUsed, external: mem.external, collections: {} };
+      for (const [name, r] of replicas) {
+        stats.collections[name] = { count: r.live, capacity: r.index.getMaxElements(), deleted: r.deleted.size };
+      }
+      return stats;
+    }
+  }
+}
+
+const port = parentPort;
+if (!port) throw new Error('index worker must run in a worker thread');
+port.on('message', (m: { seq: number; req: WorkerRequest }) => {
+  let reply: WorkerReply;
+  try {
+    reply = { seq: m.seq, ok: true, result: handle(m.req) };
+  } catch (e) {
+    reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : undefined };
+  }
+  port.postMessage(reply);
+});

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import type { Engine } from '../engine.js';
+
+const PAGE = 5000;
+
+/**
+ * Tails vector_metadata by seq. Used three ways: the cold start (snapshot watermark -> now),
+ * keeping every instance of a region in step (they share one Postgres and one search
+ * endpoint, but Pub/Sub pushes each message to only one of them), and as the safety net
+ * for lost replication messages. Applying is idempotent (last writer wins), so re-reading
+ * rows is harmless; the watermark only moves past rows old enough that no transaction that
+ * took a lower seq can still be in flight.
+ */
+export class ChangeFeed {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private engine: Engine,
+    private log: Logger,
+    public watermark = 0,
+  ) {}
+
+  async catchUp(invalidate: boolean): Promise<number> {
+    let cursor = this.watermark;
+    let settledUpTo = this.watermark;
+    let blocked = false;
+    let total = 0;
+    for (;;) {
+      const rows = await this.engine.store.changesSince(cursor, PAGE);
+      if (rows.length === 0) break;
+      total += await this.engine.applyRows(rows, invalidate);
+      for (const r of rows) {
+        if (!r.settled) blocked = true;
+        if (!blocked) settledUpTo = r.seq;
+      }
+      cursor = rows[rows.length - 1]!.seq;
+      if (rows.length < PAGE) break;
+    }
+    this.watermark = settledUpTo;
+    return total;
+  }
+
+  start(intervalMs: number): void {
+    if (intervalMs <= 0) return;
+    const tick = () => {
+      this.running = this.engine
+        .syncCollections()
+        .then(() => this.catchUp(true))
+        .then((n) => {
+          if (n > 0) this.log.debug({ applied: n }, 'change feed applied rows');
+        })
+        .catch((e: Error) => this.log.warn({ err: e.message }, 'change feed poll failed'))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    const t = this.timer;
+    this.timer = undefined;
+    if (t) clearTimeout(t);
+    await this.running;
+  }
+}

@@ -1,0 +1,55 @@
+import avro from 'avsc';
+
+/** The seed's Pub/Sub schema (infrastructure-design.md 5.1), topic encoding JSON. */
+export const VECTOR_UPDATE_SCHEMA = {
+  type: 'record',
+  name: 'VectorUpdate',
+  fields: [
+    { name: 'vector_id', type: 'string' },
+    { name: 'operation', type: 'string' },
+    { name: 'timestamp', type: 'long' },
+    { name: 'region', type: 'string' },
+    { name: 'metadata', type: ['null', 'string'], default: null },
+  ],
+} as const;
+
+export interface VectorUpdate {
+  vector_id: string;
+  operation: 'insert' | 'update' | 'delete';
+  timestamp: number;
+  region: string;
+  metadata: string | null;
+}
+
+/** What this service puts in the metadata string: where the receiver finds the vector. */
+export interface UpdateMetadata {
+  collection: string;
+}
+
+const type = avro.Type.forSchema(VECTOR_UPDATE_SCHEMA as unknown as avro.Schema);
+
+/** Avro JSON encoding (unions wrapped: {"metadata": {"string": "..."}}), as Pub/Sub validates it. */
+export function encodeUpdate(u: VectorUpdate): string {
+  return type.toString(u);
+}
+
+export class BadMessage extends Error {}
+
+/** Accepts the Avro JSON encoding, and the plain form the seed's own publisher sends. */
+export function decodeUpdate(json: string): VectorUpdate {
+  let v: unknown;
+  try {
+    v = type.fromString(json);
+  } catch {
+    try {
+      const plain = JSON.parse(json) as Record<string, unknown>;
+      v = { metadata: null, ...plain };
+    } catch {
+      throw new BadMessage('message data is not JSON');
+    }
+    if (!type.isValid(v)) throw new BadMessage('message data does not match the VectorUpdate schema');
+  }
+  const u = v as VectorUpdate;
+  if (!['insert', 'update', 'delete'].includes(u.operation)) throw new BadMessage(`operation must be insert, update or delete, got ${u.operation}`);
+  return { vector_id: u.vector_id, operation: u.operation, timestamp: Number(u.timestamp), region: u.region, metadata: u.metadata ?? null };
+}

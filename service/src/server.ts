@@ -1,0 +1,160 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { loadConfig, type ServiceConfig } from './config.js';
+import { createLogger } from './log.js';
+import { createApp } from './http/app.js';
+import { nativeRoutes } from './http/native.js';
+import { qdrantRoutes } from './http/qdrant.js';
+import { pushRoute } from './replication/push.js';
+import { Metrics } from './metrics.js';
+import { Cache } from './cache/redis.js';
+import { createPool, ensurePartitions, migrate } from './store/db.js';
+import { VectorStore } from './store/vectors.js';
+import { Analytics } from './store/analytics.js';
+import { IndexPool } from './index/pool.js';
+import { Engine } from './engine.js';
+import { ChangeFeed } from './replication/changefeed.js';
+import { Publisher } from './replication/publisher.js';
+import { Snapshotter, bucketFor } from './snapshot/snapshotter.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  engine: Engine;
+  /** Resolves when the index is loaded and /health/startup answers 200. */
+  started: Promise<void>;
+  snapshot(): Promise<unknown>;
+  /** Graceful drain: stop taking traffic, finish in-flight requests, flush, close. */
+  close(): Promise<void>;
+}
+
+async function retry<T>(what: string, log: Logger, fn: () => Promise<T>, isClosing: () => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isClosing()) throw e;
+      const wait = Math.min(250 * 2 ** attempt, 5000);
+      log.warn({ err: (e as Error).message, attempt, retryInMs: wait }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/**
+ * Starts the vector service: the same code path as the container's entry point and
+ * `ruvector serve`. It listens at once (so startup/liveness probes answer) and loads the
+ * index in the background; data routes answer 503 until it is loaded.
+ */
+export async function startServer(config: ServiceConfig = loadConfig(), opts: { logger?: Logger } = {}): Promise<RunningServer> {
+  const cfg = config;
+  const log = opts.logger ?? createLogger(cfg);
+  let started = false;
+  let draining = false;
+  let engineRef: Engine | undefined;
+  const cache = new Cache(cfg.redis, log);
+  const metrics = new Metrics(() => engineRef?.indexSizes() ?? {}, () => cache.up);
+  const app = createApp(cfg, log, metrics);
+  const pool: pg.Pool = createPool(cfg.db);
+  const store = new VectorStore(pool);
+  const analytics = new Analytics(pool, cfg.region, log, () => metrics.analyticsDropped.inc());
+  const index = new IndexPool(cfg.searchWorkers, (e) => {
+    // A replica that died is out of step with the write stream: let the platform restart us.
+    log.fatal({ err: e.message }, 'index worker died; exiting');
+    process.exit(1);
+  });
+  const engine = new Engine(cfg, store, index, cache, analytics, metrics, log);
+  engineRef = engine;
+  const feed = new ChangeFeed(engine, log);
+  const publisher = cfg.pubsub.topic ? new Publisher(cfg, log, () => metrics.publishErrors.inc()) : undefined;
+  if (publisher) engine.onWrite = (ev) => publisher.publish(ev);
+  const snapshotter = cfg.storage.bucket ? new Snapshotter(bucketFor(cfg), cfg, pool, log) : undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (started || req.url.startsWith('/health') || req.url.startsWith('/metrics')) return;
+    reply.code(503).header('retry-after', '1').send({ status: 503, error: 'the index is still loading; retry shortly' });
+    return reply;
+  });
+
+  app.get('/health/live', async () => ({ status: 'alive' }));
+  app.get('/health/startup', async (_req, reply) => {
+    if (!started) return reply.code(503).send({ status: 'starting' });
+    return { status: 'started', collections: engine.collections.size, vectors: Object.values(engine.indexSizes()).reduce((a, b) => a + b, 0) };
+  });
+  app.get('/health/ready', async (_req, reply) => {
+    const [pgOk, redisOk] = await Promise.all([
+      store.ping().then(() => true, () => false),
+      cache.ping(),
+    ]);
+    const checks = { index: started ? 'loaded' : 'loading', postgres: pgOk ? 'up' : 'down', redis: redisOk ? 'up' : 'down', draining };
+    // Redis is only a cache: without it we still serve (degraded). Without Postgres writes cannot be made durable.
+    const ready = started && pgOk && !draining;
+    const status = !ready ? 'unavailable' : redisOk ? 'ok' : 'degraded';
+    return reply.code(ready ? 200 : 503).send({ status, checks, region: cfg.region });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  nativeRoutes(app, engine, cfg);
+  qdrantRoutes(app, engine, cfg);
+  pushRoute(app, engine, cfg, metrics, log);
+
+  const address = await app.listen({ port: cfg.port, host: cfg.host });
+  const port = (app.server.address() as { port: number }).port;
+  const url = `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${port}`;
+  log.info({ address, workers: cfg.searchWorkers, storage: cfg.storage.bucket ?? 'off', pubsub: cfg.pubsub.topic ?? 'off', writes: cfg.apiKey ? 'api-key' : 'disabled' }, 'listening');
+  if (!cfg.storage.bucket) log.info('STORAGE_BUCKET not set: snapshots are off (Postgres alone restores the index)');
+  if (!cfg.pubsub.topic) log.info('PUBSUB_TOPIC not set: cross-region publishing is off');
+  if (!cfg.apiKey) log.warn('RUVECTOR_API_KEY not set: writes are refused');
+
+  const closing = () => draining;
+  const startedP = (async () => {
+    await retry('postgres migration', log, () => migrate(pool, log), closing);
+    await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
+    await engine.syncCollections();
+    if (snapshotter) {
+      feed.watermark = await snapshotter.restore(engine).catch((e: Error) => {
+        log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
+        return 0;
+      });
+    }
+    const t0 = performance.now();
+    const n = await feed.catchUp(false);
+    started = true;
+    log.info({ replayed: n, ms: Math.round(performance.now() - t0), vectors: engine.indexSizes() }, 'index loaded; ready');
+    feed.start(cfg.pollIntervalMs);
+    snapshotter?.start();
+    timers.push(setInterval(() => void ensurePartitions(pool).catch(() => {}), 6 * 3600_000).unref());
+    timers.push(setInterval(() => void pool.query('REFRESH MATERIALIZED VIEW query_metrics_hourly').catch(() => {}), 5 * 60_000).unref());
+  })();
+  startedP.catch((e: Error) => {
+    if (!draining) {
+      log.fatal({ err: e.message }, 'startup failed');
+      process.exitCode = 1;
+    }
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      draining = true;
+      log.info('draining');
+      for (const t of timers) clearInterval(t);
+      await feed.stop();
+      await snapshotter?.stop();
+      await app.close();
+      await analytics.close().catch(() => {});
+      await publisher?.close();
+      await startedP.catch(() => {});
+      await index.close();
+      await cache.close();
+      await pool.end().catch(() => {});
+      log.info('stopped');
+    })();
+    return closed;
+  };
+
+  return { url, port, engine, started: startedP, close, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
+}

@@ -1,0 +1,180 @@
+import { Storage, type Bucket } from '@google-cloud/storage';
+import { PassThroughClient } from 'google-auth-library';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { ServiceConfig } from '../config.js';
+import type { Engine } from '../engine.js';
+import { bytesVector, type VectorRow } from '../store/vectors.js';
+import { Compression, decodeShard, encodeShard, type ShardRecord } from './ruvs.js';
+import type { Payload } from '../vectors/filter.js';
+import type { Metric } from '../vectors/metric.js';
+
+/** metadata/manifest.json: the newest complete snapshot (written last, so a crash mid-snapshot leaves the previous one in force). */
+export interface Manifest {
+  format: 'ruvector-manifest';
+  version: 1;
+  latest: {
+    id: string;
+    createdAt: string;
+    region: string;
+    /** Change-feed position the snapshot is consistent with: a cold start replays seq > this. */
+    seq: number;
+    checkpoint: string;
+    collections: { name: string; uid: string; dimension: number; metric: Metric; count: number; shards: string[] }[];
+  };
+}
+
+interface DayIndex {
+  date: string;
+  shards: { file: string; snapshot: string; collection: string; dimension: number; metric: Metric; compression: number; count: number; sha256: string; bytes: number }[];
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+export function bucketFor(cfg: ServiceConfig): Bucket {
+  const s = cfg.storage;
+  const storage = s.apiEndpoint
+    ? new Storage({ apiEndpoint: s.apiEndpoint, projectId: 'local', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof Storage>[0])
+    : new Storage();
+  return storage.bucket(s.bucket!);
+}
+
+/**
+ * Writes and restores RUVS snapshots in the seed's bucket layout (4.2):
+ * vectors/YYYY/MM/DD/shard-NNNNN.bin + index.json, checkpoints/, metadata/manifest.json.
+ */
+export class Snapshotter {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private bucket: Bucket,
+    private cfg: ServiceConfig,
+    private pool: pg.Pool,
+    private log: Logger,
+  ) {}
+
+  private async readJson<T>(path: string): Promise<T | undefined> {
+    const f = this.bucket.file(path);
+    try {
+      const [buf] = await f.download();
+      return JSON.parse(buf.toString('utf8')) as T;
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    }
+  }
+
+  private async write(path: string, data: Buffer, contentType: string): Promise<void> {
+    await this.bucket.file(path).save(data, { resumable: false, contentType, validation: 'md5' });
+  }
+
+  /** Reads a consistent view (REPEATABLE READ) so the shards and the seq watermark agree. */
+  async snapshot(now = new Date()): Promise<Manifest['latest']> {
+    const client = await this.pool.connect();
+    const id = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const y = now.getUTCFullYear();
+    const m = pad(now.getUTCMonth() + 1, 2);
+    const d = pad(now.getUTCDate(), 2);
+    const dayDir = `vectors/${y}/${m}/${d}`;
+    const index = (await this.readJson<DayIndex>(`${dayDir}/index.json`)) ?? { date: `${y}-${m}-${d}`, shards: [] };
+    let next = index.shards.reduce((mx, s) => Math.max(mx, Number(/shard-(\d+)\.bin$/.exec(s.file)?.[1] ?? -1) + 1), 0);
+    const compression = this.cfg.quantization ? Compression.Int8 : Compression.None;
+    const collections: Manifest['latest']['collections'] = [];
+    let seq = 0;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const s = await client.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
+      seq = Number(s.rows[0]?.s ?? 0);
+      const cols = await client.query<{ name: string; uid: string; dimension: number; metric: Metric }>('SELECT name, uid::text AS uid, dimension, metric FROM collections ORDER BY name');
+      for (const c of cols.rows) {
+        const shards: string[] = [];
+        let count = 0;
+        let after = '';
+        for (;;) {
+          const { rows } = await client.query<{ id: string; vector: Buffer; metadata: Payload | null; version_ts: string }>(
+            `SELECT id, vector, metadata, version_ts::text AS version_ts FROM vector_metadata
+             WHERE collection = $1 AND deleted = FALSE AND id > $2 ORDER BY id LIMIT $3`,
+            [c.name, after, this.cfg.storage.shardSize],
+          );
+          if (rows.length === 0) break;
+          const records: ShardRecord[] = rows.map((r) => ({ id: r.id, versionTs: Number(r.version_ts), metadata: r.metadata, vector: bytesVector(r.vector) }));
+          const buf = encodeShard({ dimension: c.dimension, metric: c.metric, compression, records });
+          const file = `${dayDir}/shard-${pad(next++, 5)}.bin`;
+          await this.write(file, buf, 'application/octet-stream');
+          index.shards.push({ file, snapshot: id, collection: c.name, dimension: c.dimension, metric: c.metric, compression, count: rows.length, sha256: buf.subarray(24, 56).toString('hex'), bytes: buf.length });
+          shards.push(file);
+          count += rows.length;
+          after = rows[rows.length - 1]!.id;
+          if (rows.length < this.cfg.storage.shardSize) break;
+        }
+        collections.push({ name: c.name, uid: c.uid, dimension: c.dimension, metric: c.metric, count, shards });
+      }
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+    await this.write(`${dayDir}/index.json`, Buffer.from(JSON.stringify(index, null, 2)), 'application/json');
+    const checkpoint = `checkpoints/checkpoint-${y}${m}${d}-${pad(now.getUTCHours(), 2)}${pad(now.getUTCMinutes(), 2)}${pad(now.getUTCSeconds(), 2)}.bin`;
+    await this.write(checkpoint, encodeCheckpoint(seq, now.getTime()), 'application/octet-stream');
+    const latest: Manifest['latest'] = { id, createdAt: now.toISOString(), region: this.cfg.region, seq, checkpoint, collections };
+    const manifest: Manifest = { format: 'ruvector-manifest', version: 1, latest };
+    await this.write('metadata/manifest.json', Buffer.from(JSON.stringify(manifest, null, 2)), 'application/json');
+    this.log.info({ snapshot: id, seq, collections: collections.length }, 'snapshot written');
+    return latest;
+  }
+
+  /**
+   * Loads the newest snapshot's shards into the engine and returns its seq watermark (0 when
+   * there is none, or it is unusable: the change feed then replays everything from Postgres).
+   */
+  async restore(engine: Engine): Promise<number> {
+    const manifest = await this.readJson<Manifest>('metadata/manifest.json');
+    if (!manifest?.latest) return 0;
+    const known = new Map((await engine.store.listCollections()).map((c) => [c.name, c]));
+    for (const c of manifest.latest.collections) {
+      const live = known.get(c.name);
+      if (!live || live.uid !== c.uid) continue; // dropped or re-created since: Postgres has the truth
+      const coll = await engine.loadCollection(live);
+      for (const file of c.shards) {
+        const [buf] = await this.bucket.file(file).download();
+        const shard = decodeShard(buf);
+        const rows: VectorRow[] = shard.records.map((r) => ({
+          collection: coll.name, id: r.id, vector: r.vector, metadata: r.metadata, deleted: false, versionTs: r.versionTs, region: '', seq: 0, settled: true,
+        }));
+        await engine.applyRows(rows, false);
+      }
+    }
+    this.log.info({ snapshot: manifest.latest.id, seq: manifest.latest.seq }, 'restored snapshot');
+    return manifest.latest.seq;
+  }
+
+  start(): void {
+    const sec = this.cfg.storage.snapshotIntervalSec;
+    if (sec <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.snapshot()
+        .catch((e: Error) => this.log.error({ err: e.message }, 'snapshot failed'))
+        .finally(() => (this.running = undefined));
+    }, sec * 1000).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}
+
+/** checkpoints/*.bin: "RUVC", version u32, change-feed seq u64, unix ms u64 (little-endian, 24 bytes). */
+export function encodeCheckpoint(seq: number, atMs: number): Buffer {
+  const b = Buffer.alloc(24);
+  b.write('RUVC', 0, 'ascii');
+  b.writeUInt32LE(1, 4);
+  b.writeBigUInt64LE(BigInt(seq), 8);
+  b.writeBigUInt64LE(BigInt(atMs), 16);
+  return b;
+}

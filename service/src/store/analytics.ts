@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface QueryEvent {
+  type: string;
+  latencyMs: number;
+  user?: string;
+  cacheHit?: boolean;
+  resultCount?: number;
+  errorCode?: string;
+}
+
+const MAX_BUFFER = 20_000;
+const FLUSH_ROWS = 1000;
+
+/**
+ * Buffers query analytics and rate-limit counts in memory and writes them in multi-row
+ * statements on a timer, so no request ever waits on an analytics insert.
+ */
+export class Analytics {
+  private buf: (QueryEvent & { at: Date; id: string })[] = [];
+  private counts = new Map<string, number>();
+  private timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private pool: pg.Pool,
+    private region: string,
+    private log: Logger,
+    private onDrop: () => void,
+    intervalMs = 1000,
+  ) {
+    this.timer = setInterval(() => void this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  record(e: QueryEvent): void {
+    if (this.buf.length >= MAX_BUFFER) {
+      this.onDrop();
+      return;
+    }
+    this.buf.push({ ...e, at: new Date(), id: randomUUID() });
+  }
+
+  /** Counts a rate-limited request against the user's minute (the seed's rate_limits table). */
+  countRequest(user: string, windowStart: number): void {
+    const key = `${user}\u0000${windowStart}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.doFlush()).catch((e: Error) => this.log.warn({ err: e.message }, 'analytics flush failed'));
+    return this.flushing;
+  }
+
+  private async doFlush(): Promise<void> {
+    while (this.buf.length > 0) {
+      const rows = this.buf.splice(0, FLUSH_ROWS);
+      await this.pool.query(
+        `INSERT INTO query_analytics_partitioned (query_id, timestamp, region, user_id, query_type, latency_ms, cache_hit, result_count, error_code)
+         SELECT u.id, u.at, $1, u.uid, u.qt, u.lat, u.hit, u.n, u.err
+         FROM unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::bool[], $8::int[], $9::text[])
+           AS u(id, at, uid, qt, lat, hit, n, err)`,
+        [
+          this.region,
+          rows.map((r) => r.id),
+          rows.map((r) => r.at),
+          rows.map((r) => r.user ?? null),
+          rows.map((r) => r.type),
+          rows.map((r) => r.latencyMs),
+          rows.map((r) => r.cacheHit ?? null),
+          rows.map((r) => r.resultCount ?? null),
+          rows.map((r) => r.errorCode ?? null),
+        ],
+      );
+    }
+    if (this.counts.size > 0) {
+      const entries = [...this.counts];
+      this.counts.clear();
+      await this.pool.query(
+        `INSERT INTO rate_limits (user_id, window_start, request_count)
+         SELECT u.uid, to_timestamp(u.w), u.n FROM unnest($1::text[], $2::bigint[], $3::int[]) AS u(uid, w, n)
+         ON CONFLICT (user_id, window_start) DO UPDATE SET request_count = rate_limits.request_count + EXCLUDED.request_count`,
+        [entries.map(([k]) => k.split('\u0000')[0]), entries.map(([k]) => Number(k.split('\u0000')[1])), entries.map(([, n]) => n)],
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

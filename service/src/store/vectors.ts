@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Metric } from '../vectors/metric.js';
+import type { Payload } from '../vectors/filter.js';
+
+/** Durable storage of collections and vectors in Postgres: the source of truth. */
+export interface CollectionRow {
+  name: string;
+  uid: string;
+  dimension: number;
+  metric: Metric;
+}
+
+export interface VectorRow {
+  collection: string;
+  id: string;
+  vector: Float32Array | null;
+  metadata: Payload | null;
+  deleted: boolean;
+  versionTs: number;
+  region: string;
+  seq: number;
+  settled: boolean;
+}
+
+export interface WriteItem {
+  id: string;
+  vector: Float32Array;
+  metadata: Payload | null;
+}
+
+export const STORAGE_PATH = 'postgres:vector_metadata.vector';
+
+export function vectorBytes(v: Float32Array): Buffer {
+  // Float32Array is little-endian on every platform Node runs on in practice (x86, arm64).
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function bytesVector(b: Buffer): Float32Array {
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+export function checksum(v: Float32Array): string {
+  return createHash('sha256').update(vectorBytes(v)).digest('hex');
+}
+
+/** Rows newer than this are re-read by the change feed (a concurrent writer may commit a lower seq later). */
+const SETTLE_SECONDS = 5;
+
+export class VectorStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  async listCollections(): Promise<CollectionRow[]> {
+    const { rows } = await this.pool.query<{ name: string; uid: string; dimension: number; metric: Metric }>(
+      'SELECT name, uid::text AS uid, dimension, metric FROM collections ORDER BY name',
+    );
+    return rows;
+  }
+
+  /** Returns the row, or undefined when a collection with that name already exists. */
+  async createCollection(name: string, dimension: number, metric: Metric): Promise<CollectionRow | undefined> {
+    const { rows } = await this.pool.query<CollectionRow>(
+      `INSERT INTO collections (name, dimension, metric) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO NOTHING RETURNING name, uid::text AS uid, dimension, metric`,
+      [name, dimension, metric],
+    );
+    return rows[0];
+  }
+
+  async dropCollection(name: string): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query('DELETE FROM collections WHERE name = $1', [name]);
+      await client.query('DELETE FROM vector_metadata WHERE collection = $1', [name]);
+      await client.query('COMMIT');
+      return (r.rowCount ?? 0) > 0;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Upserts (last writer wins on version_ts) and commits before returning: the reply to the
+   * client is sent only after this resolves, which is what makes a 2xx survive kill -9.
+   * Returns the ids that were actually applied (an older timestamp loses).
+   */
+  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[]): Promise<Set<string>> {
+    if (items.length === 0) return new Set();
+    const ids = items.map((i) => i.id);
+    const metas = items.map((i) => (i.metadata === null ? null : JSON.stringify(i.metadata)));
+    const vecs = items.map((i) => vectorBytes(i.vector));
+    const sums = items.map((i) => checksum(i.vector));
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
+       SELECT $1, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE, $5
+       FROM unnest($6::text[], $7::text[], $8::bytea[], $9::text[]) AS u(id, meta, vec, sum)
+       ON CONFLICT (collection, id) DO UPDATE SET
+         dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
+         storage_path = EXCLUDED.storage_path, checksum = EXCLUDED.checksum, vector = EXCLUDED.vector,
+         deleted = FALSE, version_ts = EXCLUDED.version_ts, updated_at = NOW(), seq = nextval('vector_metadata_seq')
+       WHERE vector_metadata.version_ts < EXCLUDED.version_ts
+       RETURNING id`,
+      [collection, dimension, region, STORAGE_PATH, ts, ids, metas, vecs, sums],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Deletes leave a tombstone so that a late, older write from another region cannot resurrect the vector. */
+  async delete(collection: string, region: string, ts: number, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ id: string }>(
+      `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2, version_ts = $3,
+         updated_at = NOW(), seq = nextval('vector_metadata_seq')
+       WHERE collection = $1 AND id = ANY($4::text[]) AND deleted = FALSE AND version_ts < $3
+       RETURNING id`,
+      [collection, region, ts, ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async get(collection: string, ids: string[]): Promise<VectorRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
+       FROM vector_metadata WHERE collection = $1 AND id = ANY($2::text[]) AND deleted = FALSE`,
+      [collection, ids],
+    );
+    return rows.map(toRow);
+  }
+
+  /** One page of the change feed: every row (tombstones too) with seq > after, in seq order. */
+  async changesSince(after: number, limit: number): Promise<VectorRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq,
+              updated_at < NOW() - make_interval(secs => $3) AS settled
+       FROM vector_metadata WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [after, limit, SETTLE_SECONDS],
+    );
+    return rows.map(toRow);
+  }
+
+  /** The row including a tombstone, for replication. */
+  async row(collection: string, id: string): Promise<VectorRow | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
+       FROM vector_metadata WHERE collection = $1 AND id = $2`,
+      [collection, id],
+    );
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  async maxSeq(): Promise<number> {
+    const { rows } = await this.pool.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
+    return Number(rows[0]?.s ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+}
+
+function toRow(r: Record<string, unknown>): VectorRow {
+  return {
+    collection: r.collection as string,
+    id: r.id as string,
+    vector: r.vector ? bytesVector(r.vector as Buffer) : null,
+    metadata: (r.metadata as Payload | null) ?? null,
+    deleted: r.deleted as boolean,
+    versionTs: Number(r.version_ts),
+    region: r.region as string,
+    seq: Number(r.seq),
+    settled: r.settled as boolean,
+  };
+}

@@ -1,0 +1,48 @@
+import { badRequest } from '../errors.js';
+
+/** Point ids: non-empty strings up to 255 characters, or non-negative safe integers (Qdrant). */
+export function parseId(v: unknown, field: string): string {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw badRequest(`${field} must be a non-negative integer or a string`);
+    return String(v);
+  }
+  if (typeof v === 'string') {
+    if (v.length === 0 || v.length > 255) throw badRequest(`${field} must be 1 to 255 characters`);
+    return v;
+  }
+  throw badRequest(`${field} must be a string or an integer`);
+}
+
+/** Refuses wrong dimensions, non-numbers, NaN and +-Infinity (JSON 1e999 parses to Infinity). */
+export function parseVector(v: unknown, dimension: number, field: string): Float32Array {
+  if (!Array.isArray(v)) throw badRequest(`${field} must be an array of ${dimension} numbers`);
+  if (v.length !== dimension) throw badRequest(`${field} has dimension ${v.length}, collection expects ${dimension}`);
+  const out = new Float32Array(dimension);
+  for (let i = 0; i < dimension; i++) {
+    const x = v[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw badRequest(`${field}[${i}] must be a finite number`);
+    const f = Math.fround(x);
+    if (!Number.isFinite(f)) throw badRequest(`${field}[${i}] is outside the float32 range`);
+    out[i] = f;
+  }
+  return out;
+}
+
+export function parsePayload(v: unknown, field: string): Record<string, unknown> | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${field} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+export function parseK(v: unknown, field: string, max: number): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw badRequest(`${field} must be an integer from 1 to ${max}`);
+  return n;
+}
+
+export function parseName(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,255}$/.test(v)) {
+    throw badRequest(`${field} must be 1-255 characters of letters, digits, _ . -`);
+  }
+  return v;
+}

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEnv, call, randomVectors, waitFor } from './helpers.js';
+import type { RunningServer } from '../../service/src/server.js';
+
+const env = new TestEnv();
+let s: RunningServer;
+let key: Record<string, string>;
+
+beforeAll(async () => {
+  await env.setup();
+  s = await env.start({ MAX_BODY_BYTES: '200000', RATE_LIMIT_PER_MINUTE: '100000' });
+  key = { 'api-key': env.apiKey };
+});
+afterAll(() => env.teardown());
+
+describe('vector API', () => {
+  it('creates collections, refuses duplicates and bad metrics', async () => {
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'docs', dimension: 4, metric: 'cosine' }, key)).status).toBe(201);
+    const dup = await call(s.url, 'POST', '/api/v1/collections', { name: 'docs', dimension: 4 }, key);
+    expect(dup.status).toBe(409);
+    expect(dup.body).toEqual({ status: 409, error: expect.stringContaining('docs') });
+    const bad = await call(s.url, 'POST', '/api/v1/collections', { name: 'x', dimension: 4, metric: 'hamming' }, key);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('metric');
+    const missing = await call(s.url, 'POST', '/api/v1/collections', { name: 'x' }, key);
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toContain('dimension');
+    expect((await call(s.url, 'GET', '/api/v1/collections/nope')).status).toBe(404);
+  });
+
+  it('requires the API key for writes, by api-key header or bearer token', async () => {
+    const p = { points: [{ id: 'a', vector: [1, 0, 0, 0] }] };
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points', p)).status).toBe(401);
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points', p, { 'api-key': 'wrong' })).status).toBe(401);
+    const ok = await call(s.url, 'POST', '/api/v1/collections/docs/points', p, { authorization: `Bearer ${env.apiKey}` });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ upserted: 1 });
+  });
+
+  it('upserts in batches, gets, searches with metadata filters, updates and deletes', async () => {
+    const pts = [
+      { id: 'a', vector: [1, 0, 0, 0], metadata: { lang: 'en', n: 1 } },
+      { id: 'b', vector: [0.9, 0.1, 0, 0], metadata: { lang: 'de', n: 2 } },
+      { id: 'c', vector: [0, 1, 0, 0], metadata: { lang: 'en', n: 3 } },
+      { id: 42, vector: [0, 0, 1, 0] },
+    ];
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points', { points: pts }, key)).body).toEqual({ upserted: 4 });
+    const got = await call(s.url, 'POST', '/api/v1/collections/docs/points/get', { ids: ['a', 42, 'missing'] });
+    expect(got.body.points.map((p: { id: string }) => p.id).sort()).toEqual(['42', 'a']);
+    expect(got.body.points.find((p: { id: string }) => p.id === 'a').metadata).toEqual({ lang: 'en', n: 1 });
+
+    const near = await call(s.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 2 });
+    expect(near.body.results.map((r: { id: string }) => r.id)).toEqual(['a', 'b']);
+    expect(near.body.results[0].score).toBeCloseTo(1, 5);
+    const de = await call(s.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 2, filter: { lang: 'de' } });
+    expect(de.body.results.map((r: { id: string }) => r.id)).toEqual(['b']);
+    const range = await call(s.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 3, filter: { must: [{ key: 'n', range: { gte: 2 } }] } });
+    expect(range.body.results.map((r: { id: string }) => r.id).sort()).toEqual(['b', 'c']);
+    const badFilter = await call(s.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], filter: { must: [{ key: 'n' }] } });
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.error).toContain('filter.must[0]');
+
+    // Batch of queries in one request.
+    const batch = await call(s.url, 'POST', '/api/v1/collections/docs/search', { vectors: [[1, 0, 0, 0], [0, 1, 0, 0]], k: 1 });
+    expect(batch.body.results.map((l: { id: string }[]) => l[0]!.id)).toEqual(['a', 'c']);
+
+    // Update moves 'c' next to the query; the cached search must not hide it.
+    const q = { vector: [0, 0, 0, 1], k: 1 };
+    const before = await call(s.url, 'POST', '/api/v1/collections/docs/search', q);
+    expect(before.body.results[0].id).not.toBe('c');
+    await call(s.url, 'POST', '/api/v1/collections/docs/points', { points: [{ id: 'c', vector: [0, 0, 0, 1], metadata: { lang: 'fr' } }] }, key);
+    const after = await call(s.url, 'POST', '/api/v1/collections/docs/search', q);
+    expect(after.body.results[0]).toMatchObject({ id: 'c', metadata: { lang: 'fr' } });
+
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points/delete', { ids: ['c', 'never'] }, key)).body).toEqual({ deleted: 1 });
+    const gone = await call(s.url, 'POST', '/api/v1/collections/docs/search', q);
+    expect(gone.body.results[0].id).not.toBe('c');
+    expect((await call(s.url, 'GET', '/api/v1/collections/docs/points/c')).status).toBe(404);
+    expect((await call(s.url, 'GET', '/api/v1/collections/docs')).body.count).toBe(3);
+  });
+
+  it('searches by query_vector_id through the CDN-cacheable GET', async () => {
+    const r1 = await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&k=1&metric=cosine');
+    expect(r1.status).toBe(200);
+    expect(r1.body.results.map((r: { id: string }) => r.id)).toEqual(['b']);
+    expect(r1.headers.get('cache-control')).toContain('max-age');
+    const r2 = await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&k=1&metric=cosine');
+    expect(r2.headers.get('x-cache')).toBe('HIT');
+    expect(r2.body).toEqual(r1.body);
+    expect((await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&metric=l2')).status).toBe(400);
+    expect((await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=zzz')).status).toBe(404);
+    const badK = await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&k=0');
+    expect(badK.body).toEqual({ status: 400, error: expect.stringContaining('k') });
+  });
+
+  it('refuses bad input with 400/413 naming the field and keeps serving', async () => {
+    const cases: [unknown, string][] = [
+      ['{"points": [{"id": "x", "vector": [1, 2, 3, 1e999]}]}', 'points[0].vector[3]'],
+      [{ points: [{ id: 'x', vector: [1, 2, 3] }] }, 'points[0].vector has dimension 3'],
+      [{ points: [{ id: 'x', vector: [1, 2, 'a', 4] }] }, 'points[0].vector[2]'],
+      [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: [1] }] }, 'points[0].metadata'],
+      [{ points: [{ vector: [1, 2, 3, 4] }] }, 'points[0].id'],
+      [{ points: 'nope' }, 'body.points'],
+      ['{"points": [', 'not valid JSON'],
+      ['{"points": [{"id": "x", "vector": [NaN, 1, 2, 3]}]}', 'not valid JSON'],
+    ];
+    for (const [body, msg] of cases) {
+      const r = await call(s.url, 'POST', '/api/v1/collections/docs/points', body, key);
+      expect(r.status, String(msg)).toBe(400);
+      expect(r.body.status).toBe(400);
+      expect(r.body.error).toContain(msg);
+    }
+    const big = { points: randomVectors(1000, 4).map((v, i) => ({ id: `big${i}`, vector: v, metadata: { pad: 'x'.repeat(200) } })) };
+    const tooBig = await call(s.url, 'POST', '/api/v1/collections/docs/points', big, key);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error).toContain('limit');
+    expect((await call(s.url, 'GET', '/health/live')).status).toBe(200);
+  });
+
+  it('grows the index past its initial capacity and finds every vector', async () => {
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'grow', dimension: 8, metric: 'l2' }, key)).status).toBe(201);
+    const vecs = randomVectors(3000, 8, 7);
+    for (let i = 0; i < vecs.length; i += 1000) {
+      const points = vecs.slice(i, i + 1000).map((v, j) => ({ id: i + j, vector: v }));
+      expect((await call(s.url, 'POST', '/api/v1/collections/grow/points', { points }, key)).status).toBe(200);
+    }
+    expect((await call(s.url, 'GET', '/api/v1/collections/grow')).body.count).toBe(3000);
+    for (const i of [0, 1500, 2999]) {
+      const r = await call(s.url, 'POST', '/api/v1/collections/grow/search', { vector: vecs[i], k: 1 });
+      expect(r.body.results[0].id).toBe(String(i));
+      expect(r.body.results[0].distance).toBeCloseTo(0, 5);
+    }
+  });
+
+  it('keeps the seed schema and writes analytics in batches off the request path', async () => {
+    const { rows } = await env.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
+    const names = rows.map((r: { table_name: string }) => r.table_name);
+    for (const t of ['vector_metadata', 'rate_limits', 'rate_limits_partitioned', 'agent_coordination', 'task_coordination', 'query_analytics', 'query_analytics_partitioned']) {
+      expect(names).toContain(t);
+    }
+    const gin = await env.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_vector_metadata_metadata'`);
+    expect(gin.rows[0].indexdef).toContain('gin');
+    const part = await env.query(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'query_analytics_partitioned'::regclass`);
+    expect(part.rows[0].n).toBeGreaterThanOrEqual(4); // default + three months
+    await waitFor('analytics rows', async () => {
+      const r = await env.query(`SELECT count(*)::int AS n FROM query_analytics_partitioned WHERE query_type = 'search'`);
+      return r.rows[0].n > 5;
+    });
+    await env.query('REFRESH MATERIALIZED VIEW query_metrics_hourly');
+    const mv = await env.query(`SELECT total_queries FROM query_metrics_hourly WHERE query_type = 'search'`);
+    expect(mv.rows.length).toBeGreaterThan(0);
+    await waitFor('rate_limits rows', async () => (await env.query('SELECT count(*)::int AS n FROM rate_limits')).rows[0].n > 0);
+  });
+
+  it('exposes Prometheus metrics and JSON health', async () => {
+    const m = await call(s.url, 'GET', '/metrics');
+    expect(m.body).toContain('ruvector_http_request_duration_seconds_bucket');
+    expect(m.body).toMatch(/ruvector_index_vectors\{collection="grow"\} 3000/);
+    expect(m.body).toContain('ruvector_search_cache_hit_ratio');
+    expect((await call(s.url, 'GET', '/health/ready')).body).toMatchObject({ status: 'ok', checks: { postgres: 'up', redis: 'up' } });
+    expect((await call(s.url, 'GET', '/health/startup')).body.status).toBe('started');
+    expect((await call(s.url, 'GET', '/no/such/route')).body).toEqual({ status: 404, error: expect.stringContaining('/no/such/route') });
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once a client exceeds its window', async () => {
+    const limited = await env.start({ RATE_LIMIT_PER_MINUTE: '3' });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const r = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 1 }, { 'x-forwarded-for': '203.0.113.9' });
+      statuses.push(r.status);
+      if (r.status === 429) {
+        retryAfter = r.headers.get('retry-after');
+        expect(r.body).toEqual({ status: 429, error: expect.stringContaining('rate limit') });
+      }
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    // Another client is not affected.
+    const other = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 1 }, { 'x-forwarded-for': '203.0.113.10' });
+    expect(other.status).toBe(200);
+  });
+});
