@@ -98,3 +98,30 @@ describe('IAM service accounts', () => {
     expect(errorBody(gone).code).toBe(404);
   });
 });
+
+describe('IAM eventual consistency', () => {
+  it('a new service account is briefly unknown to get and to policy bindings, then appears', async () => {
+    // Seed 7 draws a visibility delay well above the time of the first reads.
+    const e = await startTestEmulator({ consistencyDelayMs: 1000, seed: 7 });
+    try {
+      const c = iam({ version: 'v1', rootUrl: `${e.url}/`, auth: new PassThroughClient() as never });
+      await c.projects.serviceAccounts.create({ name: `projects/${PROJECT}`, requestBody: { accountId: 'fresh-account' } });
+      const freshEmail = `fresh-account@${PROJECT}.iam.gserviceaccount.com`;
+      const freshName = `projects/${PROJECT}/serviceAccounts/${freshEmail}`;
+      const grant = { policy: { bindings: [{ role: 'roles/cloudsql.client', members: [`serviceAccount:${freshEmail}`] }] } };
+      const setPolicy = () => fetch(`${e.url}/v1/projects/${PROJECT}:setIamPolicy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(grant) });
+
+      expect(errorBody(await c.projects.serviceAccounts.get({ name: freshName }).catch((x: unknown) => x)).code).toBe(404);
+      expect((await setPolicy()).status).toBe(400);
+      let visible = false;
+      for (let i = 0; i < 300 && !visible; i++) {
+        visible = (await c.projects.serviceAccounts.get({ name: freshName }).catch(() => undefined)) !== undefined;
+        if (!visible) await new Promise((res) => setTimeout(res, 10));
+      }
+      expect(visible).toBe(true);
+      expect((await setPolicy()).status).toBe(200);
+    } finally {
+      await e.stop();
+    }
+  });
+});

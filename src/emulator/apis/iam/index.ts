@@ -171,7 +171,8 @@ function checkMembers(ctx: EmulatorContext, policy: unknown): void {
       const match = /^serviceAccount:([^@]+)@([^.]+)\.iam\.gserviceaccount\.com$/.exec(m);
       if (!match) continue;
       const email = m.slice('serviceAccount:'.length);
-      if (!accounts(ctx).peek(`projects/${match[2]}/serviceAccounts/${email}`)) {
+      // `get`, not `peek`: a just-created account is briefly unknown to IAM, as in GCP.
+      if (!accounts(ctx).get(`projects/${match[2]}/serviceAccounts/${email}`)) {
         throw err(400, 'INVALID_ARGUMENT', `Service account ${email} does not exist.`, 'policy.bindings.members');
       }
     }
