@@ -671,6 +671,7 @@ export type Topic = Spec['pubsub']['topics'][number];
 
 /** JSON Schema of what a user writes (defaults make fields optional). */
 export function specJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(SpecSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
-  return { $id: 'https://ruvector.dev/schemas/topology-v1alpha1.json', title: 'ruvector topology spec', ...schema };
+  // draft-07: what yaml-language-server and most editors understand best.
+  const { $schema, ...schema } = z.toJSONSchema(SpecSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
+  return { $schema, $id: 'https://ruvector.dev/schemas/topology-v1alpha1.json', title: 'ruvector topology spec', ...schema };
 }
