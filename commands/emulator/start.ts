@@ -18,6 +18,7 @@ export default class EmulatorStart extends BaseCommand {
     'consistency-delay-ms': Flags.integer({ description: 'Up to this long a new resource stays invisible to get/list', default: 0, min: 0 }),
     seed: Flags.integer({ description: 'Seed for faults, consistency delays and generated ids', default: 1 }),
     quotas: Flags.string({ description: 'Quota limits to enforce', options: ['gcp-defaults', 'unlimited'], default: 'gcp-defaults' }),
+    'data-plane': Flags.string({ description: 'Module that builds the local data plane (real processes behind the emulated resources)' }),
   };
 
   async run() {
@@ -38,6 +39,7 @@ export default class EmulatorStart extends BaseCommand {
         consistencyDelayMs: flags['consistency-delay-ms'],
         seed: flags.seed,
         quotas: flags.quotas as 'gcp-defaults' | 'unlimited',
+        dataPlane: flags['data-plane'],
       });
       this.log(`Emulator running at ${r.url} (pid ${r.pid})`);
       this.log(`  state: ${r.stateDir}`);

@@ -13,6 +13,7 @@ export default class EmulatorStatus extends BaseCommand {
       this.log(`  uptime:  ${Math.round(h.uptimeMs / 1000)} s`);
       this.log(`  latency: x${h.latencyScale}   quotas: ${h.quotas}`);
       this.log(`  apis:    ${h.modules.join(', ')}`);
+      if (h.requests) this.log(`  calls:   ${h.requests.total} (${h.requests.writes} writes, ${h.requests.faults} injected faults)`);
     } else if (s.stale) {
       this.log(`No emulator answers at ${s.url}${s.source === 'env' ? ' (RUVECTOR_EMULATOR_HOST)' : ' (stale record; run `ruvector emulator start`)'}.`);
     } else {

@@ -4,9 +4,12 @@
  * SIGTERM/SIGINT stop it cleanly: in-flight operations land and state is flushed to --state.
  */
 import { rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './server.js';
 import type { QuotaMode } from './core/quotas.js';
+import type { DataPlane } from './core/types.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     quotas: { type: 'string', default: 'gcp-defaults' },
     'ready-file': { type: 'string' },
+    // Seam for issue 7: a module whose default export (or createDataPlane) builds the DataPlane.
+    'data-plane': { type: 'string' },
   },
 });
 
@@ -33,7 +38,19 @@ function num(name: string, v: string | undefined): number {
 const quotas = values.quotas as QuotaMode;
 if (quotas !== 'gcp-defaults' && quotas !== 'unlimited') throw new Error(`--quotas must be gcp-defaults or unlimited, got '${values.quotas}'`);
 
+async function loadDataPlane(spec: string | undefined): Promise<DataPlane | undefined> {
+  if (!spec) return undefined;
+  const mod = (await import(spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec)) as {
+    default?: DataPlane | (() => DataPlane | Promise<DataPlane>);
+    createDataPlane?: () => DataPlane | Promise<DataPlane>;
+  };
+  const made = mod.createDataPlane ?? mod.default;
+  if (!made) throw new Error(`--data-plane ${spec} exports neither createDataPlane() nor a default`);
+  return typeof made === 'function' ? await made() : made;
+}
+
 const emu = await startEmulator({
+  dataPlane: await loadDataPlane(values['data-plane']),
   port: num('port', values.port),
   host: values.host,
   stateDir: values.state,

@@ -28,6 +28,8 @@ export interface EmulatorHealth {
   modules: string[];
   latencyScale: number;
   quotas: string;
+  requests?: { total: number; writes: number; faults: number };
+  dataPlane?: boolean;
 }
 
 export function ruvectorHome(env: NodeJS.ProcessEnv = process.env): string {

@@ -19,6 +19,8 @@ export interface StartOptions {
   consistencyDelayMs?: number;
   seed: number;
   quotas: 'gcp-defaults' | 'unlimited';
+  /** Module that builds the local data plane (issue 7); passed to the daemon as --data-plane. */
+  dataPlane?: string;
   /** How long to wait for the daemon to answer health checks. */
   timeoutMs?: number;
 }
@@ -60,6 +62,7 @@ export async function startDaemon(o: StartOptions, env: NodeJS.ProcessEnv = proc
     '--seed', String(o.seed),
     '--quotas', o.quotas,
     '--ready-file', readyFile,
+    ...(o.dataPlane ? ['--data-plane', o.dataPlane] : []),
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env });
   let exitCode: number | null = null;

@@ -169,6 +169,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
           faults: faults.config,
           consistencyDelayMs: core.store.consistencyDelayMs,
           quotas: core.quotas.mode,
+          requests: { total: requestLog.count(), writes: requestLog.count({ write: true }), faults: requestLog.entries().filter((e) => e.fault).length },
+          dataPlane: Boolean(opts.dataPlane),
         },
       };
     }
