@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { cidrSubnet, narrow, overlaps } from '../../../src/spec/cidr.js';
 import { regionConfig, regionShort, specJsonSchema } from '../../../src/spec/index.js';
 import { ROOT } from './helpers.js';
@@ -62,5 +64,26 @@ describe('CIDR arithmetic (Terraform cidrsubnet)', () => {
     expect(overlaps('10.0.0.0/16', '10.0.255.0/24')).toBe(true);
     expect(overlaps('10.0.0.0/16', '10.1.0.0/16')).toBe(false);
     expect(overlaps('0.0.0.0/0', '192.168.1.0/24')).toBe(true);
+  });
+});
+
+describe('the shipped JSON Schema as an editor uses it', () => {
+  const shipped = JSON.parse(readFileSync(join(ROOT, 'config', 'ruvector.schema.json'), 'utf8')) as object;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  const check = ajv.compile(shipped);
+
+  it.each(['production', 'regional', 'local'])('accepts templates/%s.yaml', (name) => {
+    const doc = parse(readFileSync(join(ROOT, 'templates', `${name}.yaml`), 'utf8')) as unknown;
+    expect(check(doc), JSON.stringify(check.errors)).toBe(true);
+  });
+
+  it('flags what the validator flags: an unknown key and a value out of range', () => {
+    const doc = parse(readFileSync(join(ROOT, 'templates', 'regional.yaml'), 'utf8')) as { service: Record<string, unknown> };
+    doc.service.concurency = 10;
+    doc.service.concurrency = 5000;
+    expect(check(doc)).toBe(false);
+    const found = (check.errors ?? []).map((e) => `${e.instancePath} ${e.keyword}`);
+    expect(found).toContain('/service additionalProperties');
+    expect(found).toContain('/service/concurrency maximum');
   });
 });
