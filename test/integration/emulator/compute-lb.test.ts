@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { frontDoorSnapshot } from '../../../src/emulator/apis/compute/index.js';
 import { expectError, PROJECT, REGION, startCompute, type ComputeTest } from './compute-helpers.js';
 
 let h: ComputeTest;
@@ -172,6 +177,18 @@ describe('the global HTTPS load balancer chain', () => {
     await expectError(c.securityPolicies.patch({ project: PROJECT, securityPolicy: 'lb-armor', securityPolicyResource: { description: 'x', fingerprint: before.fingerprint } }), 412, 'conditionNotMet');
   });
 
+  it('hands the data plane a resolved snapshot of the front door', async () => {
+    const snap = frontDoorSnapshot(h.t.emu.ctx, PROJECT);
+    const https = snap.listeners.find((l) => l.protocol === 'HTTPS')!;
+    const [ip] = await h.c.addresses.get({ project: PROJECT, address: 'lb-ip' });
+    expect(https).toMatchObject({ ip: ip.address, port: 443, urlMap: { name: 'lb-map' }, sslPolicy: { name: 'lb-ssl' } });
+    expect(https.certificates.map((c) => c.name)).toEqual(['lb-cert']);
+    expect(snap.listeners.find((l) => l.protocol === 'HTTP')).toMatchObject({ port: 80, urlMap: { name: 'lb-redirect' } });
+    const be = snap.backends[`${base}/global/backendServices/lb-be-europe-west1`]!;
+    expect(be.endpoints).toEqual([{ region: 'europe-west1', neg: `${base}/regions/europe-west1/networkEndpointGroups/lb-neg-europe-west1`, cloudRunService: 'ruvector' }]);
+    expect(be.securityPolicy?.name).toBe('lb-armor');
+  });
+
   it('refuses to delete anything still referenced, then tears down in reverse order', async () => {
     const { c } = h;
     const inUse = async (p: Promise<unknown>, by: string) => {
@@ -258,5 +275,25 @@ describe('what GCE refuses in the seed design', () => {
     await h.ok(c.sslCertificates.insert({ project: PROJECT, sslCertificateResource: { name: 'q-cert-ok', managed: { domains: ['q.example.com'] } } }));
     const body = await expectError(c.httpsProxies.insert({ project: PROJECT, targetHttpsProxyResource: { name: 'q-https', urlMap: 'global/urlMaps/q-map', sslCertificates: ['global/sslCertificates/q-cert-ok'] } }), 403, 'quotaExceeded');
     expect(body.message).toContain("Quota 'TARGET_HTTPS_PROXIES' exceeded");
+  });
+});
+
+describe('self-managed SSL certificates', () => {
+  it('parses the PEM for expiry and SANs, never returns the private key, and refuses garbage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ruvector-cert-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=self.example.com', '-addext', 'subjectAltName=DNS:self.example.com,DNS:www.self.example.com', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+      const certificate = readFileSync(join(dir, 'c.pem'), 'utf8');
+      const privateKey = readFileSync(join(dir, 'k.pem'), 'utf8');
+      await h.ok(h.c.sslCertificates.insert({ project: PROJECT, sslCertificateResource: { name: 'self-cert', certificate, privateKey } }));
+      const [cert] = await h.c.sslCertificates.get({ project: PROJECT, sslCertificate: 'self-cert' });
+      expect(cert.type).toBe('SELF_MANAGED');
+      expect(cert.subjectAlternativeNames).toEqual(['self.example.com', 'www.self.example.com']);
+      expect(Date.parse(cert.expireTime!)).toBeGreaterThan(Date.now());
+      expect(cert.privateKey).toBeFalsy();
+      await expectError(h.c.sslCertificates.insert({ project: PROJECT, sslCertificateResource: { name: 'bad-cert', certificate: 'not a cert', privateKey } }), 400, 'sslCertificateCouldNotParseCert');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

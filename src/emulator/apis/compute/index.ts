@@ -51,3 +51,5 @@ export default computeApi;
 // Seams for other APIs (Service Networking peers VPCs and checks reserved ranges).
 export { addPeering, updatePeering, removePeering, getNetwork, type Peering } from './networks.js';
 export { getGlobalAddress } from './addresses.js';
+// Seam for the local load balancer front door (issue 7).
+export { frontDoorSnapshot, type FrontDoorBackend, type FrontDoorEndpoint, type FrontDoorListener } from './front-door.js';
