@@ -246,6 +246,18 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
     await expect(vectors.acl.get()).rejects.toMatchObject({ code: 400 });
   });
 
+  it('handles object names with spaces, unicode and URL metacharacters', async () => {
+    const name = 'odd names/100% ü #1?&=+:x.bin';
+    const f = vectors.file(name);
+    await f.save('odd', { resumable: true });
+    const [m] = await f.getMetadata();
+    expect(m.name).toBe(name);
+    expect((await f.download())[0].toString()).toBe('odd');
+    const [listed] = await vectors.getFiles({ prefix: 'odd names/' });
+    expect(listed.map((x) => x.name)).toEqual([name]);
+    await f.delete();
+  });
+
   it('serves STORAGE_EMULATOR_HOST (the base URL used verbatim, no /storage/v1)', async () => {
     const prev = process.env.STORAGE_EMULATOR_HOST;
     process.env.STORAGE_EMULATOR_HOST = t.url;
