@@ -293,6 +293,32 @@ describe('Cloud SQL instances', () => {
     expect(list.items?.every((o) => o.status === 'DONE')).toBe(true);
   });
 
+  it('HA failover swaps zones (settingsVersion checked); a replica can be promoted to a primary', async () => {
+    const p = await get('ruvector-db-us-central1');
+    const stale = await instancesClient
+      .failover({ project: PROJECT, instance: p.name!, body: { failoverContext: { settingsVersion: Number(p.settings!.settingsVersion!.value) - 1 } } })
+      .catch((e: unknown) => e);
+    expect(errorBody(stale).code).toBe(412);
+    const [fo] = await instancesClient.failover({ project: PROJECT, instance: p.name!, body: { failoverContext: { settingsVersion: Number(p.settings!.settingsVersion!.value) } } });
+    expect(fo.operationType).toBe('FAILOVER');
+    await done(fo);
+    const swapped = await get(p.name!);
+    expect([swapped.gceZone, swapped.secondaryGceZone]).toEqual([p.secondaryGceZone, p.gceZone]);
+
+    await done((await instancesClient.insert({ project: PROJECT, body: { name: 'promote-me', region: 'us-west1', masterInstanceName: p.name!, settings: { tier: 'db-custom-2-8192' } } }))[0]);
+    expect((await get(p.name!)).replicaNames).toContain('promote-me');
+    const [promo] = await instancesClient.promoteReplica({ project: PROJECT, instance: 'promote-me' });
+    expect(promo.operationType).toBe('PROMOTE_REPLICA');
+    await done(promo);
+    const promoted = await get('promote-me');
+    expect(promoted.instanceType).toBe('CLOUD_SQL_INSTANCE');
+    expect(promoted.masterInstanceName).toBeFalsy();
+    expect((await get(p.name!)).replicaNames).not.toContain('promote-me');
+    const notReplica = await instancesClient.promoteReplica({ project: PROJECT, instance: 'promote-me' }).catch((e: unknown) => e);
+    expect(errorBody(notReplica).code).toBe(400);
+    await done((await instancesClient.delete({ project: PROJECT, instance: 'promote-me' }))[0]);
+  });
+
   it('delete honours deletion protection and refuses a primary with replicas', async () => {
     const protectedErr = await instancesClient.delete({ project: PROJECT, instance: 'ruvector-db-us-central1' }).catch((e: unknown) => e);
     expect(errorBody(protectedErr).code).toBe(400);

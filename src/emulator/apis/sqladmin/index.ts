@@ -37,6 +37,8 @@ const sqladmin: ApiModule = {
       route('PUT', '/instances/{instance}', inst.updateInstance),
       route('DELETE', '/instances/{instance}', inst.deleteInstance),
       route('POST', '/instances/{instance}/restart', inst.restartInstance),
+      route('POST', '/instances/{instance}/failover', inst.failoverInstance),
+      route('POST', '/instances/{instance}/promoteReplica', inst.promoteReplica),
       route('POST', '/instances/{instance}/databases', db.insertDatabase),
       route('GET', '/instances/{instance}/databases', db.listDatabases),
       route('GET', '/instances/{instance}/databases/{database}', db.getDatabase),

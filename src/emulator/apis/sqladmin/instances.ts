@@ -449,3 +449,66 @@ defineAction('instance.restart', (ctx, meta) => {
   if (inst) emit(ctx, key, inst, 'updated');
   return undefined;
 });
+
+/** HA failover: the standby zone takes over. Needs REGIONAL and the current settingsVersion. */
+export async function failoverInstance(ctx: EmulatorContext, req: EmuRequest): Promise<EmuResponse> {
+  const project = req.params['project']!;
+  const { key, inst } = await load(ctx, project, req.params['instance']!);
+  const body = decodeBody('InstancesFailoverRequest', req.body);
+  const given = (body['failoverContext'] as Json | undefined)?.['settingsVersion'];
+  if (given !== undefined && String(given) !== String(inst.settings['settingsVersion'])) throw errs.stale();
+  await ensureIdle(ctx, key);
+  if (inst.settings['availabilityType'] !== 'REGIONAL') throw errs.invalid('The instance is not configured for high availability (availabilityType REGIONAL).');
+  if (inst.state !== 'RUNNABLE') throw errs.invalid(`The instance is not running (state ${inst.state}).`);
+  return startOp(ctx, req, { project, instance: inst.name, operationType: 'FAILOVER', action: 'instance.failover', baseMs: DURATIONS.restart });
+}
+
+defineAction('instance.failover', (ctx, meta) => {
+  const key = instanceKey(meta.project, meta.instance);
+  const inst = instances(ctx).peek(key);
+  if (!inst || typeof inst['secondaryGceZone'] !== 'string') return undefined;
+  const [primaryZone, standby] = [inst.gceZone, inst['secondaryGceZone']];
+  inst.gceZone = standby;
+  inst['secondaryGceZone'] = primaryZone;
+  refreshEtag(inst);
+  instances(ctx).put(key, inst);
+  emit(ctx, key, inst, 'updated');
+  return undefined;
+});
+
+/** Promote a read replica to a standalone primary (regional DR). */
+export async function promoteReplica(ctx: EmulatorContext, req: EmuRequest): Promise<EmuResponse> {
+  const project = req.params['project']!;
+  const { key, inst } = await load(ctx, project, req.params['instance']!);
+  await ensureIdle(ctx, key);
+  if (inst.instanceType !== 'READ_REPLICA_INSTANCE' || !inst.masterInstanceName) throw errs.invalid('The instance is not a read replica.');
+  if (inst.state !== 'RUNNABLE') throw errs.invalid(`The instance is not running (state ${inst.state}).`);
+  const primaryKey = instanceKey(project, primaryName(inst.masterInstanceName));
+  // A promotion must work when the primary is gone or stuck: only wait if it is there and busy.
+  if (instances(ctx).peek(primaryKey)) await ensureIdle(ctx, primaryKey);
+  return startOp(ctx, req, {
+    project,
+    instance: inst.name,
+    operationType: 'PROMOTE_REPLICA',
+    action: 'instance.promote',
+    baseMs: DURATIONS.patchWithRestart,
+    alsoLocks: instances(ctx).peek(primaryKey) ? [primaryKey] : [],
+  });
+}
+
+defineAction('instance.promote', (ctx, meta) => {
+  const key = instanceKey(meta.project, meta.instance);
+  const inst = instances(ctx).peek(key);
+  if (!inst || !inst.masterInstanceName) return undefined;
+  const primary = primaryName(inst.masterInstanceName);
+  delete inst.masterInstanceName;
+  delete inst['replicaConfiguration'];
+  inst.instanceType = 'CLOUD_SQL_INSTANCE';
+  delete inst.settings['databaseReplicationEnabled'];
+  bumpSettings(inst);
+  refreshEtag(inst);
+  instances(ctx).put(key, inst);
+  touchPrimary(ctx, meta.project, primary, inst.name);
+  emit(ctx, key, inst, 'updated');
+  return undefined;
+});
