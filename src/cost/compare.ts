@@ -46,17 +46,30 @@ function reasonFor(line: string, est: Estimate, seed: Estimate): string | undefi
   const sc = components(theirs);
   for (const [name, c] of components(mine)) {
     if (name.endsWith('free tier')) {
-      reasons.push(`${name} credited`);
+      reasons.push('free tier credited');
       continue;
     }
     const s = sc.get(name);
     if (!s) {
-      if (seedSummary) reasons.push(seedSummary.override && theirs.length === 0 ? `the seed states ${money(seedSummary.amount)} with no rate` : `${name} not counted in the seed`);
+      if (seedSummary && !(seedSummary.override && theirs.length === 0)) reasons.push(`${name} not counted in the seed`);
       continue;
     }
     const [r1, r2] = [rateOf(c), rateOf(s)];
     if (Math.abs(r1 - r2) > 0.005 * Math.max(Math.abs(r1), Math.abs(r2))) reasons.push(`${name} ${rate(r1)} vs the seed's ${rate(r2)} per ${c.unit}`);
     else if (Math.abs(c.quantity - s.quantity) > 1e-6 * Math.max(1, s.quantity)) reasons.push(`${name} ${fmt(c.quantity)} vs the seed's ${fmt(s.quantity)} ${c.unit}`);
+  }
+  const stated = seed.items.find((i) => i.line === line && i.component === 'stated');
+  const mineUnits = components(mine);
+  if (stated && mineUnits.size === 1) {
+    const [, c] = [...mineUnits][0]!;
+    if (c.unit === stated.unit && Math.abs(c.quantity - stated.quantity) > 1e-6 * Math.max(1, stated.quantity)) {
+      reasons.push(`the seed counts ${fmt(stated.quantity)} ${c.unit}, the topology ${fmt(c.quantity)}`);
+    }
+  }
+  if (seedSummary?.override && theirs.length === 0) {
+    // The seed states a figure with no rate: say so, and what dominates the list price.
+    const biggest = [...components(mine)].sort((a, b) => b[1].amount - a[1].amount)[0];
+    reasons.unshift(`the seed states ${money(seedSummary.amount)} with no rate${biggest ? `; ${biggest[0]}: ${fmt(biggest[1].quantity)} ${biggest[1].unit} x ${rate(rateOf(biggest[1]))} = ${money(biggest[1].amount)}` : ''}`);
   }
   if (seedSummary?.override && theirs.length > 0 && seedSummary.computed !== undefined) {
     reasons.push(`the seed states ${money(seedSummary.amount)} (its rates give ${money(seedSummary.computed)})`);

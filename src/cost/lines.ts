@@ -60,7 +60,8 @@ export function runLine(ctx: LineContext): Item[] {
       items.push(p.item(key, entry, {
         component: part.component, region: r.region,
         description: `${fmt(avg, 1)} avg instances x ${part.perInstance} ${part.what} x ${p.hours} h = ${fmt(hoursQ)} ${part.unit.replace('-second', '-h')} (${mode}-based billing)`,
-        quantity, unit: part.unit, rate, amount: quantity * rate, note,
+        quantity, unit: part.unit, rate, amount: quantity * rate,
+        note: [mode === 'instance' ? 'instance-based billing (CPU always allocated)' : 'request-based billing', note].filter(Boolean).join('; '),
       }));
       if (entry.free) {
         const f = freeBy.get(key) ?? { key, entry, used: 0 };

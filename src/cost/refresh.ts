@@ -62,7 +62,13 @@ async function listSkus(endpoint: string, serviceId: string, apiKey: string | un
     url.searchParams.set('pageSize', '5000');
     if (pageToken) url.searchParams.set('pageToken', pageToken);
     if (apiKey) url.searchParams.set('key', apiKey);
-    const res = await fetch(url, { headers });
+    let res: Response;
+    try {
+      res = await fetch(url, { headers });
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+      throw new CostError(`catalog.${serviceId}`, `cannot reach the Cloud Billing Catalog at ${endpoint}: ${cause}`);
+    }
     if (!res.ok) {
       const body = await res.text();
       throw new CostError(`catalog.${serviceId}`, `Cloud Billing Catalog answered ${res.status} for service ${serviceId}: ${body.slice(0, 300)}`);

@@ -89,6 +89,8 @@ describe('list prices against the seed', () => {
     expect(row('run').reason).toContain('memory not counted in the seed');
     expect(row('run').reason).toContain("cpu $0.0000195 vs the seed's $0.000024 per vCPU-second");
     expect(row('redis').reason).toContain('M5');
+    expect(row('redis').reason).toContain('the seed counts 1,401,600 GB-hour, the topology 1,868,800');
+    expect(row('armor').reason).toContain('requests: 832,000 million requests x $0.75 = $624,000');
     expect(row('cdn').reason).toContain('negotiated');
     expect(row('armor').reason).toContain('with no rate');
     expect(row('lb').reason).toContain('the seed states $420,000 with no rate');
