@@ -3,8 +3,6 @@
  * Default Credentials, the spec's project) or the local emulator. Everything else asks this
  * module for a client and never sees an endpoint.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import compute from '@google-cloud/compute';
 import run from '@google-cloud/run';
 import redis from '@google-cloud/redis';
@@ -16,7 +14,6 @@ import { Storage } from '@google-cloud/storage';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
 import type { ClientOptions } from 'google-gax';
 import { iam as iamApi, type iam_v1 } from '@googleapis/iam';
-import { ruvectorHome } from '../engine/journal.js';
 import type { BackoffOptions } from '../engine/retry.js';
 
 export type Target =
@@ -46,29 +43,6 @@ export function timingFor(target: Target): Timing {
     poll: { initialMs: Math.max(5, 2000 * s), maxMs: Math.max(50, 20_000 * s), timeoutMs: Math.max(60_000, 45 * 60_000 * s) },
     consistencyWaitMs: Math.max(2000, 30_000 * s),
   };
-}
-
-/** Where a running emulator listens: RUVECTOR_EMULATOR_HOST wins, then $RUVECTOR_HOME/emulator.json. */
-export function discoverEmulator(): { host: string; port: number; latencyScale?: number } | undefined {
-  const env = process.env.RUVECTOR_EMULATOR_HOST;
-  if (env) {
-    const m = /^(?:https?:\/\/)?([^:/]+):(\d+)\/?$/.exec(env.trim());
-    if (!m) throw new Error(`RUVECTOR_EMULATOR_HOST must be host:port (got "${env}")`);
-    return { host: m[1]!, port: Number(m[2]) };
-  }
-  const file = join(ruvectorHome(), 'emulator.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    const j = JSON.parse(readFileSync(file, 'utf8')) as { host?: string; port?: number; url?: string; latencyScale?: number };
-    if (j.port) return { host: j.host ?? '127.0.0.1', port: j.port, latencyScale: j.latencyScale };
-    if (j.url) {
-      const u = new URL(j.url);
-      return { host: u.hostname, port: Number(u.port), latencyScale: j.latencyScale };
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }
 
 type IamAuth = NonNullable<iam_v1.Options['auth']>;

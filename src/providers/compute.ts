@@ -21,8 +21,8 @@ interface ComputeClient {
   insert(req: Obj): Reply<LroReply>;
   delete(req: Obj): Reply<LroReply>;
   patch?(req: Obj): Reply<LroReply>;
-  listAsync?(req: Obj): AsyncIterable<Obj>;
-  aggregatedListAsync?(req: Obj): AsyncIterable<[string, Obj]>;
+  listAsync?(req: Obj, opts?: Obj): AsyncIterable<Obj>;
+  aggregatedListAsync?(req: Obj, opts?: Obj): AsyncIterable<[string, Obj]>;
   [method: string]: unknown;
 }
 
@@ -49,6 +49,9 @@ interface ComputeKind {
   /** Fields insert does not apply (GCE ignores them there): set right after the insert. */
   postCreate?: string[];
 }
+
+/** Async iterators page by themselves; saying so keeps gax from warning on stderr. */
+const NO_AUTOPAGE = { autoPaginate: false };
 
 const T = (t: string): string => `google.cloud.compute.v1.${t}`;
 
@@ -191,7 +194,7 @@ function makeProvider(k: ComputeKind): Provider {
         // One call for every region. An endpoint without aggregatedList falls back to per-region lists.
         try {
           const c = client(ctx, k.aggregatedClient ?? k.client);
-          for await (const [scope, scoped] of c.aggregatedListAsync!({ project: ctx.project })) {
+          for await (const [scope, scoped] of c.aggregatedListAsync!({ project: ctx.project }, NO_AUTOPAGE)) {
             const region = scope.replace(/^regions\//, '');
             if (!regions.includes(region)) continue;
             for (const item of (scoped[k.aggregatedKey!] as Obj[] | undefined) ?? []) out.push(observedFrom(k, ctx, item));
@@ -208,11 +211,11 @@ function makeProvider(k: ComputeKind): Provider {
         const c = client(ctx, k.client);
         await Promise.all(
           regions.map(async (region) => {
-            for await (const item of c.listAsync!({ project: ctx.project, region })) out.push(observedFrom(k, ctx, item));
+            for await (const item of c.listAsync!({ project: ctx.project, region }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
           }),
         );
       } else {
-        for await (const item of client(ctx, k.client).listAsync!({ project: ctx.project })) out.push(observedFrom(k, ctx, item));
+        for await (const item of client(ctx, k.client).listAsync!({ project: ctx.project }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
       }
       ctx.countCall?.('compute', false);
       return out;

@@ -26,8 +26,8 @@ async function invoke<R>(c: GaxLroClient, method: string, req: Obj): Promise<R> 
 }
 
 function iterate(c: GaxLroClient, method: string, req: Obj): AsyncIterable<Obj> {
-  const fn = c[method] as (r: Obj) => AsyncIterable<Obj>;
-  return fn.call(c, req);
+  const fn = c[method] as (r: Obj, o: Obj) => AsyncIterable<Obj>;
+  return fn.call(c, req, { autoPaginate: false });
 }
 
 /** Wait for a long-running operation, turning a failed one into a classifiable error. */

@@ -14,7 +14,7 @@ async function call<R>(client: unknown, method: string, req: Obj): Promise<R> {
   return res as R;
 }
 function iterate(client: unknown, method: string, req: Obj): AsyncIterable<Obj> {
-  return (client as Record<string, (r: Obj) => AsyncIterable<Obj>>)[method]!.call(client, req);
+  return (client as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>)[method]!.call(client, req, { autoPaginate: false });
 }
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);

@@ -73,8 +73,8 @@ export const secretProviders: Provider[] = [
 
     async list(ctx) {
       const out: Observed[] = [];
-      const c = ctx.clients.secrets as unknown as Record<string, (r: Obj) => AsyncIterable<Obj>>;
-      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` })) out.push(parse(ctx, s));
+      const c = ctx.clients.secrets as unknown as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>;
+      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, { autoPaginate: false })) out.push(parse(ctx, s));
       return out;
     },
 

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import { BaseCommand, UserError } from '../src/cli/base-command.js';
+import { chooseMode, createProgress } from '../src/cli/progress.js';
+import type { ApplyResult } from '../src/engine/apply.js';
+import { confirm, openSession } from '../src/engine/cli-support.js';
+import { targetFlags } from '../src/engine/command-flags.js';
+import { hasChanges, summarize } from '../src/engine/plan.js';
+import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
+import { PlanStaleError } from '../src/engine/session.js';
+import type { Plan, PlanSummary } from '../src/engine/types.js';
+import { TargetError } from '../src/gcp/target.js';
+
+export interface DeployResult {
+  summary: PlanSummary;
+  applied: boolean;
+  ok: boolean;
+  result?: ApplyResult;
+}
+
+export default class Deploy extends BaseCommand {
+  static override summary = 'Make the target match the spec';
+  static override description = `Plans (or takes a saved plan), asks, then applies the plan as a dependency graph: independent
+work runs at once across regions (bounded per API and region), creates in dependency order,
+deletes in reverse, every call retried with backoff. A failure stops only what depends on it;
+running deploy again resumes and converges. With --local and no spec, deploys
+templates/local.yaml to the local emulator (starting it when needed).`;
+
+  static override examples = [
+    '<%= config.bin %> deploy --local',
+    '<%= config.bin %> deploy -f ruvector.yaml --yes',
+    '<%= config.bin %> deploy -f templates/production.yaml --regions us-central1,europe-west1',
+    '<%= config.bin %> deploy --plan plan.json --yes',
+  ];
+
+  static override flags = {
+    ...targetFlags,
+    plan: Flags.string({ summary: 'Apply a plan saved by `plan --out` (refused if live state moved since)' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation', default: false }),
+    'dry-run': Flags.boolean({ summary: 'Show the plan and stop', default: false }),
+    concurrency: Flags.integer({ summary: 'Operations in flight per API and region', default: 8, min: 1, max: 64 }),
+    'allow-destroy-protected': Flags.boolean({ summary: 'Allow deleting or replacing protected resources', default: false }),
+  };
+
+  async run(): Promise<DeployResult> {
+    const { flags } = await this.parse(Deploy);
+    let opened;
+    try {
+      opened = await openSession(flags, { start: !flags['dry-run'] });
+    } catch (e) {
+      if (e instanceof TargetError) throw new UserError(e.message);
+      throw e;
+    }
+    const { session, targetLabel } = opened;
+    const json = this.jsonEnabled();
+    try {
+      let planned;
+      if (flags.plan) {
+        const saved = JSON.parse(await readFile(flags.plan, 'utf8')) as Plan;
+        try {
+          planned = await session.checkSaved(saved, { allowDestroyProtected: flags['allow-destroy-protected'] });
+        } catch (e) {
+          if (e instanceof PlanStaleError) throw new UserError(`${flags.plan}: ${e.message}`);
+          throw e;
+        }
+      } else {
+        planned = await session.plan({ allowDestroyProtected: flags['allow-destroy-protected'] });
+      }
+      const { plan, observed } = planned;
+      const summary = summarize(plan);
+      if (json) this.log(JSON.stringify({ event: 'plan', summary, fingerprint: plan.fingerprint }));
+      else this.log(renderPlan(plan, { targetLabel }));
+      if (!hasChanges(plan)) {
+        if (!json) this.log('No changes: the target matches the spec.');
+        return { summary, applied: false, ok: true };
+      }
+      if (flags['dry-run']) return { summary, applied: false, ok: true };
+      const answer = await confirm(`Apply ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });
+      if (answer === 'not-a-tty') throw new UserError('refusing to deploy without --yes: not on a terminal, so there is no one to ask');
+      if (answer === 'no') throw new UserError('deploy cancelled');
+
+      const progress = createProgress(plan.items, chooseMode({ json, isTTY: !!process.stdout.isTTY }));
+      const result = await session.apply(plan, observed, { concurrency: flags.concurrency, onEvent: (e) => progress.onEvent(e) });
+      await progress.finish();
+      const out: DeployResult = { summary, applied: true, ok: result.ok, result };
+      if (!json) this.log(renderResult(result));
+      if (!result.ok) {
+        if (json) this.logJson(out);
+        this.exit(1);
+      }
+      return out;
+    } finally {
+      await session.close();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand, UserError } from '../src/cli/base-command.js';
+import { chooseMode, createProgress } from '../src/cli/progress.js';
+import type { ApplyResult } from '../src/engine/apply.js';
+import { confirm, openSession } from '../src/engine/cli-support.js';
+import { targetFlags } from '../src/engine/command-flags.js';
+import { hasChanges, summarize } from '../src/engine/plan.js';
+import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
+import type { PlanSummary } from '../src/engine/types.js';
+import { TargetError } from '../src/gcp/target.js';
+
+export interface DestroyResult {
+  summary: PlanSummary;
+  applied: boolean;
+  ok: boolean;
+  result?: ApplyResult;
+}
+
+export default class Destroy extends BaseCommand {
+  static override summary = 'Delete everything this topology owns';
+  static override description = `Deletes every resource carrying this topology's labels (or, for kinds without labels, named
+by the spec), in reverse dependency order: forwarding rules before proxies, URL maps,
+backends, NEGs and services; subscriptions before topics; replicas before primaries.
+Resources without our labels are never touched. Protected resources stay unless
+--allow-destroy-protected. With --regions: those regions and the globals only they use.`;
+
+  static override examples = ['<%= config.bin %> destroy --local --yes', '<%= config.bin %> destroy -f ruvector.yaml --regions us-east1'];
+
+  static override flags = {
+    ...targetFlags,
+    yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation', default: false }),
+    concurrency: Flags.integer({ summary: 'Operations in flight per API and region', default: 8, min: 1, max: 64 }),
+    'allow-destroy-protected': Flags.boolean({ summary: 'Also delete protected resources (deletion protection is lifted first)', default: false }),
+  };
+
+  async run(): Promise<DestroyResult> {
+    const { flags } = await this.parse(Destroy);
+    let opened;
+    try {
+      opened = await openSession(flags, { start: false });
+    } catch (e) {
+      if (e instanceof TargetError) throw new UserError(e.message);
+      throw e;
+    }
+    const { session, targetLabel } = opened;
+    const json = this.jsonEnabled();
+    try {
+      const { plan, observed } = await session.plan({ destroy: true, allowDestroyProtected: flags['allow-destroy-protected'] });
+      const summary = summarize(plan);
+      if (json) this.log(JSON.stringify({ event: 'plan', summary }));
+      else this.log(renderPlan(plan, { targetLabel }));
+      if (!hasChanges(plan)) {
+        if (!json) this.log('Nothing to destroy.');
+        return { summary, applied: false, ok: true };
+      }
+      const answer = await confirm(`Destroy: ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });
+      if (answer === 'not-a-tty') throw new UserError('refusing to destroy without --yes: not on a terminal, so there is no one to ask');
+      if (answer === 'no') throw new UserError('destroy cancelled');
+      const progress = createProgress(plan.items, chooseMode({ json, isTTY: !!process.stdout.isTTY }));
+      const result = await session.apply(plan, observed, { concurrency: flags.concurrency, onEvent: (e) => progress.onEvent(e) });
+      await progress.finish();
+      const out: DestroyResult = { summary, applied: true, ok: result.ok, result };
+      if (!json) this.log(renderResult(result));
+      if (!result.ok) {
+        if (json) this.logJson(out);
+        this.exit(1);
+      }
+      return out;
+    } finally {
+      await session.close();
+    }
+  }
+}

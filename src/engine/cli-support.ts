@@ -1,0 +1,50 @@
+/** What plan, deploy and destroy share: finding the spec, the target and the session; asking. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { loadSpec, type LoadedSpec } from '../spec/index.js';
+import { packageRoot } from '../spec/paths.js';
+import { describeTarget, resolveTarget } from '../gcp/target.js';
+import { Session } from './session.js';
+
+export interface TargetFlags {
+  file?: string;
+  regions?: string;
+  local: boolean;
+  project?: string;
+}
+
+/** -f, else ./ruvector.yaml, else (with --local) the local template: the README's quick start. */
+export function specPath(flags: TargetFlags): string {
+  if (flags.file) return flags.file;
+  if (existsSync('ruvector.yaml')) return 'ruvector.yaml';
+  if (flags.local) return join(packageRoot(), 'templates', 'local.yaml');
+  return 'ruvector.yaml';
+}
+
+export function parseRegions(value?: string): string[] | undefined {
+  if (!value) return undefined;
+  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+export async function openSession(flags: TargetFlags, o: { start: boolean }): Promise<{ session: Session; loaded: LoadedSpec; file: string; targetLabel: string }> {
+  const file = specPath(flags);
+  const loaded = await loadSpec(file);
+  const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start });
+  const session = new Session(loaded.spec, target, { regions: parseRegions(flags.regions) });
+  return { session, loaded, file, targetLabel: describeTarget(target) };
+}
+
+/** Ask on a terminal; refuse (false) elsewhere unless --yes was given. */
+export async function confirm(question: string, o: { yes: boolean; isTTY: boolean }): Promise<'yes' | 'no' | 'not-a-tty'> {
+  if (o.yes) return 'yes';
+  if (!o.isTTY) return 'not-a-tty';
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(`${question} Only 'yes' is accepted: `)).trim().toLowerCase();
+    return answer === 'yes' ? 'yes' : 'no';
+  } finally {
+    rl.close();
+  }
+}
