@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,6 +94,26 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
     const noReset = await cli(['emulator', 'reset']);
     expect(noReset.code).not.toBe(0);
     expect(noReset.stderr).toContain('No emulator is running');
+  });
+
+  it('loads a data plane module given with --data-plane and lets it set service URIs', async () => {
+    const dp = join(home, 'dp.mjs');
+    await writeFile(dp, `export default { attach(ctx) { ctx.events.on('resource.changed', () => {}); }, serviceUri: (name) => 'http://127.0.0.1:9/' + name.split('/').pop() };\n`);
+    const started = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--state', join(home, 'dp-state'), '--data-plane', dp]);
+    expect(started.code, started.stderr).toBe(0);
+    const rec = JSON.parse(started.stdout) as { pid: number; host: string; port: number };
+    try {
+      const status = JSON.parse((await cli(['emulator', 'status', '--json'])).stdout) as { health: { dataPlane: boolean } };
+      expect(status.health.dataPlane).toBe(true);
+      const client = new (ServicesClient as unknown as new (o: unknown) => ServicesClient)(gaxOptions(rec));
+      await (await client.createService({ parent: 'projects/dp/locations/us-central1', serviceId: 'web', service: { template: { containers: [{ image: 'x' }] } } }))[0].promise();
+      const [s] = await client.getService({ name: 'projects/dp/locations/us-central1/services/web' });
+      expect(s.uri).toBe('http://127.0.0.1:9/web');
+      await client.close();
+    } finally {
+      await cli(['emulator', 'stop']);
+    }
+    expect(isProcessAlive(rec.pid)).toBe(false);
   });
 
   it('refuses bad flags with a clear message', async () => {
