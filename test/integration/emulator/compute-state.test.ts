@@ -19,7 +19,7 @@ describe('compute state across restarts, aggregated lists, eventual consistency'
     await first.ok(first.c.networks.insert({ project: PROJECT, networkResource: { name: 'keep', autoCreateSubnetworks: false } }));
     await first.ok(first.c.subnetworks.insert({ project: PROJECT, region: REGION, subnetworkResource: { name: 'keep-sub', network: 'global/networks/keep', ipCidrRange: '10.10.0.0/20' } }));
     // An operation still running at shutdown completes after the restart.
-    const [pending] = await first.c.firewalls.insert({ project: PROJECT, firewallResource: { name: 'keep-fw', network: 'global/networks/keep', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] } });
+    const [pending] = await first.c.firewalls.insert({ project: PROJECT, firewallResource: { name: 'keep-fw', network: 'global/networks/keep', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
     const [sub1] = await first.c.subnetworks.get({ project: PROJECT, region: REGION, subnetwork: 'keep-sub' });
     await first.t.stop();
 

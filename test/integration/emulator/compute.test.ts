@@ -188,6 +188,10 @@ describe('compute routers, firewalls, addresses', () => {
       h.c.firewalls.insert({ project: PROJECT, firewallResource: { name: 'fw-both', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp' }], denied: [{ IPProtocol: 'udp' }] } }),
       400, 'invalid',
     );
+    await expectError(
+      h.c.firewalls.insert({ project: PROJECT, firewallResource: { name: 'fw-nosource', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp' }] } }),
+      400, 'invalid',
+    );
     await h.ok(h.c.firewalls.insert({
       project: PROJECT,
       firewallResource: { name: 'allow-health-checks', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['8080', '443'] }], sourceRanges: ['35.191.0.0/16', '130.211.0.0/22'], targetTags: ['ruvector'] },
@@ -262,14 +266,14 @@ describe('compute routers, firewalls, addresses', () => {
 describe('compute operations, requestId, quotas, events', () => {
   it('returns the same operation for a repeated requestId and never creates twice', async () => {
     const requestId = '6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
-    const [a] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] } });
-    const [b] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] } });
+    const [a] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
+    const [b] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
     const opA = a.latestResponse as { id: string; name: string };
     const opB = b.latestResponse as { id: string; name: string };
     expect(opB.id).toBe(opA.id);
     expect(opB.name).toBe(opA.name);
     await h.wait(a);
-    const [again] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] } });
+    const [again] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
     expect((again.latestResponse as { status: string; id: string }).id).toBe(opA.id);
     expect((again.latestResponse as { status: string }).status).toBe('DONE');
     const [list] = await h.c.firewalls.list({ project: PROJECT, filter: 'name = fw-idem' });

@@ -52,14 +52,17 @@ export const firewalls = defineKind({
     if ((allowed.length > 0) === (denied.length > 0)) throw err.badRequest("Exactly one of 'allowed' or 'denied' must be specified.", 'invalid');
     const direction = oneOf(input.direction, 'resource.direction', ['INGRESS', 'EGRESS'], a.prev ? String(a.prev.direction) as 'INGRESS' : 'INGRESS');
     if (a.prev && a.prev.direction !== direction) throw err.invalid('resource.direction', direction, 'The direction of a firewall rule cannot be changed.');
-    let sourceRanges = ranges(input.sourceRanges, 'resource.sourceRanges');
+    const sourceRanges = ranges(input.sourceRanges, 'resource.sourceRanges');
     const destinationRanges = ranges(input.destinationRanges, 'resource.destinationRanges');
     const sourceTags = asArray(input.sourceTags, 'resource.sourceTags').map(String);
     const sourceServiceAccounts = asArray(input.sourceServiceAccounts, 'resource.sourceServiceAccounts').map(String);
     const targetTags = asArray(input.targetTags, 'resource.targetTags').map(String);
     const targetServiceAccounts = asArray(input.targetServiceAccounts, 'resource.targetServiceAccounts').map(String);
     if (direction === 'EGRESS' && (sourceTags.length || sourceServiceAccounts.length)) throw err.badRequest('Source tags and service accounts cannot be used with EGRESS firewall rules.', 'invalid');
-    if (direction === 'INGRESS' && !sourceRanges.length && !sourceTags.length && !sourceServiceAccounts.length) sourceRanges = ['0.0.0.0/0'];
+    if (direction === 'INGRESS' && !sourceRanges.length && !sourceTags.length && !sourceServiceAccounts.length) {
+      throw err.badRequest('For INGRESS traffic, one of sourceRanges, sourceTags or sourceServiceAccounts is required.', 'invalid');
+    }
+    if (direction === 'EGRESS' && !destinationRanges.length) destinationRanges.push('0.0.0.0/0');
     if (targetTags.length && targetServiceAccounts.length) throw err.badRequest('targetTags and targetServiceAccounts cannot both be set.', 'invalid');
     const out: Res = {
       description: input.description,

@@ -94,7 +94,6 @@ export function renderOperation(ctx: EmulatorContext, rec: OperationRecord): Rec
     insertTime: m.insertTime,
     startTime: m.insertTime,
     selfLink: link(rec.name),
-    selfLinkWithId: link(`${rec.name.slice(0, rec.name.lastIndexOf('/'))}/${m.id}`),
   };
   if (m.region) out.region = link(`projects/${m.project}/regions/${m.region}`);
   if (rec.done) out.endTime = timestamp(new Date(Math.max(rec.doneAt, Date.parse(m.insertTime))));
