@@ -180,6 +180,16 @@ describe('fault injection', () => {
     // Control endpoints are never faulted.
     expect((await call(emu, 'GET', '/__emulator/health')).status).toBe(200);
   });
+
+  it('delays a seeded fraction of calls without failing them', async () => {
+    const emu = await start({ faultDelayRate: 0.5, faultDelayMs: 5, seed: 21 });
+    for (let i = 0; i < 20; i++) expect((await call(emu, 'POST', '/v1/projects/p/locations/l/widgets/w:frob')).status).toBe(200);
+    const delayed = emu.requestLog.entries({ api: 'widgets' }).filter((e) => e.fault === 'delay').length;
+    expect(delayed).toBeGreaterThan(0);
+    expect(delayed).toBeLessThan(20);
+    const stats = await call(emu, 'GET', '/__emulator/requests?api=widgets&limit=0');
+    expect(stats.body).toMatchObject({ count: 20, faults: delayed, entries: [] });
+  });
 });
 
 describe('eventual consistency', () => {
