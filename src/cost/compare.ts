@@ -30,7 +30,7 @@ function components(items: LineItem[]): Map<string, Component> {
 
 const rateOf = (c: Component): number => (c.quantity !== 0 ? c.amount / c.quantity : 0);
 const money = (n: number): string => `$${fmt(n, Math.abs(n) < 100 ? 2 : 0)}`;
-const rate = (n: number): string => `$${+n.toPrecision(3)}`;
+const rate = (n: number): string => (Math.abs(n) >= 1 ? money(n) : `$${+n.toPrecision(3)}`);
 
 /**
  * Why a line differs between two price tables, in one line: components one side does not
@@ -69,7 +69,7 @@ function reasonFor(line: string, est: Estimate, seed: Estimate): string | undefi
   if (seedSummary?.override && theirs.length === 0) {
     // The seed states a figure with no rate: say so, and what dominates the list price.
     const biggest = [...components(mine)].sort((a, b) => b[1].amount - a[1].amount)[0];
-    reasons.unshift(`the seed states ${money(seedSummary.amount)} with no rate${biggest ? `; ${biggest[0]}: ${fmt(biggest[1].quantity)} ${biggest[1].unit} x ${rate(rateOf(biggest[1]))} = ${money(biggest[1].amount)}` : ''}`);
+    reasons.unshift(`the seed states ${money(seedSummary.amount)} with no rate${biggest ? `; ${biggest[0]}: ${fmt(biggest[1].quantity)} ${biggest[1].unit}${biggest[1].unit === 'event' && biggest[1].quantity !== 1 ? 's' : ''} x ${rate(rateOf(biggest[1]))} = ${money(biggest[1].amount)}` : ''}`);
   }
   if (seedSummary?.override && theirs.length > 0 && seedSummary.computed !== undefined) {
     reasons.push(`the seed states ${money(seedSummary.amount)} (its rates give ${money(seedSummary.computed)})`);

@@ -121,6 +121,9 @@ export function estimate(input: CostInput, table: PriceTable, opts: EstimateOpti
   for (const l of lines) categories[l.category] = (categories[l.category] ?? 0) + l.amount;
   const capacity = capacityOf(input);
   if (capacity.short) warnings.push(capacity.message);
+  if (burstInfo && capacity.maxConcurrentRequests < capacity.target * burstInfo.multiplier) {
+    warnings.push(`burst capacity: ${burstInfo.multiplier}x the target is ${fmt(capacity.target * burstInfo.multiplier)} concurrent streams; the topology serves at most ${fmt(capacity.maxConcurrentRequests)}`);
+  }
   const target = usage.concurrentStreamsTarget ?? 0;
   const requests = volumes.requestsPerMonth ?? 0;
   return {

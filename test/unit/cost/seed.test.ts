@@ -71,6 +71,7 @@ describe('the seed, section 8.2: burst', () => {
     const flag = e.arithmetic.find((a) => a.line === 'burst.run')!;
     expect(flag.computed).toBeCloseTo(622_080, 6);
     expect(e.warnings.some((w) => w.includes('caps the peak at 50,000'))).toBe(true);
+    expect(e.warnings).toContain('burst capacity: 50x the target is 25,000,000,000 concurrent streams; the topology serves at most 5,000,000');
   });
 });
 
