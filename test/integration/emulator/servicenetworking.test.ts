@@ -139,4 +139,24 @@ describe('Service Networking connections', () => {
     const list = await call<{ connections: { reservedPeeringRanges: string[] }[] }>('GET', `${base()}?network=${encodeURIComponent(network)}`);
     expect(list.connections[0]?.reservedPeeringRanges).toEqual(['ruvector-redis-private-ip']);
   });
+
+  it('deleteConnection waits for producers to leave, then removes the peering', async () => {
+    const network = `projects/${projectNumber}/global/networks/ruvector-vpc`;
+    const url = `${base()}/servicenetworking-googleapis-com:deleteConnection`;
+    const inUse = await call('POST', url, { consumerNetwork: network }).catch((e: unknown) => e);
+    expect(errorBody(inUse).status).toBe('FAILED_PRECONDITION');
+
+    const instances = t.clients.sqlInstances();
+    const ops = t.clients.sqlOperations();
+    let [op] = await instances.delete({ project: PROJECT, instance: 'private-db' });
+    while (op.status !== 'DONE') {
+      await new Promise((r) => setTimeout(r, 10));
+      [op] = await ops.get({ project: PROJECT, operation: op.name! });
+    }
+    await finish(await call<LroOp>('POST', url, { consumerNetwork: network }));
+    const list = await call<{ connections?: unknown[] }>('GET', `${base()}?network=${encodeURIComponent(network)}`);
+    expect(list.connections ?? []).toEqual([]);
+    const [net] = await t.gax(compute.NetworksClient).get({ project: PROJECT, network: 'ruvector-vpc' });
+    expect((net.peerings ?? []).map((p) => p.name)).not.toContain('servicenetworking-googleapis-com');
+  });
 });
