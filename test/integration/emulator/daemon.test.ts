@@ -15,7 +15,7 @@ const bin = join(root, 'bin/run.js');
 let home: string;
 
 async function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, RUVECTOR_HOME: home, ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, RUVECTOR_HOME: home };
   delete env.RUVECTOR_EMULATOR_HOST;
   Object.assign(env, extraEnv);
   try {

@@ -138,3 +138,30 @@ export function errorBody(e: unknown): { code?: number; status?: string; message
     return { message: err.message, code: typeof err.code === 'number' ? err.code : undefined };
   }
 }
+
+/** A google.longrunning.Operation as the gax OperationsClient returns it at runtime. */
+export interface LroOperation {
+  name?: string;
+  done?: boolean;
+  error?: { code?: number; message?: string } | null;
+}
+
+/**
+ * The LRO calls of a gax client's `operationsClient`. Their typings want protobuf message
+ * classes and claim a bare response; at runtime they take plain objects and resolve to
+ * `[result, ...]` like every other gax call.
+ */
+export function lro(client: { operationsClient: unknown }) {
+  const oc = client.operationsClient as {
+    listOperations(r: { name: string }): Promise<[LroOperation[]]>;
+    getOperation(r: { name: string }): Promise<[LroOperation]>;
+    cancelOperation(r: { name: string }): Promise<unknown>;
+    deleteOperation(r: { name: string }): Promise<unknown>;
+  };
+  return {
+    list: async (name: string) => (await oc.listOperations({ name }))[0],
+    get: async (name: string) => (await oc.getOperation({ name }))[0],
+    cancel: (name: string) => oc.cancelOperation({ name }),
+    delete: (name: string) => oc.deleteOperation({ name }),
+  };
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { protos } from '@google-cloud/redis';
 import type { OperationRecord } from '../../../src/emulator/core/types.js';
-import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+import { errorBody, lro, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const parent = `projects/${PROJECT}/locations/${REGION}`;
 const inst = (id: string) => `${parent}/instances/${id}`;
@@ -104,13 +104,13 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
     await op.promise();
     await expectError(client.getInstance({ name: inst('big0') }), 404, 'NOT_FOUND');
     expect(t.emu.ctx.quotas.usage(REGION, 'REDIS_GB')).toBe(620);
-    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    const ops = await lro(client).list(parent);
     expect(ops.length).toBeGreaterThanOrEqual(6);
-    const [one] = await client.operationsClient.getOperation({ name: op.name! });
+    const one = await lro(client).get(op.name!);
     expect(one.done).toBe(true);
-    await client.operationsClient.cancelOperation({ name: op.name! });
-    await client.operationsClient.deleteOperation({ name: op.name! });
-    await expectError(client.operationsClient.getOperation({ name: op.name! }), 404, 'NOT_FOUND');
+    await lro(client).cancel(op.name!);
+    await lro(client).delete(op.name!);
+    await expectError(lro(client).get(op.name!), 404, 'NOT_FOUND');
   });
 
   it('an instance still CREATING when the emulator stops becomes READY after a restart', async () => {
@@ -129,7 +129,7 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
       const ops = b.emu.ctx.store.collection<OperationRecord>('__operations');
       const rec = ops.peek(op.name!)!;
       ops.put(rec.name, { ...rec, doneAt: Date.now() - 1 });
-      const [done] = await client.operationsClient.getOperation({ name: op.name! });
+      const done = await lro(client).get(op.name!);
       expect(done.done).toBe(true);
       expect(done.error).toBeFalsy();
       expect((await client.getInstance({ name: inst('survivor') }))[0].state).toBe('READY');

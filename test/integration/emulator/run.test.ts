@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { protos } from '@google-cloud/run';
-import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+import { errorBody, lro, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
 
 type IService = protos.google.cloud.run.v2.IService;
 const parent = `projects/${PROJECT}/locations/${REGION}`;
@@ -183,7 +183,7 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     expect(waited.done).toBe(true);
     expect(waited.response['@type']).toBe('type.googleapis.com/google.cloud.run.v2.Service');
     expect(waited.response.labels).toEqual({ v: '2' });
-    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    const ops = await lro(client).list(parent);
     expect(ops.length).toBeGreaterThan(3);
     const reqs = t.emu.requestLog.entries({ api: 'run' });
     expect(reqs.some((r) => r.method === 'GET' && r.path.includes('/operations/'))).toBe(true);

@@ -3,7 +3,7 @@ import { protos } from '@google-cloud/vpc-access';
 import { GlobalOperationsClient, NetworksClient, RegionOperationsClient, SubnetworksClient } from '@google-cloud/compute';
 import compute from '../../../src/emulator/apis/compute/index.js';
 import { apiModules } from '../../../src/emulator/apis/index.js';
-import { errorBody, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
+import { errorBody, lro, PROJECT, REGION, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const parent = `projects/${PROJECT}/locations/${REGION}`;
 const conn = (id: string) => `${parent}/connectors/${id}`;
@@ -94,7 +94,7 @@ describe('Serverless VPC Access v1 through @google-cloud/vpc-access', () => {
     expect(mid.state).toBe('DELETING');
     await op.promise();
     await expectError(client.getConnector({ name: conn('sub-conn') }), 404, 'NOT_FOUND');
-    const [ops] = await client.operationsClient.listOperations({ name: parent });
+    const ops = await lro(client).list(parent);
     expect(ops.length).toBe(9);
     expect(t.emu.requestLog.count({ api: 'operations' })).toBeGreaterThan(0);
   });
