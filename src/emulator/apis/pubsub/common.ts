@@ -17,7 +17,7 @@ export const COLLECTIONS = {
   topics: 'pubsub.topics',
   subscriptions: 'pubsub.subscriptions',
   schemas: 'pubsub.schemas',
-  backlog: 'pubsub.backlog',
+  backlog: 'pubsub.messages',
   counters: 'pubsub.counters',
 } as const;
 

@@ -29,6 +29,8 @@ export interface DeliverySettings {
 }
 
 interface BacklogEntry {
+  /** Store key: `${subscription}\0${zero-padded messageId}` (publish order). */
+  key: string;
   message: WireMessage;
   /** Deliveries so far. */
   attempts: number;
@@ -52,8 +54,10 @@ interface BacklogEntry {
  * the ack deadline, retry-policy backoff and dead-lettering after maxDeliveryAttempts all
  * live here, so both consumers get them.
  *
- * The backlog is kept in ctx.store (collection pubsub.backlog), so undelivered messages
- * survive an emulator restart. Ack deadlines are real seconds (they are a contract with
+ * Each backlog entry is its own record in ctx.store (collection pubsub.messages), written
+ * through on every change, so undelivered messages survive an emulator restart; the working
+ * set is an in-memory index per subscription, so a deep backlog (a push subscription whose
+ * endpoint is not running) costs O(1) per publish, not a copy of the whole backlog. Ack deadlines are real seconds (they are a contract with
  * the consumer); retry backoff is GCP pacing and is scaled by --latency-scale.
  */
 export class DeliveryQueues {
@@ -66,8 +70,30 @@ export class DeliveryQueues {
     private readonly forward: (topic: string, messages: { data?: string; attributes?: Record<string, string>; orderingKey?: string }[]) => void,
   ) {}
 
-  private backlog() {
-    return this.ctx.store.collection<BacklogEntry[]>(COLLECTIONS.backlog);
+  /** subscription -> entries by key, in publish order. */
+  private readonly cache = new Map<string, Map<string, BacklogEntry>>();
+
+  private col() {
+    return this.ctx.store.collection<BacklogEntry>(COLLECTIONS.backlog);
+  }
+
+  private entries(subscription: string): Map<string, BacklogEntry> {
+    let m = this.cache.get(subscription);
+    if (!m) {
+      m = new Map();
+      for (const e of this.col().peekAll(`${subscription}\u0000`)) m.set(e.key, e);
+      this.cache.set(subscription, m);
+    }
+    return m;
+  }
+
+  private write(e: BacklogEntry): void {
+    this.col().put(e.key, e);
+  }
+
+  private remove(subscription: string, e: BacklogEntry): void {
+    this.entries(subscription).delete(e.key);
+    this.col().delete(e.key);
   }
 
   /** Called with a subscription name whenever it may have deliverable messages. */
@@ -83,15 +109,19 @@ export class DeliveryQueues {
   enqueue(subscription: string, messages: WireMessage[]): void {
     if (messages.length === 0) return;
     const now = Date.now();
-    const entries = this.backlog().peek(subscription) ?? [];
-    for (const message of messages) entries.push({ message, attempts: 0, availableAt: now, publishedAt: now });
-    this.backlog().put(subscription, entries);
+    const m = this.entries(subscription);
+    for (const message of messages) {
+      const e: BacklogEntry = { key: `${subscription}\u0000${message.messageId.padStart(20, '0')}`, message, attempts: 0, availableAt: now, publishedAt: now };
+      m.set(e.key, e);
+      this.write(e);
+    }
     this.notify(subscription);
   }
 
-  /** Forget a subscription's backlog (deleted or detached). */
+  /** Forget a subscription's backlog (deleted, detached, or created afresh under an old name). */
   drop(subscription: string): void {
-    this.backlog().delete(subscription);
+    for (const e of [...this.entries(subscription).values()]) this.col().delete(e.key);
+    this.cache.delete(subscription);
   }
 
   private backoffMs(s: DeliverySettings, attempts: number): number {
@@ -103,7 +133,10 @@ export class DeliveryQueues {
 
   private settings(subscription: string): DeliverySettings {
     const s = this.settingsOf(subscription);
-    if (!s) throw psErrors.notFound(subscription);
+    if (!s) {
+      this.cache.delete(subscription); // gone (deleted, or the emulator was reset)
+      throw psErrors.notFound(subscription);
+    }
     return s;
   }
 
@@ -114,23 +147,24 @@ export class DeliveryQueues {
   lease(subscription: string, max: number): Delivery[] {
     const s = this.settings(subscription);
     const now = Date.now();
-    const all = this.backlog().peek(subscription) ?? [];
-    const keep: BacklogEntry[] = [];
     const out: Delivery[] = [];
     const dead: BacklogEntry[] = [];
     // With message ordering, a key whose earlier message is still outstanding (or waiting
     // out its backoff) holds back everything after it.
     const blockedKeys = new Set<string>();
-    for (const e of all) {
-      if (e.publishedAt + s.messageRetentionSeconds * 1000 < now) continue; // past retention: gone
+    for (const e of [...this.entries(subscription).values()]) {
+      if (e.publishedAt + s.messageRetentionSeconds * 1000 < now) {
+        this.remove(subscription, e); // past retention: gone
+        continue;
+      }
       const leased = e.leaseUntil !== undefined && e.leaseUntil > now;
       const key = s.ordered ? e.message.orderingKey : undefined;
       if (out.length >= max || leased || e.availableAt > now || (key !== undefined && blockedKeys.has(key))) {
         if (key !== undefined) blockedKeys.add(key);
-        keep.push(e);
         continue;
       }
       if (s.deadLetterPolicy && e.attempts >= s.deadLetterPolicy.maxDeliveryAttempts) {
+        this.remove(subscription, e);
         dead.push(e);
         continue;
       }
@@ -138,10 +172,9 @@ export class DeliveryQueues {
       e.ackId = this.newAckId(e.message.messageId, e.attempts);
       e.leaseUntil = now + s.ackDeadlineSeconds * 1000;
       e.availableAt = e.leaseUntil + this.backoffMs(s, e.attempts);
-      keep.push(e);
+      this.write(e);
       out.push({ ackId: e.ackId, message: e.message, ...(s.deadLetterPolicy ? { deliveryAttempt: e.attempts } : {}) });
     }
-    this.backlog().put(subscription, keep);
     if (dead.length && s.deadLetterPolicy) {
       const project = subscription.split('/')[1]!;
       this.forward(
@@ -166,9 +199,9 @@ export class DeliveryQueues {
     this.settings(subscription);
     ackIds.forEach(checkAckId);
     const ids = new Set(ackIds);
-    const all = this.backlog().peek(subscription) ?? [];
-    const rest = all.filter((e) => !(e.ackId && ids.has(e.ackId)));
-    if (rest.length !== all.length) this.backlog().put(subscription, rest);
+    for (const e of [...this.entries(subscription).values()]) {
+      if (e.ackId && ids.has(e.ackId)) this.remove(subscription, e);
+    }
   }
 
   /** New deadline for leased messages; 0 is a nack (deliverable again after the retry backoff). */
@@ -177,24 +210,21 @@ export class DeliveryQueues {
     ackIds.forEach(checkAckId);
     const ids = new Set(ackIds);
     const now = Date.now();
-    const all = this.backlog().peek(subscription) ?? [];
     let touched = false;
-    for (const e of all) {
+    for (const e of this.entries(subscription).values()) {
       if (!e.ackId || !ids.has(e.ackId)) continue;
       e.leaseUntil = now + seconds * 1000;
       e.availableAt = e.leaseUntil + this.backoffMs(s, e.attempts);
+      this.write(e);
       touched = true;
     }
-    if (touched) {
-      this.backlog().put(subscription, all);
-      if (seconds === 0) this.notify(subscription);
-    }
+    if (touched && seconds === 0) this.notify(subscription);
   }
 
   /** Epoch ms when the next message becomes deliverable (undefined: nothing waiting). */
   nextAvailableAt(subscription: string): number | undefined {
     let next: number | undefined;
-    for (const e of this.backlog().peek(subscription) ?? []) {
+    for (const e of this.entries(subscription).values()) {
       const t = Math.max(e.availableAt, e.leaseUntil ?? 0);
       if (next === undefined || t < next) next = t;
     }

@@ -136,6 +136,8 @@ export function createSubscription(req: EmuRequest, ctx: EmulatorContext): EmuRe
   const name = subscriptionName(project, subscription);
   const s = buildSubscription(ctx, name, codecs.subscription.toNames(bodyOf(req.body)));
   if (subscriptions(ctx).peek(name)) throw psErrors.alreadyExists(name);
+  // A new subscription starts empty, whatever an earlier one of that name (or a reset world) left.
+  queuesFor(ctx).drop(name);
   subscriptions(ctx).insert(name, s);
   emit(ctx, 'subscription', name, s, 'created');
   return { body: renderSubscription(req, ctx, s) };
