@@ -170,15 +170,21 @@ async function patchConnection(req: EmuRequest, ctx: EmulatorContext): Promise<E
   return { body: renderOp(start(ctx, { action: 'update', project, networkName, ranges })) };
 }
 
-/** Cloud SQL instances with a private IP on the network (the producers we know about). */
+/**
+ * Producers using private services access on the network: Cloud SQL instances with a
+ * private IP there and Memorystore instances in PRIVATE_SERVICE_ACCESS mode.
+ */
 function producersUsing(ctx: EmulatorContext, project: string, networkName: string): number {
-  return ctx.store
+  const onNetwork = (value: unknown) => parseNetwork(String(value ?? ''), project)?.name === networkName;
+  const sql = ctx.store
     .collection<Json>('sqladmin.instances')
     .peekAll(`projects/${project}/`)
-    .filter((i) => {
-      const net = String(((i['settings'] as Json | undefined)?.['ipConfiguration'] as Json | undefined)?.['privateNetwork'] ?? '');
-      return parseNetwork(net, project)?.name === networkName;
-    }).length;
+    .filter((i) => onNetwork(((i['settings'] as Json | undefined)?.['ipConfiguration'] as Json | undefined)?.['privateNetwork'])).length;
+  const redis = ctx.store
+    .collection<Json>('redis.instances')
+    .peekAll(`projects/${project}/`)
+    .filter((i) => i['connectMode'] === 'PRIVATE_SERVICE_ACCESS' && onNetwork(i['authorizedNetwork'])).length;
+  return sql + redis;
 }
 
 async function deleteConnection(req: EmuRequest, ctx: EmulatorContext): Promise<EmuResponse> {
