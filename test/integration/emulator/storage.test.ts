@@ -178,6 +178,12 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
     expect(page1).toHaveLength(1);
     const [page2] = await vectors.getFiles({ ...(next as object), autoPaginate: false });
     expect(page2.map((f) => f.name)).toEqual(['indices/hnsw-full-20251120.idx']);
+    // Pages over collapsed prefixes too: 2 per page, the token resumes after the last prefix.
+    const [, q1, r1] = await vectors.getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false });
+    const [, q2, r2] = await vectors.getFiles({ ...(q1 as object), autoPaginate: false });
+    const [, q3, r3] = await vectors.getFiles({ ...(q2 as object), autoPaginate: false });
+    expect([r1, r2, r3].flatMap((r) => (r as { prefixes?: string[] }).prefixes ?? [])).toEqual(['check/', 'checkpoints/', 'indices/', 'metadata/', 'vectors/']);
+    expect(q3).toBeNull();
   });
 
   it('honours generation preconditions with 412', async () => {
@@ -256,6 +262,24 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
     const [listed] = await vectors.getFiles({ prefix: 'odd names/' });
     expect(listed.map((x) => x.name)).toEqual([name]);
     await f.delete();
+  });
+
+  it('update (PUT) replaces the writable settings; an empty bucket deletes', async () => {
+    await storage.createBucket('ruvector-scratch', { location: 'europe-west1', labels: { a: 'b' }, versioning: { enabled: true } });
+    const r = await fetch(`${t.url}/storage/v1/b/ruvector-scratch?ifMetagenerationMatch=1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ruvector-scratch', storageClass: 'NEARLINE' }),
+    });
+    const b = (await r.json()) as Record<string, unknown>;
+    expect(r.status).toBe(200);
+    expect(b).toMatchObject({ storageClass: 'NEARLINE', metageneration: '2', location: 'EUROPE-WEST1' });
+    expect(b.labels).toBeUndefined();
+    expect(b.versioning).toBeUndefined();
+    const stale = await fetch(`${t.url}/storage/v1/b/ruvector-scratch?ifMetagenerationMatch=1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(stale.status).toBe(412);
+    await storage.bucket('ruvector-scratch').delete();
+    expect((await storage.bucket('ruvector-scratch').exists())[0]).toBe(false);
   });
 
   it('serves STORAGE_EMULATOR_HOST (the base URL used verbatim, no /storage/v1)', async () => {
