@@ -44,11 +44,12 @@ export async function startCompute(opts: Parameters<typeof startTestEmulator>[0]
   const wait = async (res: [{ latestResponse: unknown }, ...unknown[]] | { latestResponse: unknown }): Promise<Op> => {
     const op = (Array.isArray(res) ? res[0] : res).latestResponse as Op;
     let cur = op;
+    const project = /\/projects\/([^/]+)\//.exec(op.selfLink ?? '')?.[1] ?? PROJECT;
     while (cur.status !== 'DONE') {
       if (op.region) {
-        [cur] = await c.regionOps.wait({ project: PROJECT, region: op.region.split('/').pop()!, operation: op.name! });
+        [cur] = await c.regionOps.wait({ project, region: op.region.split('/').pop()!, operation: op.name! });
       } else {
-        [cur] = await c.globalOps.wait({ project: PROJECT, operation: op.name! });
+        [cur] = await c.globalOps.wait({ project, operation: op.name! });
       }
     }
     return cur;

@@ -59,19 +59,23 @@ export function isPrivate(c: Cidr): boolean {
   return PRIVATE.some((p) => contains(p, c));
 }
 
-/** First free block of `prefix` inside the RFC 1918 space that overlaps none of `used`. */
+/**
+ * A free block of `prefix` in RFC 1918 space that overlaps none of `used`. GCE does not say
+ * how it picks; this takes the highest free block of 10.0.0.0/8 first, so automatic ranges
+ * stay clear of the low blocks people number their subnets from.
+ */
 export function allocate(prefix: number, used: Cidr[]): Cidr | undefined {
   for (const poolText of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) {
     const pool = parseCidr(poolText)!;
     if (prefix < pool.prefix) continue;
     const step = 2 ** (32 - prefix);
-    for (let base = pool.base; base + step <= pool.base + size(pool); base += step) {
+    for (let base = pool.base + size(pool) - step; base >= pool.base; base -= step) {
       const cand: Cidr = { base, prefix, text: `${intToIp(base)}/${prefix}` };
       const clash = used.find((u) => overlaps(u, cand));
       if (!clash) return cand;
-      // Skip past the clashing range in one jump.
-      const next = pool.base + Math.ceil((clash.base + size(clash) - pool.base) / step) * step;
-      base = Math.max(base, next - step);
+      // Jump below the clashing range in one step.
+      const below = pool.base + Math.floor((clash.base - pool.base) / step) * step;
+      base = Math.min(base, below + step);
     }
   }
   return undefined;
