@@ -109,6 +109,7 @@ function syncSsl(ip: Json): void {
   const sslMode = ip['sslMode'];
   if (sslMode === undefined) {
     ip['sslMode'] = requireSsl === true ? 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED' : 'ALLOW_UNENCRYPTED_AND_ENCRYPTED';
+    ip['requireSsl'] = requireSsl === true;
   } else if (requireSsl === undefined) {
     ip['requireSsl'] = sslMode === 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED';
   } else if ((requireSsl === true) !== (sslMode === 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED')) {
