@@ -189,6 +189,21 @@ describe('the global HTTPS load balancer chain', () => {
     expect(be.securityPolicy?.name).toBe('lb-armor');
   });
 
+  it('validates URL maps without saving them, invalidates the cache, lists TLS features and WAF rule sets', async () => {
+    const { c } = h;
+    const [good] = await c.urlMaps.validate({ project: PROJECT, urlMap: 'lb-map', urlMapsValidateRequestResource: { resource: { name: 'lb-map', defaultService: `global/backendServices/lb-be-${REGION}` } } });
+    expect(good.result).toMatchObject({ loadSucceeded: true });
+    const [bad] = await c.urlMaps.validate({ project: PROJECT, urlMap: 'lb-map', urlMapsValidateRequestResource: { resource: { name: 'lb-map', defaultService: 'global/backendServices/nope' } } });
+    expect(bad.result?.loadSucceeded).toBe(false);
+    expect(bad.result?.loadErrors?.[0]).toContain('backendServices/nope');
+    const done = await h.ok(c.urlMaps.invalidateCache({ project: PROJECT, urlMap: 'lb-map', cacheInvalidationRuleResource: { path: '/api/*' } }));
+    expect(done.operationType).toBe('invalidateCache');
+    const [features] = await c.sslPolicies.listAvailableFeatures({ project: PROJECT });
+    expect(features.features).toContain('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
+    const [sets] = await c.securityPolicies.listPreconfiguredExpressionSets({ project: PROJECT });
+    expect(sets.preconfiguredExpressionSets?.wafRules?.expressionSets?.map((e) => e.id)).toContain('sqli-stable');
+  });
+
   it('refuses to delete anything still referenced, then tears down in reverse order', async () => {
     const { c } = h;
     const inUse = async (p: Promise<unknown>, by: string) => {
