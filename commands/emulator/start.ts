@@ -18,7 +18,8 @@ export default class EmulatorStart extends BaseCommand {
     'consistency-delay-ms': Flags.integer({ description: 'Up to this long a new resource stays invisible to get/list', default: 0, min: 0 }),
     seed: Flags.integer({ description: 'Seed for faults, consistency delays and generated ids', default: 1 }),
     quotas: Flags.string({ description: 'Quota limits to enforce', options: ['gcp-defaults', 'unlimited'], default: 'gcp-defaults' }),
-    'data-plane': Flags.string({ description: 'Module that builds the local data plane (real processes behind the emulated resources)' }),
+    'data-plane': Flags.string({ description: 'Module that builds the local data plane (real processes behind the emulated resources) [default: the built-in one]' }),
+    'no-data-plane': Flags.boolean({ description: 'Control plane only: record resources, start no Redis, Postgres databases or service processes', default: false, exclusive: ['data-plane'] }),
   };
 
   async run() {
@@ -39,7 +40,7 @@ export default class EmulatorStart extends BaseCommand {
         consistencyDelayMs: flags['consistency-delay-ms'],
         seed: flags.seed,
         quotas: flags.quotas as 'gcp-defaults' | 'unlimited',
-        dataPlane: flags['data-plane'],
+        dataPlane: flags['no-data-plane'] ? 'none' : flags['data-plane'],
       });
       this.log(`Emulator running at ${r.url} (pid ${r.pid})`);
       this.log(`  state: ${r.stateDir}`);

@@ -24,7 +24,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     quotas: { type: 'string', default: 'gcp-defaults' },
     'ready-file': { type: 'string' },
-    // Seam for issue 7: a module whose default export (or createDataPlane) builds the DataPlane.
+    // Seam for issue 7: a module whose default export (or createDataPlane) builds the DataPlane;
+    // default: src/emulator/dataplane; 'none' for the control plane alone.
     'data-plane': { type: 'string' },
   },
 });
@@ -39,7 +40,9 @@ const quotas = values.quotas as QuotaMode;
 if (quotas !== 'gcp-defaults' && quotas !== 'unlimited') throw new Error(`--quotas must be gcp-defaults or unlimited, got '${values.quotas}'`);
 
 async function loadDataPlane(spec: string | undefined): Promise<DataPlane | undefined> {
-  if (!spec) return undefined;
+  // The local data plane runs by default; `--data-plane none` is the control plane alone.
+  if (spec === 'none') return undefined;
+  if (!spec) return (await import('./dataplane/index.js')).createDataPlane();
   const mod = (await import(spec.startsWith('.') || spec.startsWith('/') ? pathToFileURL(resolve(spec)).href : spec)) as {
     default?: DataPlane | (() => DataPlane | Promise<DataPlane>);
     createDataPlane?: () => DataPlane | Promise<DataPlane>;

@@ -223,6 +223,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       return { body: { faults: faults.config, consistencyDelayMs: core.store.consistencyDelayMs, latencyScale: ctx.latencyScale, quotas: core.quotas.mode } };
     }
     if (sub === '/events' && method === 'GET') return { body: { events: core.events.recent } };
+    const fromDataPlane = await opts.dataPlane?.control?.(method, sub, query, body);
+    if (fromDataPlane) return fromDataPlane;
     throw new EmuError(404, 'NOT_FOUND', `Unknown emulator endpoint ${method} ${path}`);
   }
 
@@ -304,6 +306,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   if (opts.dataPlane) await opts.dataPlane.attach(ctx);
 
   async function reset(): Promise<void> {
+    await opts.dataPlane?.reset?.();
     await core.reset();
     faults.reseed();
     requestLog.clear();

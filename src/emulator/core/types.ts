@@ -89,7 +89,7 @@ export interface Collection<T> {
   peekAll(prefix?: string): T[];
   /** Insert a new resource; it becomes visible to get/list after the seeded consistency delay. */
   insert(key: string, value: T): void;
-  /** Replace an existing resource (visible immediately). */
+  /** Replace a resource: visible immediately, unless it is a recent insert still hidden by the consistency delay. */
   put(key: string, value: T): void;
   delete(key: string): boolean;
   has(key: string): boolean;
@@ -203,6 +203,10 @@ export interface DataPlane {
   redisEndpoint?(instanceName: string): { host: string; port: number } | undefined;
   /** Host/port of the real Postgres behind a Cloud SQL instance (key as the sqladmin module stores it). */
   sqlEndpoint?(instanceKey: string): { host: string; port: number } | undefined;
+  /** Answers extra /__emulator/... endpoints (path without the prefix); undefined = not mine. */
+  control?(method: string, path: string, query: URLSearchParams, body: unknown): Promise<EmuResponse | undefined>;
+  /** Emulator reset: stop what the old world started, stay attached. */
+  reset?(): void | Promise<void>;
   stop?(): void | Promise<void>;
 }
 
