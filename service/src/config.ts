@@ -20,6 +20,8 @@ export interface ServiceConfig {
   rateLimit: { perWindow: number; windowSec: number };
   limits: { bodyBytes: number; maxK: number; maxBatch: number; maxDimension: number };
   pollIntervalMs: number;
+  /** Which searches use the Redis search cache: by-id (query_vector_id), all, or off. */
+  searchCache: 'by-id' | 'all' | 'off';
   drainTimeoutMs: number;
 }
 
@@ -72,6 +74,12 @@ function logLevel(env: Env): ServiceConfig['logLevel'] {
   const found = LEVELS.find((l) => l === raw);
   if (!found) throw new ConfigError(name, `must be one of ${LEVELS.join(', ')}, got "${raw}"`);
   return found;
+}
+
+function searchCacheMode(env: Env): ServiceConfig['searchCache'] {
+  const v = (str(env, 'SEARCH_CACHE') ?? 'by-id').toLowerCase();
+  if (v === 'by-id' || v === 'all' || v === 'off') return v;
+  throw new ConfigError('SEARCH_CACHE', `must be by-id, all or off, got "${v}"`);
 }
 
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
@@ -148,6 +156,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxDimension: int(env, 'MAX_DIMENSION', 65_536, 1, 1_000_000),
     },
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
+    searchCache: searchCacheMode(env),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 300_000),
   };
 }

@@ -53,6 +53,8 @@ export interface SearchRequest {
   user: string;
   /** Drop this id from the results (search by query_vector_id). */
   exclude?: string;
+  /** The query vector is a stored point's (query_vector_id): such searches repeat, so they are cached. */
+  byId?: boolean;
 }
 
 export interface WriteEvent {
@@ -316,17 +318,20 @@ export class Engine {
         throw e;
       }
     }
-    const single = r.queries.length === 1;
-    const key = single ? this.searchKey(c, r.queries[0]!, r.k, ef, r) : undefined;
-    const gate = await this.cache.searchGate(r.user, this.cfg.rateLimit.perWindow, this.cfg.rateLimit.windowSec, key, key ? this.genKey(c) : undefined);
+    const rate = this.cache.rateLimit(r.user, this.cfg.rateLimit.perWindow, this.cfg.rateLimit.windowSec);
     const nowSec = Math.floor(Date.now() / 1000);
     this.analytics.countRequest(r.user, nowSec - (nowSec % this.cfg.rateLimit.windowSec));
-    if (!gate.rate.allowed) {
+    if (!rate.allowed) {
       this.analytics.record({ type: 'search', latencyMs: performance.now() - t0, user: r.user, errorCode: 'RATE_LIMITED' });
       throw new RateLimited(429, `rate limit of ${this.cfg.rateLimit.perWindow} searches per ${this.cfg.rateLimit.windowSec}s exceeded for this client`, {
-        'retry-after': String(gate.rate.retryAfterSec),
+        'retry-after': String(rate.retryAfterSec),
       });
     }
+    // See SEARCH_CACHE in service/README.md: by default only searches by point id use Redis.
+    const mode = this.cfg.searchCache;
+    const useCache = r.queries.length === 1 && (mode === 'all' || (mode === 'by-id' && r.byId === true));
+    const key = useCache ? this.searchKey(c, r.queries[0]!, r.k, ef, r) : undefined;
+    const gate = key ? await this.cache.lookupSearch(key, this.genKey(c)) : { gen: 'offline', cached: undefined };
     if (gate.cached) {
       try {
         const parsed = JSON.parse(gate.cached) as { g: string; r: ScoredPoint[] };

@@ -89,6 +89,11 @@ describe('vector API', () => {
     expect(r2.body).toEqual(r1.body);
     expect((await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&metric=l2')).status).toBe(400);
     expect((await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=zzz')).status).toBe(404);
+    // A write invalidates the cached result: move b away and 42 next to a.
+    await call(s.url, 'POST', '/api/v1/collections/docs/points', { points: [{ id: 42, vector: [1, 0.01, 0, 0] }, { id: 'b', vector: [0, 0, 1, 1] }] }, key);
+    const r3 = await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&k=1&metric=cosine');
+    expect(r3.headers.get('x-cache')).toBe('MISS');
+    expect(r3.body.results[0].id).toBe('42');
     const badK = await call(s.url, 'GET', '/api/v1/search?collection=docs&query_vector_id=a&k=0');
     expect(badK.body).toEqual({ status: 400, error: expect.stringContaining('k') });
   });
@@ -165,7 +170,7 @@ describe('vector API', () => {
 
 describe('rate limits', () => {
   it('answers 429 with Retry-After once a client exceeds its window', async () => {
-    const limited = await env.start({ RATE_LIMIT_PER_MINUTE: '3' });
+    const limited = await env.start({ RATE_LIMIT_PER_MINUTE: '3', SEARCH_CACHE: 'all' });
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 5; i++) {

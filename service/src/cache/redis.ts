@@ -5,6 +5,8 @@ import type { ServiceConfig } from '../config.js';
 /** The seed's TTLs (infrastructure-design.md 2.2). */
 export const TTL = { vector: 3600, meta: 3600, search: 60, hnsw: 7200 } as const;
 
+const FLUSH_MS = 50;
+
 export interface RateDecision {
   allowed: boolean;
   remaining: number;
@@ -20,8 +22,9 @@ export interface RateDecision {
  */
 export class Cache {
   readonly redis: Redis;
-  private localCounts = new Map<string, number>();
-  private localWindow = 0;
+  private rates = new Map<string, { window: number; windowSec: number; pending: number; global: number }>();
+  private dirty = new Set<string>();
+  private flushTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(cfg: ServiceConfig['redis'], private log: Logger) {
@@ -39,6 +42,8 @@ export class Cache {
       retryStrategy: (times) => Math.min(100 * times, 2000),
     });
     this.redis.on('error', () => {});
+    this.flushTimer = setInterval(() => void this.flushRates(), FLUSH_MS);
+    this.flushTimer.unref();
     this.redis.on('ready', () => this.log.info('redis connected'));
     let wasUp = false;
     this.redis.on('ready', () => (wasUp = true));
@@ -62,57 +67,64 @@ export class Cache {
   }
 
   /**
-   * One round trip: count this request against the user's window, and read the search cache
-   * entry and the collection's write generation (the cached entry is valid only if the
-   * generation it was computed at is still current: that is how writes invalidate it).
+   * Per-user fixed-window rate limit, decided locally and synchronously: counts are pushed to
+   * the shared ratelimit:{user}:{window} keys every FLUSH_MS and the global totals read back.
+   * A request never waits on Redis; across N instances the limit can be overshot by at most
+   * what N instances admit in one flush interval. With Redis down each instance enforces the
+   * limit on its own traffic.
    */
-  async searchGate(
-    user: string,
-    limit: number,
-    windowSec: number,
-    searchKey: string | undefined,
-    genKey: string | undefined,
-  ): Promise<{ rate: RateDecision; cached?: string; gen: string }> {
+  rateLimit(user: string, limit: number, windowSec: number): RateDecision {
     const nowSec = Math.floor(Date.now() / 1000);
     const window = nowSec - (nowSec % windowSec);
     const retryAfterSec = window + windowSec - nowSec;
-    if (this.up) {
-      try {
-        const p = this.redis.multi();
-        const rk = `ratelimit:${user}:${window}`;
-        p.incr(rk);
-        p.expire(rk, windowSec, 'NX');
-        if (searchKey && genKey) {
-          p.get(searchKey);
-          p.get(genKey);
-        }
-        const res = await p.exec();
-        if (res) {
-          const count = Number(res[0]?.[1] ?? 0);
-          const cached = searchKey ? (res[2]?.[1] as string | null) : null;
-          const gen = searchKey ? ((res[3]?.[1] as string | null) ?? '0') : '0';
-          return {
-            rate: { allowed: count <= limit, remaining: Math.max(0, limit - count), retryAfterSec, local: false },
-            cached: cached ?? undefined,
-            gen,
-          };
-        }
-      } catch {
-        // fall through to the local decision
-      }
+    let st = this.rates.get(user);
+    if (!st || st.window !== window) {
+      st = { window, windowSec, pending: 0, global: 0 };
+      this.rates.set(user, st);
     }
-    return { rate: this.localRate(user, limit, window, retryAfterSec), gen: 'offline' };
+    const used = st.global + st.pending;
+    if (used >= limit) return { allowed: false, remaining: 0, retryAfterSec, local: !this.up };
+    st.pending++;
+    this.dirty.add(user);
+    return { allowed: true, remaining: limit - used - 1, retryAfterSec, local: !this.up };
   }
 
-  /** Per-instance fixed window used while Redis is away: looser (per instance) but never unlimited. */
-  private localRate(user: string, limit: number, window: number, retryAfterSec: number): RateDecision {
-    if (window !== this.localWindow) {
-      this.localWindow = window;
-      this.localCounts.clear();
+  private async flushRates(): Promise<void> {
+    const nowSec = Math.floor(Date.now() / 1000);
+    for (const [u, st] of this.rates) if (st.window + st.windowSec <= nowSec && !this.dirty.has(u)) this.rates.delete(u);
+    if (!this.up || this.dirty.size === 0) return;
+    const users = [...this.dirty];
+    this.dirty.clear();
+    const sent = users.map((u) => this.rates.get(u)!);
+    const deltas = sent.map((st) => st.pending);
+    const p = this.redis.pipeline();
+    users.forEach((u, i) => {
+      const key = `ratelimit:${u}:${sent[i]!.window}`;
+      p.incrby(key, deltas[i]!);
+      p.expire(key, sent[i]!.windowSec, 'NX');
+    });
+    try {
+      const res = await p.exec();
+      users.forEach((_u, i) => {
+        const st = sent[i]!;
+        const total = Number(res?.[i * 2]?.[1]);
+        st.pending -= deltas[i]!;
+        if (Number.isFinite(total)) st.global = total;
+      });
+    } catch {
+      for (const u of users) this.dirty.add(u); // retry the same deltas next flush
     }
-    const n = (this.localCounts.get(user) ?? 0) + 1;
-    this.localCounts.set(user, n);
-    return { allowed: n <= limit, remaining: Math.max(0, limit - n), retryAfterSec, local: true };
+  }
+
+  /** Reads a cached search and the collection's write generation in one round trip. */
+  async lookupSearch(searchKey: string, genKey: string): Promise<{ cached?: string; gen: string }> {
+    if (!this.up) return { gen: 'offline' };
+    try {
+      const [cached, gen] = await this.redis.mget(searchKey, genKey);
+      return { cached: cached ?? undefined, gen: gen ?? '0' };
+    } catch {
+      return { gen: 'offline' };
+    }
   }
 
   /** Fire and forget: a failed cache write is only a future miss. */
@@ -159,6 +171,7 @@ export class Cache {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.flushTimer);
     this.redis.disconnect();
   }
 }

@@ -122,7 +122,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
         exclude = parseId(b.query_vector_id, 'query_vector_id');
         queries = [await engine.vectorOf(name, exclude, 'query_vector_id')];
       }
-      const { results } = await engine.search({ collection: name, queries, k, ef, filter: b.filter, withPayload: b.with_metadata !== false, user: userOf(req, cfg.apiKey), exclude });
+      const { results } = await engine.search({ collection: name, queries, k, ef, filter: b.filter, withPayload: b.with_metadata !== false, user: userOf(req, cfg.apiKey), exclude, byId: exclude !== undefined });
       const render = (l: typeof results[number]) => l.map((p) => ({ id: p.id, score: p.score, distance: p.distance, ...(p.payload !== undefined ? { metadata: p.payload } : {}) }));
       return b.vectors !== undefined ? { results: results.map(render) } : { results: render(results[0]!) };
     },
@@ -143,7 +143,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     const ef = q.ef === undefined ? undefined : parseK(q.ef, 'ef', 4096);
     const id = parseId(q.query_vector_id, 'query_vector_id');
     const vector = await engine.vectorOf(name, id, 'query_vector_id');
-    const { results, cacheHit } = await engine.search({ collection: name, queries: [vector], k, ef, withPayload: true, user: userOf(req, cfg.apiKey), exclude: id });
+    const { results, cacheHit } = await engine.search({ collection: name, queries: [vector], k, ef, withPayload: true, user: userOf(req, cfg.apiKey), exclude: id, byId: true });
     reply.header('cache-control', 'public, max-age=60');
     reply.header('x-cache', cacheHit ? 'HIT' : 'MISS');
     return { results: results[0]!.map((p) => ({ id: p.id, score: p.score, distance: p.distance, metadata: p.payload })) };

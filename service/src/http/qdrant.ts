@@ -150,11 +150,12 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
       let raw = field === 'vector' ? b.vector : b.query;
       if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'nearest' in raw) raw = (raw as { nearest: unknown }).nearest;
       let vec: Float32Array;
+      const byId = !Array.isArray(raw);
       if (Array.isArray(raw)) vec = parseVector(raw, c.dimension, `${where}${field}`);
       else if (typeof raw === 'string' || typeof raw === 'number') vec = await engine.vectorOf(coll, parseId(raw, `${where}${field}`), `${where}${field}`);
       else throw badRequest(`${where}${field} must be a vector or a point id`);
       const wantPayload = b.with_payload !== false && b.with_payload !== undefined;
-      const { results } = await engine.search({ collection: coll, queries: [vec], k, ef, filter: b.filter ?? undefined, withPayload: wantPayload, user: userOf(req, cfg.apiKey) });
+      const { results } = await engine.search({ collection: coll, queries: [vec], k, ef, filter: b.filter ?? undefined, withPayload: wantPayload, user: userOf(req, cfg.apiKey), byId });
       let hits: ScoredPoint[] = results[0]!;
       if (typeof b.score_threshold === 'number') {
         const th = b.score_threshold;

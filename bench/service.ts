@@ -1,0 +1,291 @@
+/**
+ * npm run bench:service [-- --n 100000 --queries 500 --seconds 8 --workers N]
+ *
+ * Seeded clustered, anisotropic 128-d data; exact brute-force ground truth; the service over
+ * HTTP (a child process, real Postgres and Redis) beside in-process hnswlib-node on the same
+ * data in the same run. Prints ingest rate, recall@10, QPS and p50/p99 at concurrency 1/16/64.
+ */
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { readFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import hnswlib from 'hnswlib-node';
+import * as hdr from 'hdr-histogram-js';
+import pg from 'pg';
+
+const { values: a } = parseArgs({
+  options: {
+    n: { type: 'string', default: '100000' },
+    dim: { type: 'string', default: '128' },
+    queries: { type: 'string', default: '500' },
+    clusters: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '8' },
+    workers: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+  },
+});
+const N = Number(a.n);
+const DIM = Number(a.dim);
+const NQ = Number(a.queries);
+const CLUSTERS = Number(a.clusters);
+const SECONDS = Number(a.seconds);
+const M = 32;
+const EFC = 200;
+const EF = 100;
+const K = 10;
+const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// ---- data ---------------------------------------------------------------------------------
+function mulberry(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = mulberry(Number(a.seed));
+const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+
+/** Cluster centres, and per cluster a per-axis spread drawn log-uniformly over 0.02..1 (anisotropic). */
+const centres = Array.from({ length: CLUSTERS }, () => Float32Array.from({ length: DIM }, () => gauss() * 2));
+const spreads = Array.from({ length: CLUSTERS }, () => Float32Array.from({ length: DIM }, () => Math.exp(Math.log(0.02) * rand())));
+function sample(): Float32Array {
+  const c = Math.floor(rand() * CLUSTERS);
+  const v = new Float32Array(DIM);
+  for (let j = 0; j < DIM; j++) v[j] = centres[c]![j]! + gauss() * spreads[c]![j]!;
+  return v;
+}
+const t0 = performance.now();
+const data = Array.from({ length: N }, sample);
+// Enough distinct queries that the HTTP runs never repeat one (no search-cache hits).
+const LOAD_QUERIES = 60_000;
+const queries = Array.from({ length: Math.max(NQ, LOAD_QUERIES) }, sample);
+console.error(`data: ${N} x ${DIM} in ${CLUSTERS} anisotropic clusters, ${queries.length} queries (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+// ---- ground truth ---------------------------------------------------------------------------
+const t1 = performance.now();
+const truth: Int32Array[] = [];
+for (let qi = 0; qi < NQ; qi++) {
+  const q = queries[qi]!;
+  const bestD = new Float64Array(K).fill(Infinity);
+  const bestI = new Int32Array(K).fill(-1);
+  for (let i = 0; i < N; i++) {
+    const v = data[i]!;
+    let d = 0;
+    for (let j = 0; j < DIM; j++) {
+      const x = v[j]! - q[j]!;
+      d += x * x;
+    }
+    if (d < bestD[K - 1]!) {
+      let p = K - 1;
+      while (p > 0 && bestD[p - 1]! > d) {
+        bestD[p] = bestD[p - 1]!;
+        bestI[p] = bestI[p - 1]!;
+        p--;
+      }
+      bestD[p] = d;
+      bestI[p] = i;
+    }
+  }
+  truth.push(bestI);
+}
+console.error(`ground truth: ${NQ} queries brute force (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+const recall = (qi: number, ids: number[]) => {
+  const t = new Set(truth[qi]);
+  return ids.slice(0, K).filter((i) => t.has(i)).length / K;
+};
+
+function rssMb(pid: number | 'self'): number {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(s)![1]) / 1024;
+}
+
+// ---- in-process hnswlib-node ----------------------------------------------------------------
+interface Row {
+  name: string;
+  ingest?: number;
+  recall?: number;
+  qps: number;
+  p50: number;
+  p99: number;
+}
+const rows: Row[] = [];
+const rssBefore = rssMb('self');
+const idx = new hnswlib.HierarchicalNSW('l2', DIM);
+idx.initIndex({ maxElements: N, m: M, efConstruction: EFC, randomSeed: 100 });
+const t2 = performance.now();
+for (let i = 0; i < N; i++) idx.addPoint(Array.from(data[i]!), i);
+const inprocIngest = N / ((performance.now() - t2) / 1000);
+const replicaMb = rssMb('self') - rssBefore;
+idx.setEf(EF);
+{
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  let rsum = 0;
+  for (let qi = 0; qi < NQ; qi++) rsum += recall(qi, idx.searchKnn(Array.from(queries[qi]!), K).neighbors);
+  const end = performance.now() + SECONDS * 1000;
+  let n = 0;
+  const ts = performance.now();
+  while (performance.now() < end) {
+    const q = Array.from(queries[n % queries.length]!);
+    const s = process.hrtime.bigint();
+    idx.searchKnn(q, K);
+    h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
+    n++;
+  }
+  rows.push({ name: 'in-process hnswlib-node, 1 thread', ingest: inprocIngest, recall: rsum / NQ, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 });
+  console.error(`in-process: ingest ${inprocIngest.toFixed(0)}/s, index RSS ~${replicaMb.toFixed(0)} MB`);
+}
+
+// ---- the service over HTTP ------------------------------------------------------------------
+const db = `ruvector_bench_${randomBytes(4).toString('hex')}`;
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${db}`);
+const pgUrl = new URL(PG_URL);
+const apiKey = randomBytes(16).toString('hex');
+const prefix = `${db}:`;
+const entry = existsSync('dist/service/src/main.js') ? ['dist/service/src/main.js'] : ['--import', 'tsx', 'service/src/main.ts'];
+const child = spawn(process.execPath, entry, {
+  env: {
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DB_HOST: pgUrl.hostname,
+    DB_PORT: pgUrl.port || '5432',
+    DB_USER: decodeURIComponent(pgUrl.username || 'postgres'),
+    DB_NAME: db,
+    REDIS_KEY_PREFIX: prefix,
+    RUVECTOR_API_KEY: apiKey,
+    HNSW_M: String(M),
+    HNSW_EF_CONSTRUCTION: String(EFC),
+    HNSW_EF_SEARCH: String(EF),
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    LOG_LEVEL: 'info',
+    ...(a.workers ? { SEARCH_WORKERS: a.workers } : {}),
+  },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const base = await new Promise<string>((resolve, reject) => {
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const m = /"address":"(http:[^"]+)".*"message":"listening"/.exec(buf);
+    if (m) resolve(m[1]!);
+  });
+  child.on('exit', (c) => reject(new Error(`service exited ${c}`)));
+});
+const workers = /"workers":(\d+)/.exec(await new Promise<string>((r) => setTimeout(() => r(''), 0))) ? 0 : 0;
+void workers;
+const u = new URL(base);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+function req(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const r = http.request(
+      { host: u.hostname, port: u.port, method, path, agent, headers: { 'content-type': 'application/json', 'api-key': apiKey, ...(payload ? { 'content-length': payload.length } : {}) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const t = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode!, json: t ? JSON.parse(t) : undefined });
+        });
+      },
+    );
+    r.on('error', reject);
+    r.end(payload);
+  });
+}
+for (;;) {
+  const r = await req('GET', '/health/startup').catch(() => ({ status: 0, json: undefined }));
+  if (r.status === 200) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+const ready = await req('GET', '/health/ready');
+const nWorkers = a.workers ? Number(a.workers) : (await import('node:os')).availableParallelism();
+await req('POST', '/api/v1/collections', { name: 'bench', dimension: DIM, metric: 'l2' });
+const rssIdle = rssMb(child.pid!);
+const t3 = performance.now();
+const BATCH = 1000;
+let next = 0;
+async function ingester(): Promise<void> {
+  while (next < N) {
+    const start = next;
+    next += BATCH;
+    const points = [];
+    for (let i = start; i < Math.min(start + BATCH, N); i++) points.push({ id: i, vector: Array.from(data[i]!) });
+    const r = await req('POST', '/api/v1/collections/bench/points', { points });
+    if (r.status !== 200) throw new Error(`ingest failed: ${r.status} ${JSON.stringify(r.json)}`);
+  }
+}
+await Promise.all([ingester(), ingester()]);
+const httpIngest = N / ((performance.now() - t3) / 1000);
+const rssLoaded = rssMb(child.pid!);
+console.error(`service: ingest ${httpIngest.toFixed(0)}/s over HTTP (durable in Postgres, ${nWorkers} replicas), RSS ${rssIdle.toFixed(0)} -> ${rssLoaded.toFixed(0)} MB`);
+
+let httpRecall = 0;
+for (let qi = 0; qi < NQ; qi++) {
+  const r = await req('POST', '/api/v1/collections/bench/search', { vector: Array.from(queries[qi]!), k: K });
+  httpRecall += recall(qi, r.json.results.map((x: { id: string }) => Number(x.id)));
+}
+httpRecall /= NQ;
+
+let qcursor = NQ; // the recall queries above may be cached; the load runs use fresh ones
+const bodies = queries.map((q) => JSON.stringify({ vector: Array.from(q), k: K }));
+async function load(concurrency: number): Promise<Row> {
+  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const end = performance.now() + SECONDS * 1000;
+  let n = 0;
+  const ts = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const body = bodies[qcursor++ % bodies.length]!;
+        const s = process.hrtime.bigint();
+        const r = await req('POST', '/api/v1/collections/bench/search', JSON.parse(body));
+        if (r.status !== 200) throw new Error(`search ${r.status}`);
+        h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
+        n++;
+      }
+    }),
+  );
+  return { name: `service over HTTP, concurrency ${concurrency}`, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
+}
+const httpRows: Row[] = [];
+for (const c of [1, 16, 64]) httpRows.push(await load(c));
+httpRows[0]!.ingest = httpIngest;
+httpRows[0]!.recall = httpRecall;
+rows.push(...httpRows);
+const metrics = await new Promise<string>((resolve) => http.get(`${base}/metrics`, (res) => { let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve(t)); }));
+const hits = Number(/ruvector_search_cache_total\{result="hit"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+agent.destroy();
+await admin.query(`DROP DATABASE ${db} WITH (FORCE)`);
+await admin.end();
+{
+  const { Redis } = await import('ioredis');
+  const r = new Redis();
+  const keys = await r.keys(`${prefix}*`);
+  if (keys.length) await r.del(...keys);
+  r.disconnect();
+}
+
+// ---- report ---------------------------------------------------------------------------------
+const single = rows[0]!.qps;
+const f = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
+console.log(`\nruvector service benchmark: N=${N} dim=${DIM} clusters=${CLUSTERS} (anisotropic), M=${M} efConstruction=${EFC} ef=${EF} k=${K}`);
+console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
+const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc', 'p50 ms', 'p99 ms'];
+const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3)]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+console.log(line(header));
+console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+for (const t of table) console.log(line(t));
+console.log(`\nmemory: one in-process index replica ~${replicaMb.toFixed(0)} MB RSS; service RSS ${rssIdle.toFixed(0)} MB empty -> ${rssLoaded.toFixed(0)} MB loaded with ${nWorkers} replicas (${((rssLoaded - rssIdle) / nWorkers).toFixed(0)} MB per replica incl. payload maps)`);
