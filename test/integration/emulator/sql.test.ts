@@ -378,7 +378,7 @@ describe('Cloud SQL wire details and persistence', () => {
       },
     });
     try {
-      let [op] = await e.clients.sqlInstances().insert({ project: PROJECT, body: { name: 'served', databaseVersion: 'POSTGRES_15', region: 'us-central1', settings: { tier: 'db-f1-micro' } } });
+      let [op] = await e.clients.sqlInstances().insert({ project: PROJECT, body: { name: 'served', databaseVersion: 'POSTGRES_15', region: 'us-central1', rootPassword: 'r00t-Secret', settings: { tier: 'db-f1-micro' } } });
       while (op.status !== 'DONE') {
         await new Promise((r) => setTimeout(r, 10));
         [op] = await e.clients.sqlOperations().get({ project: PROJECT, operation: op.name! });
@@ -386,6 +386,11 @@ describe('Cloud SQL wire details and persistence', () => {
       const [inst] = await e.clients.sqlInstances().get({ project: PROJECT, instance: 'served' });
       expect(inst.ipAddresses?.find((a) => a.type === 'PRIMARY')?.ipAddress).toBe('127.0.0.1');
       expect(served).toEqual([`created:projects/${PROJECT}/instances/served`, `updated:projects/${PROJECT}/instances/served`]);
+      // The root password sets the postgres user's (for the data plane) and is never shown.
+      expect(JSON.stringify(inst)).not.toContain('r00t');
+      expect(JSON.stringify(await e.control('GET', '/__emulator/events'))).not.toContain('r00t');
+      const pgUser = e.emu.ctx.store.collection<{ password?: string }>('sqladmin.users').peek(`projects/${PROJECT}/instances/served/users//postgres`);
+      expect(pgUser?.password).toBe('r00t-Secret');
     } finally {
       await e.stop();
     }

@@ -250,6 +250,8 @@ export async function insertInstance(ctx: EmulatorContext, req: EmuRequest): Pro
     instance: name,
     operationType: primary ? 'CREATE_REPLICA' : 'CREATE',
     action: 'instance.create',
+    // The root password becomes the `postgres` user's; it is never stored on the instance.
+    args: typeof body.rootPassword === 'string' && body.rootPassword ? { rootPassword: body.rootPassword } : {},
     baseMs: DURATIONS.createMin + ctx.random() * DURATIONS.createSpread,
     // Cloud SQL serialises replica creation on the primary: a second one gets 409.
     alsoLocks: primaryKey ? [primaryKey] : [],
@@ -273,14 +275,14 @@ defineAction('instance.create', (ctx, meta) => {
   inst.state = 'RUNNABLE';
   refreshEtag(inst);
   instances(ctx).put(key, inst);
-  seedDefaults(ctx, inst);
+  seedDefaults(ctx, inst, typeof meta.args['rootPassword'] === 'string' ? meta.args['rootPassword'] : undefined);
   if (inst.masterInstanceName) touchPrimary(ctx, meta.project, primaryName(inst.masterInstanceName));
   emit(ctx, key, inst, 'updated');
   return undefined;
 });
 
 /** A new Postgres instance has the `postgres` database and user; MySQL has its system schemas. */
-function seedDefaults(ctx: EmulatorContext, inst: Instance): void {
+function seedDefaults(ctx: EmulatorContext, inst: Instance, rootPassword: string | undefined): void {
   if (!isPostgres(inst.databaseVersion) || inst.instanceType === 'READ_REPLICA_INSTANCE') return;
   const key = instanceKey(inst.project, inst.name);
   const db: Json = {
@@ -296,6 +298,7 @@ function seedDefaults(ctx: EmulatorContext, inst: Instance): void {
   ctx.store.collection<Json>(COL.databases).put(`${key}/databases/postgres`, db);
   const user: Json = { kind: 'sql#user', name: 'postgres', host: '', instance: inst.name, project: inst.project, type: 'BUILT_IN' };
   user['etag'] = etagOf(user);
+  if (rootPassword) user['password'] = rootPassword;
   ctx.store.collection<Json>(COL.users).put(userKey(key, 'postgres', ''), user);
 }
 
