@@ -286,6 +286,38 @@ describe('Pub/Sub v1 through the official clients (REST fallback)', () => {
     expect(text(third)).toEqual(['a2']);
   });
 
+  it('commits, lists, reads, rolls back and deletes schema revisions; topics validate against their revision range', async () => {
+    const name = `${P}/schemas/evolving`;
+    const v1 = JSON.stringify({ type: 'record', name: 'E', fields: [{ name: 'id', type: 'string' }] });
+    const v2 = JSON.stringify({ type: 'record', name: 'E', fields: [{ name: 'id', type: 'long' }] });
+    const [r1] = await schemas.createSchema({ parent: P, schemaId: 'evolving', schema: { type: 'AVRO', definition: v1 } });
+    const [r2] = await schemas.commitSchema({ name, schema: { type: 'AVRO', definition: v2 } });
+    expect(r2.revisionId).not.toBe(r1.revisionId);
+    const [latest] = await schemas.getSchema({ name });
+    expect(latest.definition).toBe(v2);
+    const [old] = await schemas.getSchema({ name: `${name}@${r1.revisionId}` });
+    expect(old.definition).toBe(v1);
+    const [revs] = await schemas.listSchemaRevisions({ name });
+    expect(revs.map((r) => r.revisionId)).toEqual([r2.revisionId, r1.revisionId]);
+
+    await publisher.createTopic({ name: `${P}/topics/evolving-any`, schemaSettings: { schema: name, encoding: 'JSON' } });
+    await publisher.createTopic({ name: `${P}/topics/evolving-v1`, schemaSettings: { schema: name, encoding: 'JSON', lastRevisionId: r1.revisionId! } });
+    const asString = [{ data: Buffer.from('{"id":"x"}') }];
+    const asLong = [{ data: Buffer.from('{"id":7}') }];
+    await publisher.publish({ topic: `${P}/topics/evolving-any`, messages: asString });
+    await publisher.publish({ topic: `${P}/topics/evolving-any`, messages: asLong });
+    await publisher.publish({ topic: `${P}/topics/evolving-v1`, messages: asString });
+    expect(await failure(publisher.publish({ topic: `${P}/topics/evolving-v1`, messages: asLong }))).toBe('400 INVALID_ARGUMENT');
+
+    const [r3] = await schemas.rollbackSchema({ name, revisionId: r1.revisionId });
+    expect(r3.definition).toBe(v1);
+    const [deleted] = await schemas.deleteSchemaRevision({ name: `${name}@${r2.revisionId}` });
+    expect(deleted.revisionId).toBe(r2.revisionId);
+    const [after] = await schemas.listSchemaRevisions({ name });
+    expect(after.map((r) => r.revisionId)).toEqual([r3.revisionId, r1.revisionId]);
+    expect(await failure(schemas.commitSchema({ name, schema: { type: 'PROTOCOL_BUFFER', definition: 'syntax = "proto3"; message M {}' } }))).toBe('400 INVALID_ARGUMENT');
+  });
+
   it('keeps IAM policies on topics and subscriptions, refusing a stale etag with ABORTED', async () => {
     const topic = `${P}/topics/dead-letter`;
     const [empty] = await publisher.getIamPolicy({ resource: topic });

@@ -1,7 +1,8 @@
 import type { ApiModule, Handler, Route } from '../../core/types.js';
 import { iamHandlers } from './iam.js';
 import { acknowledge, modifyAckDeadline, pull } from './pull.js';
-import { createSchema, deleteSchema, getSchema, listSchemaRevisions, listSchemas, validateMessage, validateSchema } from './schemas.js';
+import { commitSchema, deleteRevision, listRevisions, rollbackSchema } from './schema-revisions.js';
+import { createSchema, deleteSchema, getSchema, listSchemas, validateMessage, validateSchema } from './schemas.js';
 import {
   createSubscription, deleteSubscription, detachSubscription, getSubscription, listSubscriptions, modifyPushConfig, updateSubscription,
 } from './subscriptions.js';
@@ -44,7 +45,10 @@ function routes(): Route[] {
   add('GET', '/schemas', listSchemas);
   add('GET', '/schemas/{schema}', getSchema);
   add('DELETE', '/schemas/{schema}', deleteSchema, true);
-  add('GET', '/schemas/{schema}:listRevisions', listSchemaRevisions);
+  add('GET', '/schemas/{schema}:listRevisions', listRevisions);
+  add('POST', '/schemas/{schema}:commit', commitSchema, true);
+  add('POST', '/schemas/{schema}:rollback', rollbackSchema, true);
+  add('DELETE', '/schemas/{schema}:deleteRevision', deleteRevision, true);
   add('POST', '/schemas:validate', validateSchema);
   add('POST', '/schemas:validateMessage', validateMessage);
   for (const kind of ['topics', 'subscriptions', 'schemas'] as const) {

@@ -3,7 +3,8 @@ import { COLLECTIONS, parseDuration, psErrors, type Json } from './common.js';
 import { DeliveryQueues, type DeliverySettings, type WireMessage } from './delivery.js';
 import { compileFilter, type MessageFilter } from './filter.js';
 import { subscriptions, topics, type StoredSubscription } from './model.js';
-import { compiledByName, DELETED_SCHEMA } from './schemas.js';
+import { validatorsFor } from './schema-revisions.js';
+import { DELETED_SCHEMA } from './schemas.js';
 import type { Encoding } from './schema-codecs.js';
 
 const registry = new WeakMap<EmulatorContext, DeliveryQueues>();
@@ -82,12 +83,17 @@ export function publish(ctx: EmulatorContext, topicName: string, messagesIn: unk
     if (topic.schemaSettings.schema === DELETED_SCHEMA) {
       throw psErrors.failedPrecondition('The schema associated with this topic has been deleted; messages cannot be published.');
     }
-    const compiled = compiledByName(ctx, topic.schemaSettings.schema);
-    if (!compiled) throw psErrors.failedPrecondition(`The topic's schema ${topic.schemaSettings.schema} does not exist.`);
+    const { schema, firstRevisionId, lastRevisionId } = topic.schemaSettings;
+    const validators = validatorsFor(ctx, schema, firstRevisionId, lastRevisionId);
+    if (validators.length === 0) throw psErrors.failedPrecondition(`The topic's schema ${schema} does not exist.`);
     const encoding: Encoding = topic.schemaSettings.encoding === 'BINARY' ? 'BINARY' : 'JSON';
     msgs.forEach((m, i) => {
-      const problem = compiled.check(Buffer.from(m.data ?? '', 'base64'), encoding);
-      if (problem) throw psErrors.invalid(`Invalid data in message: Message failed schema validation. (message ${i}: ${problem})`, `messages[${i}].data`);
+      const data = Buffer.from(m.data ?? '', 'base64');
+      // Valid when any revision in the topic's range accepts it.
+      const problems = validators.map((v) => v.check(data, encoding));
+      if (problems.every((p) => p !== undefined)) {
+        throw psErrors.invalid(`Invalid data in message: Message failed schema validation. (message ${i}: ${problems.at(-1)})`, `messages[${i}].data`);
+      }
     });
   }
 

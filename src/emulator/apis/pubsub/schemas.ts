@@ -3,6 +3,7 @@ import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import { bodyOf, codecs, COLLECTIONS, emit, psErrors, schemaName, validateId, type Json } from './common.js';
 import { compileSchema, type CompiledSchema, type Encoding } from './schema-codecs.js';
+import { dropRevisions, findRevision, recordRevision } from './schema-revisions.js';
 
 export interface StoredSchema {
   name: string;
@@ -61,14 +62,17 @@ export function createSchema(req: EmuRequest, ctx: EmulatorContext): EmuResponse
     revisionCreateTime: ctx.now().toISOString(),
   };
   schemas(ctx).insert(name, s);
+  recordRevision(ctx, s);
   emit(ctx, 'schema', name, s, 'created');
   return { body: render(req, s, 'FULL') };
 }
 
 export function getSchema(req: EmuRequest, ctx: EmulatorContext): EmuResponse {
-  const name = schemaName(req.params.project!, req.params.schema!);
-  const s = schemas(ctx).get(name);
-  if (!s) throw psErrors.notFound(name);
+  const [id, revisionId] = req.params.schema!.split('@') as [string, string | undefined];
+  const name = schemaName(req.params.project!, id);
+  const latest = schemas(ctx).get(name);
+  const s = latest && revisionId ? findRevision(ctx, name, revisionId) : latest;
+  if (!s) throw psErrors.notFound(revisionId ? `${name}@${revisionId}` : name);
   return { body: render(req, s, readView(req, 'FULL')) };
 }
 
@@ -79,20 +83,13 @@ export function listSchemas(req: EmuRequest, ctx: EmulatorContext): EmuResponse 
   return { body: { schemas: page.map((s) => render(req, s, view)), ...(nextPageToken ? { nextPageToken } : {}) } };
 }
 
-export function listSchemaRevisions(req: EmuRequest, ctx: EmulatorContext): EmuResponse {
-  const name = schemaName(req.params.project!, req.params.schema!);
-  const s = schemas(ctx).get(name);
-  if (!s) throw psErrors.notFound(name);
-  // One revision per schema: commitSchema is not offered by this emulator.
-  return { body: { schemas: [render(req, s, readView(req, 'BASIC'))] } };
-}
-
 export function deleteSchema(req: EmuRequest, ctx: EmulatorContext): EmuResponse {
   const name = schemaName(req.params.project!, req.params.schema!);
   const s = schemas(ctx).peek(name);
   if (!s) throw psErrors.notFound(name);
   schemas(ctx).delete(name);
   dropPolicy(ctx, name);
+  dropRevisions(ctx, name);
   // Topics keep their settings but point at the tombstone, so publishing to them fails.
   const topics = ctx.store.collection<{ name: string; schemaSettings?: { schema: string } }>(COLLECTIONS.topics);
   for (const t of topics.peekAll()) {
@@ -118,20 +115,15 @@ export function encodingOf(v: unknown): Encoding {
   throw psErrors.invalid(`Invalid encoding: ${String(v)}`, 'encoding');
 }
 
-/** The compiled form of a stored schema, looked up by full name. */
-export function compiledByName(ctx: EmulatorContext, name: string): CompiledSchema | undefined {
-  const s = schemas(ctx).peek(name);
-  return s ? compileSchema(s.type, s.definition) : undefined;
-}
-
 export function validateMessage(req: EmuRequest, ctx: EmulatorContext): EmuResponse {
   const body = bodyOf(req.body);
   let compiled: CompiledSchema;
   if (typeof body.name === 'string' && body.name !== '') {
     const full = body.name.includes('/') ? body.name : schemaName(req.params.project!, body.name);
-    const c = compiledByName(ctx, full);
-    if (!c) throw psErrors.notFound(full);
-    compiled = c;
+    const [base, rev] = full.split('@') as [string, string | undefined];
+    const s = rev ? findRevision(ctx, base, rev) : schemas(ctx).peek(base);
+    if (!s) throw psErrors.notFound(full);
+    compiled = compileSchema(s.type, s.definition);
   } else if (body.schema) {
     const s = bodyOf(body.schema);
     compiled = compileSchema(typeOf(s.type), s.definition);
