@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../service/src/config.js';
+
+describe('service configuration', () => {
+  it('reads the seed environment', () => {
+    const c = loadConfig({
+      PORT: '8080', REGION: 'europe-west1', HNSW_M: '32', HNSW_EF_CONSTRUCTION: '200', HNSW_EF_SEARCH: '100', QUANTIZATION_ENABLED: 'true',
+      CACHE_SIZE_GB: '8', REDIS_HOST: '10.0.0.3', REDIS_PORT: '6379', DB_HOST: '/cloudsql/proj:europe-west1:ruvector-db', DB_NAME: 'ruvector',
+      DB_USER: 'u', DB_PASSWORD: 'p', STORAGE_BUCKET: 'ruvector-vectors-europe-west1', PUBSUB_TOPIC: 'projects/proj/topics/vector-updates',
+      RUST_LOG: 'info,ruvector_core=debug',
+    });
+    expect(c).toMatchObject({ port: 8080, region: 'europe-west1', hnsw: { m: 32, efConstruction: 200, efSearch: 100 }, quantization: true, cacheSizeGb: 8, logLevel: 'info' });
+    expect(c.db.host).toBe('/cloudsql/proj:europe-west1:ruvector-db');
+    expect(c.pubsub).toMatchObject({ topic: 'projects/proj/topics/vector-updates', projectId: 'proj' });
+    expect(c.storage.bucket).toBe('ruvector-vectors-europe-west1');
+  });
+
+  it('turns optional features off when unset', () => {
+    const c = loadConfig({});
+    expect(c.storage.bucket).toBeUndefined();
+    expect(c.pubsub.topic).toBeUndefined();
+    expect(c.apiKey).toBeUndefined();
+  });
+
+  it.each([
+    ['HNSW_M', 'abc', /HNSW_M must be an integer/],
+    ['HNSW_M', '1', /HNSW_M must be between/],
+    ['PORT', '70000', /PORT/],
+    ['QUANTIZATION_ENABLED', 'maybe', /QUANTIZATION_ENABLED must be true or false/],
+    ['CACHE_SIZE_GB', '-1', /CACHE_SIZE_GB/],
+    ['STORAGE_BUCKET', 'Bad_Bucket!', /STORAGE_BUCKET/],
+    ['PUBSUB_TOPIC', 'projects//x', /PUBSUB_TOPIC/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
+    ['PUBSUB_JWKS_URL', 'not a url', /PUBSUB_JWKS_URL/],
+    ['SEARCH_CACHE', 'sometimes', /SEARCH_CACHE/],
+  ])('names the bad variable: %s=%s', (name, value, msg) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(msg);
+  });
+});

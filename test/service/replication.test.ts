@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { TestEnv, call } from './helpers.js';
+import type { RunningServer } from '../../service/src/server.js';
+import type { WriteEvent } from '../../service/src/engine.js';
+import { encodeUpdate, decodeUpdate } from '../../service/src/replication/schema.js';
+
+const SA = 'ruvector-service@proj.iam.gserviceaccount.com';
+const AUD = 'https://ruvector-europe-west1.example/api/v1/pubsub/vector-updates';
+const env = new TestEnv();
+let jwks: Server;
+let jwksUrl: string;
+let sign: (claims: Record<string, unknown>, aud?: string) => Promise<string>;
+let a: RunningServer; // us-central1, the writer
+let b: RunningServer; // europe-west1, the receiver
+const published: WriteEvent[] = [];
+
+beforeAll(async () => {
+  await env.setup();
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+  jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/certs`;
+  sign = (claims, aud = AUD) =>
+    new SignJWT({ email: SA, email_verified: true, ...claims })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer('https://accounts.google.com')
+      .setAudience(aud)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+  // Both regions share the Postgres primary; the change feed is off so only push can move updates.
+  const common = { CHANGEFEED_POLL_MS: '0', PUBSUB_JWKS_URL: jwksUrl, PUSH_SERVICE_ACCOUNT: SA, PUSH_AUDIENCE: AUD };
+  a = await env.start({ ...common, REGION: 'us-central1' });
+  b = await env.start({ ...common, REGION: 'europe-west1' });
+  a.engine.onWrite = (ev) => published.push(...ev); // what the publisher sends to PUBSUB_TOPIC
+});
+afterAll(async () => {
+  await env.teardown();
+  await new Promise((r) => jwks.close(r));
+});
+
+function envelope(e: WriteEvent, region = 'us-central1'): unknown {
+  const data = encodeUpdate({ vector_id: e.id, operation: e.operation, timestamp: e.timestamp, region, metadata: JSON.stringify({ collection: e.collection }) });
+  return { message: { data: Buffer.from(data).toString('base64'), messageId: String(Math.random()), attributes: {} }, subscription: 'projects/p/subscriptions/vector-updates-europe-west1' };
+}
+
+async function push(target: RunningServer, body: unknown, token?: string) {
+  return call(target.url, 'POST', '/api/v1/pubsub/vector-updates', body, token ? { authorization: `Bearer ${token}` } : {});
+}
+
+const search = async (s: RunningServer) => (await call(s.url, 'POST', '/api/v1/collections/r/search', { vector: [1, 0, 0], k: 1 })).body;
+
+describe('cross-region replication over Pub/Sub push', () => {
+  it('encodes VectorUpdate in the seed Avro schema (JSON encoding) and reads it back', () => {
+    const u = { vector_id: 'x', operation: 'insert' as const, timestamp: 1732132800123, region: 'us-central1', metadata: '{"collection":"r"}' };
+    const json = encodeUpdate(u);
+    expect(JSON.parse(json)).toEqual({ ...u, metadata: { string: u.metadata } });
+    expect(decodeUpdate(json)).toEqual(u);
+    // The seed's own publisher leaves metadata out.
+    expect(decodeUpdate(JSON.stringify({ vector_id: 'x', operation: 'delete', timestamp: 1, region: 'r' })).metadata).toBeNull();
+    expect(() => decodeUpdate(JSON.stringify({ vector_id: 'x', operation: 'upsert', timestamp: 1, region: 'r' }))).toThrow(/operation/);
+  });
+
+  it('applies another region\'s write, read from the shared primary, only with a valid OIDC token', async () => {
+    const key = { 'api-key': env.apiKey };
+    expect((await call(a.url, 'POST', '/api/v1/collections', { name: 'r', dimension: 3, metric: 'l2' }, key)).status).toBe(201);
+    await call(a.url, 'POST', '/api/v1/collections/r/points', { points: [{ id: 'p', vector: [1, 0, 0], metadata: { from: 'us' } }] }, key);
+    const ev = published.find((e) => e.id === 'p')!;
+    expect(ev).toMatchObject({ collection: 'r', operation: 'insert' });
+
+    expect((await push(b, envelope(ev))).status).toBe(401);
+    expect((await push(b, envelope(ev), await sign({}, 'https://someone-else.example'))).status).toBe(401);
+    expect((await push(b, envelope(ev), await sign({ email: 'attacker@example.com' }))).status).toBe(401);
+    expect((await push(b, envelope(ev), await sign({ email_verified: false }))).status).toBe(401);
+    expect((await call(b.url, 'GET', '/api/v1/collections/r')).status).toBe(404); // b has not heard of it yet
+
+    const token = await sign({});
+    expect((await push(b, envelope(ev), token)).status).toBe(204);
+    expect((await search(b)).results[0]).toMatchObject({ id: 'p', metadata: { from: 'us' } });
+    // Redelivery is harmless.
+    expect((await push(b, envelope(ev), token)).status).toBe(204);
+    expect((await call(b.url, 'GET', '/api/v1/collections/r')).body.count).toBe(1);
+    const m = await call(b.url, 'GET', '/metrics');
+    expect(m.body).toMatch(/ruvector_replication_lag_seconds_count \d+/);
+  });
+
+  it('ignores its own region\'s echoes and lets the last writer win', async () => {
+    const key = { 'api-key': env.apiKey };
+    const token = await sign({});
+    const insert = published.find((e) => e.id === 'p')!;
+    expect((await push(a, envelope(insert), token)).status).toBe(204); // a's own message comes back to a
+    expect(await a.engine.store.pool.query('SELECT 1')).toBeTruthy();
+
+    await call(a.url, 'POST', '/api/v1/collections/r/points/delete', { ids: ['p'] }, key);
+    const del = published.find((e) => e.id === 'p' && e.operation === 'delete')!;
+    expect((await push(b, envelope(del), token)).status).toBe(204);
+    expect((await search(b)).results).toEqual([]);
+    // The older insert arriving late does not resurrect the point.
+    expect((await push(b, envelope(insert), token)).status).toBe(204);
+    expect((await search(b)).results).toEqual([]);
+  });
+
+  it('asks Pub/Sub to redeliver when the row is not visible yet, and rejects malformed data', async () => {
+    const token = await sign({});
+    const future: WriteEvent = { collection: 'r', id: 'later', operation: 'insert', timestamp: Date.now() + 60_000 };
+    const r = await push(b, envelope(future), token);
+    expect(r.status).toBe(503);
+    expect(r.body.error).toContain('not visible');
+    const bad = { message: { data: Buffer.from('{"vector_id": 1}').toString('base64') } };
+    const rb = await push(b, bad, token);
+    expect(rb.status).toBe(400);
+    expect(rb.body.error).toContain('message.data');
+  });
+});
