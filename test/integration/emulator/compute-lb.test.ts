@@ -170,6 +170,10 @@ describe('the global HTTPS load balancer chain', () => {
     const [patched] = await c.securityPolicies.getRule({ project: PROJECT, securityPolicy: 'lb-armor', priority: 400 });
     expect(patched.preview).toBe(true);
     await expectError(c.securityPolicies.removeRule({ project: PROJECT, securityPolicy: 'lb-armor', priority: 2147483647 }), 400, 'invalid');
+    // validateOnly checks the rule and changes nothing.
+    await expectError(c.securityPolicies.addRule({ project: PROJECT, securityPolicy: 'lb-armor', validateOnly: true, securityPolicyRuleResource: { priority: 500, action: 'throttle', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['*'] } } } }), 400, 'invalid');
+    await h.ok(c.securityPolicies.addRule({ project: PROJECT, securityPolicy: 'lb-armor', validateOnly: true, securityPolicyRuleResource: { priority: 500, action: 'allow', match: { versionedExpr: 'SRC_IPS_V1', config: { srcIpRanges: ['10.0.0.0/8'] } } } }));
+    await expectError(c.securityPolicies.getRule({ project: PROJECT, securityPolicy: 'lb-armor', priority: 500 }), 400, 'invalid');
     await h.ok(c.securityPolicies.removeRule({ project: PROJECT, securityPolicy: 'lb-armor', priority: 400 }));
     const [after] = await c.securityPolicies.get({ project: PROJECT, securityPolicy: 'lb-armor' });
     expect(after.rules?.map((r) => r.priority)).toEqual([100, 200, 300, 1000, 2147483647]);

@@ -1,6 +1,7 @@
 import type { EmuRequest, EmulatorContext, Route } from '../../core/types.js';
 import { err } from './shared/errors.js';
 import { resourceKey } from './shared/links.js';
+import { renderOperation, startOperation } from './shared/operations.js';
 import { actionRoute, collectionFor, crudRoutes, defineKind, itemPath, locOf, mergePatch, userFields, type BuildArgs, type Res } from './shared/resource.js';
 import { asArray, asRecord, bodyOf, bool, intIn, oneOf } from './shared/validate.js';
 
@@ -162,21 +163,18 @@ export function securityPolicyRoutes(): Route[] {
   const item = itemPath(securityPolicies);
   const validateOnly = (req: EmuRequest) => req.query.get('validateOnly') === 'true';
   const ruleRoute = (verb: string, edit: (rules: Res[], body: Res, req: EmuRequest) => Res[]): Route => {
-    const inner = actionRoute(securityPolicies, `${item}/${verb}`, verb, () => ({}));
+    const route = actionRoute(securityPolicies, `${item}/${verb}`, verb, (cur, body, a, req) => withRules(cur, a, (rules) => edit(rules, body, req)));
     return {
-      ...inner,
+      ...route,
       handler: (req, ctx) => {
+        if (!validateOnly(req)) return route.handler(req, ctx);
+        // validateOnly: run every check on the edited policy, store nothing.
         const loc = locOf(req, ctx);
-        const body = bodyOf(req.body);
         const key = resourceKey(loc.project, undefined, 'securityPolicies', req.params.name!);
-        if (validateOnly(req)) {
-          const cur = collectionFor(ctx, 'securityPolicies').peek(key);
-          if (!cur) throw err.notFound(key);
-          withRules(cur, { ctx, loc, key, prev: cur, mode: 'set' }, (rules) => edit(rules, body, req));
-          return { body: {} };
-        }
-        const route = actionRoute(securityPolicies, inner.path, verb, (cur, _b, a) => withRules(cur, a, (rules) => edit(rules, body, req)));
-        return route.handler(req, ctx);
+        const cur = collectionFor(ctx, 'securityPolicies').peek(key);
+        if (!cur) throw err.notFound(key);
+        withRules(cur, { ctx, loc, key, prev: cur, mode: 'set' }, (rules) => edit(rules, bodyOf(req.body), req));
+        return { body: renderOperation(ctx, startOperation(ctx, { project: loc.project, operationType: verb, targetKey: key, targetId: String(cur.id), baseMs: 0 })) };
       },
     };
   };

@@ -250,7 +250,7 @@ export function actionRoute(
   def: KindDef,
   path: string,
   operationType: string,
-  apply: (cur: Res, body: Res, a: BuildArgs) => Res,
+  apply: (cur: Res, body: Res, a: BuildArgs, req: EmuRequest) => Res,
   method: 'POST' | 'PATCH' = 'POST',
 ): Route {
   return {
@@ -259,7 +259,7 @@ export function actionRoute(
       const loc = locOf(req, ctx);
       const body = bodyOf(req.body);
       return idempotent(ctx, req, loc.project, () =>
-        mutateResource(def, ctx, loc, req.params.name!, operationType, (cur, key) => apply(cur, body, { ctx, loc, key, prev: cur, mode: 'set' })),
+        mutateResource(def, ctx, loc, req.params.name!, operationType, (cur, key) => apply(cur, body, { ctx, loc, key, prev: cur, mode: 'set' }, req)),
       );
     },
   };
