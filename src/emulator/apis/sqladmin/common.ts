@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EmuError, type EmuRequest, type EmuResponse, type EmulatorContext } from '../../core/types.js';
+import { paginate } from '../../core/helpers.js';
 import { ProtoCodec, protoRoot, wantsIntEnums, type Json } from './protojson.js';
 
 export type { Json };
@@ -79,11 +80,8 @@ export function baseLink(ctx: EmulatorContext, path: string): string {
   return `${ctx.baseUrl()}/v1/${path}`;
 }
 
-/** Offset-based page tokens: opaque to the client, stable for an unchanged list. */
+/** Cloud SQL pages with `maxResults` / `pageToken` (opaque offsets, malformed ones are a 400). */
 export function page<T>(items: T[], maxResults: string | null, pageToken: string | null): { items: T[]; nextPageToken?: string } {
-  const start = pageToken ? Number.parseInt(Buffer.from(pageToken, 'base64url').toString('utf8'), 10) || 0 : 0;
-  const size = maxResults ? Math.max(1, Number.parseInt(maxResults, 10) || items.length) : items.length;
-  const slice = items.slice(start, start + size);
-  const next = start + size < items.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
-  return next ? { items: slice, nextPageToken: next } : { items: slice };
+  const { page: slice, nextPageToken } = paginate(items, maxResults, pageToken, 1000, 1000);
+  return nextPageToken ? { items: slice, nextPageToken } : { items: slice };
 }
