@@ -75,3 +75,12 @@ export function seededToken(random: () => number, length: number, alphabet = 'ab
 export function queryBool(req: EmuRequest, name: string): boolean {
   return req.query.get(name) === 'true';
 }
+
+/** GCP label rules: lowercase keys starting with a letter, values of lowercase letters, digits, '_' and '-', both up to 63. */
+export function checkLabels(labels: unknown, field: string): void {
+  for (const [k, v] of Object.entries((labels ?? {}) as Record<string, string>)) {
+    if (!/^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u.test(k) || !/^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u.test(String(v))) {
+      throw new EmuError(400, 'INVALID_ARGUMENT', `${field}: invalid label '${k}: ${String(v)}'`, undefined, { fieldViolations: [{ field: `${field}.${k}`, description: 'labels use lowercase letters, digits, _ and -, at most 63 characters, keys starting with a letter' }] });
+    }
+  }
+}

@@ -5,5 +5,5 @@ export { createPrng, projectNumber } from './prng.js';
 export { QUOTA_DEFAULTS, quotaDefault, type QuotaDefault } from './quota-defaults.js';
 export { quotaError, type QuotaMode } from './quotas.js';
 export { RequestLog, type RequestFilter } from './request-log.js';
-export { gaxOperation, paginate, wantsIntEnums, parseUpdateMask, seededUuid, seededToken, queryBool } from './helpers.js';
+export { gaxOperation, paginate, wantsIntEnums, parseUpdateMask, seededUuid, seededToken, queryBool, checkLabels } from './helpers.js';
 export { enumCodec, protoRoot } from './enums.js';

@@ -86,10 +86,13 @@ export class FileStore implements Store {
     this.markDirty();
   }
 
-  /** Delay for a fresh insert: uniform in [0, consistencyDelayMs), from the seeded stream. */
+  /**
+   * Delay for a fresh insert: uniform in [consistencyDelayMs/2, consistencyDelayMs), from the
+   * seeded stream. The floor keeps "briefly invisible" from collapsing to nothing on a draw near 0.
+   */
   nextVisibility(): number {
     const d = this.opts.consistencyDelayMs;
-    return d > 0 ? Date.now() + Math.floor(this.opts.random() * d) : 0;
+    return d > 0 ? Date.now() + Math.floor(d / 2 + (this.opts.random() * d) / 2) : 0;
   }
 
   markDirty(): void {
@@ -176,7 +179,9 @@ class MapCollection<T> implements Collection<T> {
   }
 
   put(key: string, value: T): void {
-    this.m.set(key, { value: clone(value), visibleAt: 0 });
+    // An update does not make a still-invisible insert visible any earlier.
+    const pending = this.m.get(key)?.visibleAt ?? 0;
+    this.m.set(key, { value: clone(value), visibleAt: pending > Date.now() ? pending : 0 });
     this.store.markDirty();
   }
 

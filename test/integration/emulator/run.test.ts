@@ -64,6 +64,9 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     const noImage = await expectError(client.createService({ parent, serviceId: 'noimg', service: { template: { containers: [{}] } } }), 400, 'INVALID_ARGUMENT');
     expect(JSON.stringify(noImage.details)).toContain('google.rpc.BadRequest');
     await expectError(client.getService({ name: svc('missing') }), 404, 'NOT_FOUND');
+    const v1Style = await expectError(client.createService({ parent, serviceId: 'knative', service: spec('gcr.io/p/x:1', { template: { containers: [{ image: 'gcr.io/p/x:1' }], annotations: { 'autoscaling.knative.dev/maxScale': '5000' } } }) }), 400, 'INVALID_ARGUMENT');
+    expect(v1Style.message).toContain('autoscaling.knative.dev/maxScale');
+    await expectError(client.createService({ parent, serviceId: 'lbl', service: spec('gcr.io/p/x:1', { labels: { Team: 'x' } }) }), 400, 'INVALID_ARGUMENT');
     const noConn = await expectError(client.createService({ parent, serviceId: 'noconn', service: spec('gcr.io/p/x:1', { template: { containers: [{ image: 'gcr.io/p/x:1' }], vpcAccess: { connector: 'missing-connector' } } }) }), 400, 'FAILED_PRECONDITION');
     expect(noConn.message).toContain('missing-connector');
   });
@@ -210,7 +213,7 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
   });
 
   it('answers injected faults in the gax dialect, and hides new services briefly (seeded)', async () => {
-    const local = await startTestEmulator({ consistencyDelayMs: 2000, seed: 4 });
+    const local = await startTestEmulator({ consistencyDelayMs: 3000, seed: 4 });
     try {
       const client = local.clients.runServices();
       const [op] = await client.createService({ parent, serviceId: 'late', service: spec() });

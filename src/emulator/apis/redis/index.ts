@@ -1,5 +1,5 @@
 import { enumCodec } from '../../core/enums.js';
-import { gaxOperation, paginate, parseUpdateMask, seededToken, seededUuid, wantsIntEnums } from '../../core/helpers.js';
+import { checkLabels, gaxOperation, paginate, parseUpdateMask, seededToken, seededUuid, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
 import { networkExists, networkKey } from '../../core/refs.js';
 import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
@@ -38,6 +38,7 @@ const codec = () => enumCodec(PKG, 'google.cloud.redis.v1.Instance');
 const bad = (field: string, description: string) => new EmuError(400, 'INVALID_ARGUMENT', `${field}: ${description}`, undefined, { fieldViolations: [{ field, description }] });
 
 function validate(i: Instance): void {
+  checkLabels(i.labels, 'instance.labels');
   if (!i.tier || i.tier === 'TIER_UNSPECIFIED') throw bad('instance.tier', 'tier must be BASIC or STANDARD_HA');
   const gb = i.memorySizeGb ?? 0;
   if (!Number.isInteger(gb) || gb < 1 || gb > 300) throw bad('instance.memory_size_gb', 'memory_size_gb must be between 1 and 300');

@@ -208,7 +208,7 @@ export default {
       const now = ctx.now().toISOString();
       const s: Service = { ...copySpec(body), name };
       applyDefaults(s, ctx, project);
-      validateSpec(s);
+      validateSpec(s, true);
       if (services.has(name)) throw new EmuError(409, 'ALREADY_EXISTS', `Resource '${serviceId}' already exists.`);
       Object.assign(s, { uid: seededUuid(() => ctx.random()), generation: '1', createTime: now, updateTime: now, creator: CALLER, lastModifier: CALLER });
       const rev = revisionName(ctx, s);

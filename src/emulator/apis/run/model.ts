@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { seededToken } from '../../core/helpers.js';
+import { checkLabels, seededToken } from '../../core/helpers.js';
 import { EmuError, type EmulatorContext } from '../../core/types.js';
 
 /** The parts of google.cloud.run.v2.Service this emulator reasons about; the rest passes through. */
@@ -158,7 +158,28 @@ export function applyDefaults(s: Service, ctx: EmulatorContext, project: string)
   return s;
 }
 
-export function validateSpec(s: Service): void {
+/** v1 system namespaces: Cloud Run v2 has a field for each, and rejects them as keys. */
+const SYSTEM_NAMESPACES = ['run.googleapis.com', 'cloud.googleapis.com', 'serving.knative.dev', 'autoscaling.knative.dev'];
+
+function checkSystemKeys(map: unknown, field: string): void {
+  for (const key of Object.keys((map ?? {}) as Record<string, string>)) {
+    const ns = key.includes('/') ? key.slice(0, key.indexOf('/')) : '';
+    if (SYSTEM_NAMESPACES.some((n) => ns === n || ns.endsWith(`.${n}`))) {
+      throw new EmuError(400, 'INVALID_ARGUMENT', `${field}: Cloud Run API v2 does not support the key '${key}': system ${field.split('.').pop()} from v1 have their own fields in v2.`, undefined, {
+        fieldViolations: [{ field, description: `key '${key}' uses the reserved namespace '${ns}'` }],
+      });
+    }
+  }
+}
+
+export function validateSpec(s: Service, isCreate = false): void {
+  checkLabels(s.labels, 'service.labels');
+  checkLabels(s.template?.labels, 'service.template.labels');
+  checkSystemKeys(s.labels, 'service.labels');
+  checkSystemKeys(s.template?.labels, 'service.template.labels');
+  checkSystemKeys(s.template?.annotations, 'service.template.annotations');
+  // Service-level annotations are only refused "in new resources".
+  if (isCreate) checkSystemKeys(s.annotations, 'service.annotations');
   const t = s.template ?? {};
   if (!t.containers || t.containers.length === 0) {
     throw new EmuError(400, 'INVALID_ARGUMENT', 'service.template.containers: at least one container is required', undefined, {
