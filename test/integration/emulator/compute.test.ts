@@ -320,6 +320,9 @@ describe('compute operations, requestId, quotas, events', () => {
     const [region] = await h.c.regions.get({ project: PROJECT, region: REGION });
     expect(region.zones?.length).toBeGreaterThan(0);
     expect(region.quotas?.find((q) => q.metric === 'NETWORK_ENDPOINT_GROUPS')).toMatchObject({ usage: 1 });
+    expect(region.quotas?.find((q) => q.metric === 'CPUS')).toMatchObject({ limit: 24 });
+    // Other services' quotas (Cloud Run, Memorystore) are not Compute's to report.
+    expect(region.quotas?.some((q) => q.metric === 'CpuAllocPerProjectRegion' || q.metric === 'REDIS_GB')).toBe(false);
     await expectError(h.c.regions.get({ project: PROJECT, region: 'atlantis1' }), 404, 'notFound');
   });
 

@@ -1,3 +1,4 @@
+import { quotaDefault } from '../../core/quota-defaults.js';
 import type { EmulatorContext, Route } from '../../core/types.js';
 import { err } from './shared/errors.js';
 import { checkRegion, regionNames, zonesOf } from './shared/geo.js';
@@ -11,10 +12,11 @@ function stableId(name: string): string {
 
 const CREATED = '1969-12-31T16:00:00.000-08:00';
 
-/** Quota rows as Compute prints them: finite limits only (JSON has no Infinity). */
+/** Quota rows as Compute prints them: Compute's own metrics, finite limits only (JSON has no Infinity). */
 function quotas(ctx: EmulatorContext, scope: string): { metric: string; limit: number; usage: number }[] {
   return ctx.quotas
     .all(scope)
+    .filter((q) => (quotaDefault(q.metric)?.service ?? 'compute.googleapis.com') === 'compute.googleapis.com')
     .filter((q) => Number.isFinite(q.limit) && Number.isFinite(q.usage))
     .map((q) => ({ metric: q.metric, limit: q.limit, usage: q.usage }));
 }
