@@ -15,7 +15,7 @@ function ackIdsOf(body: Record<string, unknown>): string[] {
 /** Pull: the first consumer of the delivery queue (see delivery.ts). */
 export async function pull(req: EmuRequest, ctx: EmulatorContext): Promise<EmuResponse> {
   const name = subscriptionName(req.params.project!, req.params.subscription!);
-  getSubscriptionOrThrow(ctx, name);
+  if (getSubscriptionOrThrow(ctx, name).detached) throw psErrors.failedPrecondition('The subscription is detached from its topic.');
   const body = bodyOf(req.body);
   const max = Number(body.maxMessages ?? 0);
   if (!Number.isInteger(max) || max <= 0) throw psErrors.invalid('max_messages must be greater than 0.', 'max_messages');

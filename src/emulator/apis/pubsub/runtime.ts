@@ -14,8 +14,14 @@ export function queuesFor(ctx: EmulatorContext): DeliveryQueues {
   let q = registry.get(ctx);
   if (!q) {
     q = new DeliveryQueues(ctx, (name) => deliverySettings(ctx, name), (topic, msgs) => {
-      // The dead-letter topic may have been deleted since; then the message is dropped, as in Pub/Sub.
-      if (topics(ctx).peek(topic)) publish(ctx, topic, msgs);
+      // The dead-letter topic may have been deleted since, or refuse the message (its own
+      // schema): then the message is dropped rather than failing the consumer's pull.
+      if (!topics(ctx).peek(topic)) return;
+      try {
+        publish(ctx, topic, msgs);
+      } catch {
+        /* dropped, see above */
+      }
     });
     registry.set(ctx, q);
   }

@@ -56,7 +56,8 @@ export function validatorsFor(ctx: EmulatorContext, name: string, first?: string
   return all.slice(from, to + 1).map((r) => compileSchema(r.type, r.definition));
 }
 
-function newRevisionId(ctx: EmulatorContext): string {
+/** Revision ids look like Pub/Sub's: 8 hex characters. */
+export function newRevisionId(ctx: EmulatorContext): string {
   let s = '';
   for (let i = 0; i < 8; i++) s += Math.floor(ctx.random() * 16).toString(16);
   return s;

@@ -3,7 +3,7 @@ import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import { bodyOf, codecs, COLLECTIONS, emit, psErrors, schemaName, validateId, type Json } from './common.js';
 import { compileSchema, type CompiledSchema, type Encoding } from './schema-codecs.js';
-import { dropRevisions, findRevision, recordRevision } from './schema-revisions.js';
+import { dropRevisions, findRevision, newRevisionId, recordRevision } from './schema-revisions.js';
 
 export interface StoredSchema {
   name: string;
@@ -31,12 +31,6 @@ function readView(req: EmuRequest, dflt: View): View {
 function render(req: EmuRequest, s: StoredSchema, view: View): Json {
   const out: Json = view === 'BASIC' ? { name: s.name, type: s.type } : { ...s };
   return codecs.schema.forWire(out, wantsIntEnums(req));
-}
-
-function newRevisionId(ctx: EmulatorContext): string {
-  let s = '';
-  for (let i = 0; i < 8; i++) s += Math.floor(ctx.random() * 16).toString(16);
-  return s;
 }
 
 function typeOf(v: unknown): string | undefined {
