@@ -187,9 +187,6 @@ export async function insertInstance(ctx: EmulatorContext, req: EmuRequest): Pro
     await settle(ctx, primaryKey);
     primary = instances(ctx).peek(primaryKey);
     if (!primary) throw errs.notAuthorized();
-    if (primary.instanceType === 'READ_REPLICA_INSTANCE' && isPostgres(primary.databaseVersion) === false) {
-      throw errs.invalid('Cascading replicas are not supported for this instance.');
-    }
     await ensureIdle(ctx, primaryKey);
     const bc = (primary.settings['backupConfiguration'] as Json | undefined) ?? {};
     if (!isPostgres(primary.databaseVersion) && bc['binaryLogEnabled'] !== true) {
