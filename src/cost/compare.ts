@@ -1,4 +1,4 @@
-import { fmt } from './lines.js';
+import { fmt, money } from './format.js';
 import type { Estimate, LineItem } from './types.js';
 
 /** One line of an estimate beside the same line of another (the seed's, or another spec's). */
@@ -29,7 +29,6 @@ function components(items: LineItem[]): Map<string, Component> {
 }
 
 const rateOf = (c: Component): number => (c.quantity !== 0 ? c.amount / c.quantity : 0);
-const money = (n: number): string => `$${fmt(n, Math.abs(n) < 100 ? 2 : 0)}`;
 const rate = (n: number): string => (Math.abs(n) >= 1 ? money(n) : `$${+n.toPrecision(3)}`);
 
 /**

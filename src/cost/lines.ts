@@ -1,6 +1,7 @@
 import type { UsageVolumes } from '../spec/usage.js';
 import { entryAmount, tieredAmount, type PriceEntry, type PriceTable } from './prices.js';
 import { CostError } from './errors.js';
+import { fmt } from './format.js';
 import { Pricer } from './pricer.js';
 import type { CostInput, LineItem, RegionInput } from './types.js';
 
@@ -21,7 +22,6 @@ export interface LineContext {
 /** A calculator's result; undefined where the table does not charge a component. */
 export type Item = LineItem | undefined;
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 const SECONDS_PER_HOUR = 3600;
 const GIB_PER_TIB = 1024;
 
@@ -334,4 +334,3 @@ export const LINES: [string, (ctx: LineContext) => Item[]][] = [
 ];
 
 export { fmt };
-export type { RegionInput };

@@ -1,5 +1,7 @@
 import type { CompareRow } from './compare.js';
-import { fmt } from './lines.js';
+import { fmt, money } from './format.js';
+
+export { money };
 import type { Estimate, LineItem } from './types.js';
 
 export type GroupBy = 'line' | 'service' | 'region';
@@ -17,11 +19,6 @@ interface Grid {
   rows: string[][];
 }
 
-export const money = (n: number): string => {
-  const abs = Math.abs(n);
-  const s = `$${fmt(abs, abs < 100 ? 2 : 0)}`;
-  return n < 0 ? `-${s}` : s;
-};
 const signed = (n: number): string => (Math.abs(n) < 0.005 ? '—' : `${n > 0 ? '+' : ''}${money(n)}`);
 const rateStr = (n: number): string => (n === 0 ? '$0' : Math.abs(n) >= 1 ? money(n) : `$${+n.toPrecision(4)}`);
 const qty = (n: number): string => fmt(n, Math.abs(n) < 10 ? 2 : 0);
