@@ -282,6 +282,19 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
     expect((await storage.bucket('ruvector-scratch').exists())[0]).toBe(false);
   });
 
+  it('composes objects into a composite (componentCount, crc32c only)', async () => {
+    const a = randomBytes(300_000);
+    const b = randomBytes(123_457);
+    await vectors.file('compose/a.bin').save(a, { resumable: false });
+    await vectors.file('compose/b.bin').save(b, { resumable: false });
+    const [combined] = await vectors.combine(['compose/a.bin', 'compose/b.bin'], 'compose/ab.bin');
+    const [m] = await combined.getMetadata();
+    expect(m).toMatchObject({ componentCount: 2, size: String(a.length + b.length) });
+    expect(m.md5Hash).toBeUndefined();
+    const [data] = await combined.download(); // crc32c-validated
+    expect(data.equals(Buffer.concat([a, b]))).toBe(true);
+  });
+
   it('serves STORAGE_EMULATOR_HOST (the base URL used verbatim, no /storage/v1)', async () => {
     const prev = process.env.STORAGE_EMULATOR_HOST;
     process.env.STORAGE_EMULATOR_HOST = t.url;

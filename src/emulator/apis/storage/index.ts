@@ -2,7 +2,7 @@ import type { ApiModule, Handler, Route } from '../../core/types.js';
 import { aclEndpoint } from './acl.js';
 import { getBucketIam, setBucketIam, testBucketIam } from './bucket-iam.js';
 import { deleteBucket, getBucket, insertBucket, listBuckets, patchBucket, updateBucket } from './buckets.js';
-import { copyObject, deleteObject, findObject, getObject, listObjects, media, patchObject, updateObject } from './objects.js';
+import { composeObject, copyObject, deleteObject, findObject, getObject, listObjects, media, patchObject, updateObject } from './objects.js';
 import { cancelUpload, resumeUpload, upload } from './uploads.js';
 
 /**
@@ -43,6 +43,7 @@ function routes(): Route[] {
     add('PATCH', `${base}/b/{bucket}/o/{object=**}`, patchObject, true);
     add('PUT', `${base}/b/{bucket}/o/{object=**}`, updateObject, true);
     add('DELETE', `${base}/b/{bucket}/o/{object=**}`, deleteObject, true);
+    add('POST', `${base}/b/{bucket}/o/{object}/compose`, composeObject, true);
     add('POST', `${base}/b/{srcBucket}/o/{srcObject}/copyTo/b/{dstBucket}/o/{dstObject}`, (req, ctx) => copyObject(req, ctx, 'copy'), true);
     add('POST', `${base}/b/{srcBucket}/o/{srcObject}/rewriteTo/b/{dstBucket}/o/{dstObject}`, (req, ctx) => copyObject(req, ctx, 'rewrite'), true);
   }

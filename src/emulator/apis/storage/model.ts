@@ -64,8 +64,10 @@ export interface GcsObject {
   contentType: string;
   storageClass: string;
   size: string;
-  md5Hash: string;
+  /** Absent on composite objects, as in GCS. */
+  md5Hash?: string;
   crc32c: string;
+  componentCount?: number;
   etag: string;
   timeCreated: string;
   updated: string;

@@ -44,6 +44,8 @@ function pickMutable(meta: Json): Partial<GcsObject> {
 
 export interface CommitSource {
   data?: Buffer;
+  /** Set for compose: the new object is composite (componentCount, no md5Hash). */
+  componentCount?: number;
   /** Path of a spool file to move into place (resumable uploads). */
   spool?: string;
 }
@@ -96,8 +98,9 @@ export async function commitObject(
     contentType: 'application/octet-stream',
     storageClass: meta.storageClass ? validateStorageClass(meta.storageClass) : bucketRec.bucket.storageClass,
     size: String(hashes.size),
-    md5Hash: hashes.md5Hash,
+    ...(source.componentCount ? {} : { md5Hash: hashes.md5Hash }),
     crc32c: hashes.crc32c,
+    ...(source.componentCount ? { componentCount: source.componentCount } : {}),
     etag: objectEtag(generation, '1'),
     timeCreated: now,
     updated: now,
@@ -162,7 +165,7 @@ export async function media(req: EmuRequest, ctx: EmulatorContext, obj: GcsObjec
     'x-goog-stored-content-encoding': obj.contentEncoding ?? 'identity',
     'x-goog-stored-content-length': obj.size,
     'x-goog-storage-class': obj.storageClass,
-    'x-goog-hash': `crc32c=${obj.crc32c},md5=${obj.md5Hash}`,
+    'x-goog-hash': obj.md5Hash ? `crc32c=${obj.crc32c},md5=${obj.md5Hash}` : `crc32c=${obj.crc32c}`,
     etag: obj.etag,
     'last-modified': new Date(obj.updated).toUTCString(),
     'accept-ranges': 'bytes',
@@ -312,4 +315,33 @@ export async function copyObject(req: EmuRequest, ctx: EmulatorContext, kind: 'c
   return {
     body: { kind: 'storage#rewriteResponse', totalBytesRewritten: obj.size, objectSize: obj.size, done: true, resource: renderObject(ctx, obj) },
   };
+}
+
+const MAX_COMPOSE_SOURCES = 32;
+
+/** compose: concatenates up to 32 source objects of the bucket into a composite destination. */
+export async function composeObject(req: EmuRequest, ctx: EmulatorContext): Promise<EmuResponse> {
+  const { bucket, object } = req.params as { bucket: string; object: string };
+  const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as {
+    sourceObjects?: { name?: string; generation?: string; objectPreconditions?: { ifGenerationMatch?: string } }[];
+    destination?: Json;
+  };
+  const sources = body.sourceObjects ?? [];
+  if (sources.length === 0) throw gcsErrors.required('Required: sourceObjects');
+  if (sources.length > MAX_COMPOSE_SOURCES) throw gcsErrors.invalid(`The number of source components provided (${sources.length}) exceeds the maximum (${MAX_COMPOSE_SOURCES})`);
+  const parts: Buffer[] = [];
+  let componentCount = 0;
+  for (const src of sources) {
+    const o = findObject(ctx, bucket, String(src.name ?? ''), src.generation ? String(src.generation) : null);
+    const want = src.objectPreconditions?.ifGenerationMatch;
+    if (want !== undefined && String(want) !== o.generation) throw gcsErrors.preconditionFailed();
+    parts.push(await readBlob(ctx, bucket, o.generation));
+    componentCount += o.componentCount ?? 1;
+  }
+  if (componentCount > 1024) throw gcsErrors.invalid('The composite object would have more than 1024 components.');
+  const meta = { ...(body.destination ?? {}) };
+  delete meta.md5Hash;
+  delete meta.crc32c;
+  const obj = await commitObject(ctx, bucket, object, meta, { data: Buffer.concat(parts), componentCount }, readPreconditions(req.query), req.query.get('kmsKeyName') ?? undefined);
+  return { body: renderObject(ctx, obj) };
 }
