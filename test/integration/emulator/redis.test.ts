@@ -98,6 +98,17 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
     expect(regional.map((i) => i.name!.split('/').pop())).toEqual(['big0', 'big1', 'big2', 'cache']);
     const [all] = await client.listInstances({ parent: `projects/${PROJECT}/locations/-` });
     expect(all).toHaveLength(5);
+    // Deleting an instance that is still being created: it never shows READY again.
+    // Slower operations here (create 3 s, delete 0.9 s) so the delete surely lands first.
+    t.emu.ctx.latencyScale = 0.01;
+    const [creating] = await client.createInstance({ parent, instanceId: 'shortlived', instance: { tier: 'BASIC', memorySizeGb: 1 } });
+    const [del] = await client.deleteInstance({ name: inst('shortlived') });
+    t.emu.ctx.latencyScale = 0.001;
+    expect((await client.getInstance({ name: inst('shortlived') }))[0].state).toBe('DELETING');
+    await del.promise();
+    const aborted = (await creating.promise().then(() => undefined, (e: unknown) => e)) as { code?: number } | undefined;
+    expect(aborted?.code).toBe(10);
+    await expectError(client.getInstance({ name: inst('shortlived') }), 404, 'NOT_FOUND');
     const [op] = await client.deleteInstance({ name: inst('big0') });
     const [gone] = await client.getInstance({ name: inst('big0') });
     expect(gone.state).toBe('DELETING');
@@ -105,7 +116,7 @@ describe('Memorystore Redis v1 through @google-cloud/redis', () => {
     await expectError(client.getInstance({ name: inst('big0') }), 404, 'NOT_FOUND');
     expect(t.emu.ctx.quotas.usage(REGION, 'REDIS_GB')).toBe(620);
     const ops = await lro(client).list(parent);
-    expect(ops.length).toBeGreaterThanOrEqual(6);
+    expect(ops.length).toBeGreaterThanOrEqual(8);
     const one = await lro(client).get(op.name!);
     expect(one.done).toBe(true);
     await lro(client).cancel(op.name!);

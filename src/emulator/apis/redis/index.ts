@@ -94,7 +94,10 @@ export default {
     const finish = (op: OperationRecord): unknown => {
       const name = op.meta.target as string;
       const i = col.peek(name);
-      if (!i) return undefined;
+      if (!i) {
+        if (op.meta.verb === 'delete') return {};
+        throw new EmuError(409, 'ABORTED', `Instance ${name} was deleted before the ${String(op.meta.verb)} operation completed.`);
+      }
       if (op.meta.verb === 'delete') {
         col.delete(name);
         auth.delete(name);
@@ -102,6 +105,8 @@ export default {
         ctx.events.emit('resource.changed', { api: 'redis', kind: 'Instance', name, resource: i, change: 'deleted' });
         return {};
       }
+      // A delete that started meanwhile wins: the instance never comes back to READY.
+      if (i.state === 'DELETING') return render(i);
       if (op.meta.verb === 'failover') {
         const cur = i.currentLocationId;
         i.currentLocationId = i.alternativeLocationId ?? cur;

@@ -101,6 +101,7 @@ export default {
         ctx.events.emit('resource.changed', { api: 'vpcaccess', kind: 'Connector', name, resource: c, change: 'deleted' });
         return {};
       }
+      if (c.state === 'DELETING') return c;
       const problem = provisioningProblem(c);
       if (problem) {
         // As on GCP: the create is accepted, the operation fails with code 3, and the
