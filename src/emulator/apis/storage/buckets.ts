@@ -66,6 +66,8 @@ function buildBucket(ctx: EmulatorContext, project: string, desired: Json, prev?
     id: name,
     name,
     projectNumber: ctx.projectNumber(project),
+    // Bucket generation (soft-delete restores name it): fixed at creation, in microseconds.
+    generation: prev?.generation ?? String(now.getTime() * 1000),
     metageneration,
     location: loc.location,
     locationType: loc.locationType,
