@@ -335,6 +335,39 @@ describe('Cloud Storage persistence', () => {
   });
 });
 
+describe('Cloud Storage resumable sessions across a restart', () => {
+  it('a session started before a restart finishes after it, with the bytes sent before', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'ruvector-storage-resume-'));
+    try {
+      const data = randomBytes(600_000);
+      const first = 256 * 1024;
+      const a = await startTestEmulator({ stateDir });
+      await a.clients.storage().createBucket('resume-bucket', { location: 'us-central1' });
+      const [uri] = await a.clients.storage().bucket('resume-bucket').file('snap.ruvs').createResumableUpload();
+      const r1 = await fetch(uri, { method: 'PUT', headers: { 'content-range': `bytes 0-${first - 1}/*` }, body: data.subarray(0, first) });
+      expect(r1.status).toBe(308);
+      expect(r1.headers.get('range')).toBe(`bytes=0-${first - 1}`);
+      const port = a.emu.port;
+      await a.emu.core.store.flush();
+      await a.stop();
+      const b = await startTestEmulator({ stateDir, port });
+      try {
+        const status = await fetch(uri, { method: 'PUT', headers: { 'content-range': 'bytes */*' } });
+        expect(status.status).toBe(308);
+        expect(status.headers.get('range')).toBe(`bytes=0-${first - 1}`);
+        const r2 = await fetch(uri, { method: 'PUT', headers: { 'content-range': `bytes ${first}-${data.length - 1}/${data.length}` }, body: data.subarray(first) });
+        expect(r2.status).toBe(200);
+        const [back] = await b.clients.storage().bucket('resume-bucket').file('snap.ruvs').download();
+        expect(back.equals(data)).toBe(true);
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Cloud Storage under injected faults', () => {
   it('a chunked resumable upload survives seeded 429/503 answers and still lands with the right hashes', async () => {
     const t = await startTestEmulator({ faultRate: 0.15, seed: 7 });
