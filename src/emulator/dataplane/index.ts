@@ -11,6 +11,8 @@
  */
 import type { DataPlane, EmuResponse, EmulatorContext } from '../core/types.js';
 import { extraParts } from './parts.js';
+import { createRedisPart } from './redis.js';
+import { createSqlPart } from './sql.js';
 import type { ControlRoute, DataPlaneHost, DataPlanePart, EnvContribution, LocalService, RedisResolver, SqlResolver } from './types.js';
 
 export type { ControlRoute, DataPlaneHost, DataPlanePart, EnvContribution, LocalService } from './types.js';
@@ -150,7 +152,7 @@ export async function createDataPlane(opts: { log?: (m: string) => void } = {}):
 
 /** All three core parts wired to each other. */
 export async function createCoreParts(): Promise<CoreParts> {
-  return {};
+  return { redis: createRedisPart(), sql: createSqlPart() };
 }
 
 export default createDataPlane;

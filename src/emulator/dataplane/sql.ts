@@ -1,0 +1,249 @@
+/**
+ * Cloud SQL, locally: every instance is a set of real databases and roles on the local
+ * PostgreSQL (127.0.0.1:5432). Postgres names are cluster-wide while Cloud SQL's are per
+ * instance, so each gets a per-instance prefix; the run part hands services the real names.
+ * A read replica is the primary's databases seen through read-only twins of the primary's
+ * users (default_transaction_read_only), so it sees every write at once and refuses its own.
+ */
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, dirname } from 'node:path';
+import pg from 'pg';
+import type { DataPlaneHost, DataPlanePart, SqlResolver } from './types.js';
+
+interface Instance {
+  name: string;
+  project: string;
+  region?: string;
+  masterInstanceName?: string;
+  instanceType?: string;
+  ipAddresses?: { ipAddress?: string }[];
+}
+interface User {
+  name: string;
+  host?: string;
+  password?: string;
+}
+
+const COL = { instances: 'sqladmin.instances', databases: 'sqladmin.databases', users: 'sqladmin.users' };
+
+export interface SqlPartOptions {
+  /** Superuser connection to the local server (default postgres@127.0.0.1:5432, trust or PGPASSWORD). */
+  admin?: { host: string; port: number; user: string; password?: string; database?: string };
+  /** Drop an instance's databases when the data plane stops (default: only when the emulator's world is in memory). */
+  dropOnStop?: boolean;
+}
+
+const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+
+/** Per-instance prefix: readable, short enough for Postgres' 63-byte names, unique per project/instance. */
+export function instancePrefix(instanceKey: string): string {
+  const inst = instanceKey.split('/').pop()!;
+  return `cs_${clean(inst).slice(0, 24)}_${createHash('sha256').update(instanceKey).digest('hex').slice(0, 6)}`;
+}
+export const realDatabase = (instanceKey: string, db: string) => `${instancePrefix(instanceKey)}__${clean(db)}`.slice(0, 63);
+export const realRole = (instanceKey: string, user: string) => `${instancePrefix(instanceKey)}__${clean(user)}`.slice(0, 63);
+const groupRole = (instanceKey: string) => `${instancePrefix(instanceKey)}_superuser`;
+
+/** An in-memory emulator world (no --state) leaves nothing behind when it stops. */
+function ephemeralWorld(dataDir: string): boolean {
+  return dirname(dataDir) === tmpdir() && basename(dataDir).startsWith('ruvector-emulator-');
+}
+
+export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlResolver {
+  const admin = opts.admin ?? { host: '127.0.0.1', port: 5432, user: 'postgres', password: process.env.PGPASSWORD };
+  let host: DataPlaneHost | undefined;
+  let pool: pg.Pool | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  const known = new Set<string>();
+  const failures: string[] = [];
+
+  const store = () => host!.ctx.store;
+  const peekInst = (key: string) => store().collection<Instance>(COL.instances).peek(key);
+  const primaryKeyOf = (inst: Instance): string | undefined => {
+    if (!inst.masterInstanceName) return undefined;
+    const name = inst.masterInstanceName.includes(':') ? inst.masterInstanceName.split(':').pop()! : inst.masterInstanceName;
+    return `projects/${inst.project}/instances/${name}`;
+  };
+  const replicasOf = (primaryKey: string) =>
+    store()
+      .collection<Instance>(COL.instances)
+      .peekAll(`projects/${primaryKey.split('/')[1]}/instances/`)
+      .filter((i) => primaryKeyOf(i) === primaryKey)
+      .map((i) => `projects/${i.project}/instances/${i.name}`);
+
+  /** Serialise admin work: Postgres DDL on shared roles and databases must not interleave. */
+  function enqueue(what: string, task: (c: pg.PoolClient) => Promise<void>): Promise<void> {
+    const run = queue.then(async () => {
+      const c = await pool!.connect();
+      try {
+        await task(c);
+      } finally {
+        c.release();
+      }
+    });
+    queue = run.catch((e: Error) => {
+      failures.push(`${what}: ${e.message}`);
+      if (failures.length > 20) failures.shift();
+      host?.log(`cloud sql ${what} failed: ${e.message}`);
+    });
+    return run;
+  }
+
+  async function roleExists(c: pg.PoolClient, role: string): Promise<boolean> {
+    return (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1;
+  }
+  async function ensureGroup(c: pg.PoolClient, key: string): Promise<void> {
+    if (!(await roleExists(c, groupRole(key)))) await c.query(`CREATE ROLE ${ident(groupRole(key))} NOLOGIN`);
+  }
+
+  async function ensureUser(c: pg.PoolClient, key: string, user: User): Promise<void> {
+    await ensureGroup(c, key);
+    const role = realRole(key, user.name);
+    const pw = user.password ? `PASSWORD ${literal(user.password)}` : 'PASSWORD NULL';
+    await c.query(`${(await roleExists(c, role)) ? 'ALTER' : 'CREATE'} ROLE ${ident(role)} LOGIN ${pw}`);
+    await c.query(`GRANT ${ident(groupRole(key))} TO ${ident(role)}`);
+    // Replicas: the same user, read-only, on the primary's databases.
+    for (const rk of replicasOf(key)) await ensureTwin(c, key, rk, user);
+  }
+
+  async function ensureTwin(c: pg.PoolClient, primaryKey: string, replicaKey: string, user: User): Promise<void> {
+    const role = realRole(replicaKey, user.name);
+    const pw = user.password ? `PASSWORD ${literal(user.password)}` : 'PASSWORD NULL';
+    await c.query(`${(await roleExists(c, role)) ? 'ALTER' : 'CREATE'} ROLE ${ident(role)} LOGIN ${pw}`);
+    await c.query(`ALTER ROLE ${ident(role)} SET default_transaction_read_only = on`);
+    await ensureGroup(c, primaryKey);
+    await c.query(`GRANT ${ident(groupRole(primaryKey))} TO ${ident(role)}`);
+    // The primary user owns what it created; its twin reads through that ownership.
+    if (await roleExists(c, realRole(primaryKey, user.name))) await c.query(`GRANT ${ident(realRole(primaryKey, user.name))} TO ${ident(role)}`);
+  }
+
+  async function ensureDatabase(c: pg.PoolClient, key: string, db: string): Promise<void> {
+    await ensureGroup(c, key);
+    const real = realDatabase(key, db);
+    const exists = (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [real])).rowCount === 1;
+    if (!exists) await c.query(`CREATE DATABASE ${ident(real)} OWNER ${ident(groupRole(key))}`);
+    // PG15 took CREATE on public away from everyone; Cloud SQL users expect to build schemas.
+    const dbc = new pg.Client({ ...admin, database: real });
+    await dbc.connect();
+    try {
+      await dbc.query(`ALTER SCHEMA public OWNER TO ${ident(groupRole(key))}`);
+      await dbc.query(`GRANT ALL ON SCHEMA public TO ${ident(groupRole(key))}`);
+    } finally {
+      await dbc.end();
+    }
+  }
+
+  async function dropInstance(c: pg.PoolClient, key: string): Promise<void> {
+    const prefix = `${instancePrefix(key)}__`;
+    const dbs = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    for (const r of dbs.rows) await c.query(`DROP DATABASE IF EXISTS ${ident(r.datname)} WITH (FORCE)`);
+    const roles = await c.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) OR rolname = $2', [prefix, groupRole(key)]);
+    for (const r of roles.rows.sort((a, b) => (a.rolname === groupRole(key) ? 1 : b.rolname === groupRole(key) ? -1 : 0))) {
+      // Objects a role owns in other instances' databases (a replica twin owns nothing) would block the drop.
+      await c.query(`DROP ROLE IF EXISTS ${ident(r.rolname)}`).catch(async (e: Error) => {
+        host?.log(`cloud sql: role ${r.rolname} kept: ${e.message}`);
+      });
+    }
+    known.delete(key);
+  }
+
+  /** Everything the store says an instance has: databases, users, replica twins. */
+  async function syncInstance(c: pg.PoolClient, key: string): Promise<void> {
+    const inst = peekInst(key);
+    if (!inst) return;
+    known.add(key);
+    const primary = primaryKeyOf(inst);
+    if (primary) {
+      for (const u of store().collection<User>(COL.users).peekAll(`${primary}/users/`)) await ensureTwin(c, primary, key, u);
+      return;
+    }
+    await ensureGroup(c, key);
+    for (const d of store().collection<{ name: string }>(COL.databases).peekAll(`${key}/databases/`)) await ensureDatabase(c, key, d.name);
+    for (const u of store().collection<User>(COL.users).peekAll(`${key}/users/`)) await ensureUser(c, key, u);
+  }
+
+  const instanceOf = (childKey: string) => childKey.split('/').slice(0, 4).join('/');
+
+  return {
+    name: 'sql',
+    async attach(h) {
+      host = h;
+      pool = new pg.Pool({ ...admin, database: admin.database ?? 'postgres', max: 2, idleTimeoutMillis: 5000 });
+      pool.on('error', (e) => h.log(`cloud sql admin connection: ${e.message}`));
+      try {
+        const c = await pool.connect();
+        c.release();
+      } catch (e) {
+        await pool.end();
+        pool = undefined;
+        h.log(`no PostgreSQL at ${admin.host}:${admin.port} (${(e as Error).message}): Cloud SQL instances have no local database`);
+        return;
+      }
+      h.ctx.events.on('resource.changed', (ev) => {
+        if (ev.api !== 'sqladmin' || !pool) return;
+        const key = ev.kind === 'sql#instance' ? ev.name : instanceOf(ev.name);
+        if (ev.kind === 'sql#instance') {
+          if (ev.change === 'deleted') void enqueue(`delete ${key}`, (c) => dropInstance(c, key));
+          else void enqueue(`sync ${key}`, (c) => syncInstance(c, key));
+        } else if (ev.kind === 'sql#database') {
+          const db = (ev.resource as { name: string }).name;
+          if (ev.change === 'deleted') void enqueue(`drop database ${db}`, (c) => c.query(`DROP DATABASE IF EXISTS ${ident(realDatabase(key, db))} WITH (FORCE)`).then(() => undefined));
+          else void enqueue(`database ${db}`, (c) => ensureDatabase(c, key, db));
+        } else if (ev.kind === 'sql#user') {
+          // The event never carries the password; the store does.
+          const stored = store().collection<User>(COL.users).peek(ev.name);
+          const name = (ev.resource as User).name;
+          if (ev.change === 'deleted') {
+            void enqueue(`drop user ${name}`, async (c) => {
+              for (const k of [key, ...replicasOf(key)]) await c.query(`DROP ROLE IF EXISTS ${ident(realRole(k, name))}`);
+            });
+          } else if (stored) void enqueue(`user ${name}`, (c) => ensureUser(c, key, stored));
+        }
+      });
+      // A restarted emulator: make sure what the state dir says exists is there.
+      for (const inst of store().collection<Instance>(COL.instances).peekAll()) {
+        const key = `projects/${inst.project}/instances/${inst.name}`;
+        void enqueue(`sync ${key}`, (c) => syncInstance(c, key));
+      }
+      await queue;
+    },
+    endpoint(key) {
+      return pool && known.has(key) ? { host: admin.host, port: admin.port } : undefined;
+    },
+    connection(key, database, user) {
+      const inst = peekInst(key);
+      if (!pool || !inst) return undefined;
+      const dbOwner = primaryKeyOf(inst) ?? key;
+      return { host: admin.host, port: admin.port, database: realDatabase(dbOwner, database), user: user ? realRole(key, user) : admin.user };
+    },
+    resolve(project, location, hostValue) {
+      const all = store().collection<Instance>(COL.instances).peekAll(`projects/${project}/instances/`);
+      const m = hostValue ? /^\/cloudsql\/([^:]+):([^:]+):(.+)$/.exec(hostValue) : null;
+      if (m) return all.some((i) => i.name === m[3] && i.project === m[1]) ? `projects/${m[1]}/instances/${m[3]}` : undefined;
+      const byIp = hostValue ? all.find((i) => (i.ipAddresses ?? []).some((a) => a.ipAddress === hostValue)) : undefined;
+      if (byIp) return `projects/${project}/instances/${byIp.name}`;
+      const inRegion = all.filter((i) => i.region === location);
+      return inRegion.length === 1 ? `projects/${project}/instances/${inRegion[0]!.name}` : undefined;
+    },
+    /** Admin work queued so far is done (tests, and the run part before it starts services). */
+    settled: () => queue,
+    async stop() {
+      await queue;
+      if (pool && (opts.dropOnStop ?? (host ? ephemeralWorld(host.ctx.dataDir) : false))) {
+        for (const key of [...known]) await enqueue(`delete ${key}`, (c) => dropInstance(c, key)).catch(() => {});
+      }
+      await pool?.end();
+      pool = undefined;
+    },
+    async reset() {
+      await queue;
+      for (const key of [...known]) await enqueue(`delete ${key}`, (c) => dropInstance(c, key)).catch(() => {});
+    },
+    status() {
+      return { server: pool ? `${admin.host}:${admin.port}` : 'unavailable', instances: [...known].map((k) => ({ instance: k, prefix: instancePrefix(k) })), recentFailures: failures.slice(-5) };
+    },
+  } as DataPlanePart & SqlResolver & { settled(): Promise<void> };
+}
