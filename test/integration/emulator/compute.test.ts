@@ -1,3 +1,4 @@
+import * as compute from '@google-cloud/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPeering, removePeering } from '../../../src/emulator/apis/compute/index.js';
 import { expectError, PROJECT, REGION, startCompute, type ComputeTest } from './compute-helpers.js';
@@ -177,6 +178,27 @@ describe('compute routers, firewalls, addresses', () => {
     expect(patched.nats?.[0]?.subnetworks?.[0]?.name).toBe(`${base}/regions/${REGION}/subnetworks/sub-a`);
     // A subnet NATed by a router is in use.
     await expectError(h.c.subnetworks.delete({ project: PROJECT, region: REGION, subnetwork: 'sub-a' }), 400, 'resourceInUseByAnotherResource');
+  });
+
+  it('reserves regional addresses: static IPs for Cloud NAT (IN_USE while NATed), internal IPs inside a subnet', async () => {
+    const regional = h.t.gax(compute.AddressesClient);
+    await h.ok(regional.insert({ project: PROJECT, region: REGION, addressResource: { name: 'nat-ip' } }));
+    await h.ok(h.c.routers.insert({
+      project: PROJECT, region: REGION,
+      routerResource: { name: 'router-manual', network: 'global/networks/net-a', nats: [{ name: 'nat-m', natIpAllocateOption: 'MANUAL_ONLY', natIps: [`regions/${REGION}/addresses/nat-ip`], sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES' }] },
+    }));
+    const [ip] = await regional.get({ project: PROJECT, region: REGION, address: 'nat-ip' });
+    expect(ip).toMatchObject({ addressType: 'EXTERNAL', status: 'IN_USE', users: [`${base}/regions/${REGION}/routers/router-manual`], region: `${base}/regions/${REGION}` });
+    await expectError(regional.delete({ project: PROJECT, region: REGION, address: 'nat-ip' }), 400, 'resourceInUseByAnotherResource');
+
+    await h.ok(regional.insert({ project: PROJECT, region: REGION, addressResource: { name: 'int-ip', addressType: 'INTERNAL', subnetwork: `regions/${REGION}/subnetworks/sub-a` } }));
+    const [internal] = await regional.get({ project: PROJECT, region: REGION, address: 'int-ip' });
+    expect(internal).toMatchObject({ address: '10.0.0.2', purpose: 'GCE_ENDPOINT', status: 'RESERVED', network: `${base}/global/networks/net-a` });
+    await expectError(regional.insert({ project: PROJECT, region: REGION, addressResource: { name: 'int-dup', addressType: 'INTERNAL', subnetwork: `regions/${REGION}/subnetworks/sub-a`, address: '10.0.0.2' } }), 400, 'invalid');
+    await expectError(regional.insert({ project: PROJECT, region: REGION, addressResource: { name: 'int-out', addressType: 'INTERNAL', subnetwork: `regions/${REGION}/subnetworks/sub-a`, address: '10.9.0.5' } }), 400, 'invalid');
+    const [project] = await h.c.regions.get({ project: PROJECT, region: REGION });
+    expect(project.quotas?.find((q) => q.metric === 'STATIC_ADDRESSES')?.usage).toBe(1);
+    await h.ok(regional.delete({ project: PROJECT, region: REGION, address: 'int-ip' }));
   });
 
   it('validates firewall rules and supports patch', async () => {

@@ -125,16 +125,22 @@ export function resolveRef(ctx: EmulatorContext, value: unknown, field: string, 
   return { link: link(key), key, res };
 }
 
-/** The first resource (of any Compute kind) that links to `key`. */
-export function findUser(ctx: EmulatorContext, key: string, project: string): string | undefined {
+/** Every resource (of any Compute kind) that links to `key`, as keys. */
+export function findUsers(ctx: EmulatorContext, key: string, project: string): string[] {
+  const out: string[] = [];
   for (const plural of new Set(KINDS.map((k) => k.plural))) {
     for (const res of collectionFor(ctx, plural).peekAll(`projects/${project}/`)) {
       const self = typeof res.selfLink === 'string' ? res.selfLink : '';
       if (self === link(key)) continue;
-      if (references(res, key)) return self.replace(/^compute:\/\//, '');
+      if (references(res, key)) out.push(self.replace(/^compute:\/\//, ''));
     }
   }
-  return undefined;
+  return out;
+}
+
+/** The first resource (of any Compute kind) that links to `key`. */
+export function findUser(ctx: EmulatorContext, key: string, project: string): string | undefined {
+  return findUsers(ctx, key, project)[0];
 }
 
 function checkFingerprint(def: KindDef, cur: Res, body: Res): void {
