@@ -46,19 +46,21 @@ interface BacklogEntry {
  * The per-subscription delivery queue: the seam between the control plane and whoever
  * consumes messages. Pull (`:pull`, `:acknowledge`, `:modifyAckDeadline`) is one consumer.
  * A push deliverer (the data plane, issue 7) is meant to be another, with no change here:
- * for each subscription whose pushConfig.pushEndpoint is set (runtime.ts pushSubscriptions(),
- * queues from runtime.ts queuesFor()) it listens to onAvailable(),
- * calls lease(), POSTs each Delivery to the endpoint as
- * `{message, subscription, deliveryAttempt}` (with the OIDC token and attributes of the
- * push config), then ack()s on a 2xx and modifyDeadline(..., 0) otherwise. Redelivery after
- * the ack deadline, retry-policy backoff and dead-lettering after maxDeliveryAttempts all
- * live here, so both consumers get them.
+ * for each subscription whose pushConfig.pushEndpoint is set (runtime.ts pushSubscriptions();
+ * the queues come from runtime.ts queuesFor(ctx)) it waits with waitForWork() (woken by
+ * publishes and nacks via onAvailable(), and by lease/backoff expiry via nextAvailableAt()),
+ * calls lease(), POSTs each Delivery to the endpoint as `{message, subscription,
+ * deliveryAttempt}` (with the push config's OIDC token and attributes), then ack()s on a
+ * 2xx and modifyDeadline(..., 0) otherwise. Redelivery after the ack deadline, retry-policy
+ * backoff, ordering keys and dead-lettering after maxDeliveryAttempts all live here, so
+ * both consumers get them.
  *
  * Each backlog entry is its own record in ctx.store (collection pubsub.messages), written
  * through on every change, so undelivered messages survive an emulator restart; the working
  * set is an in-memory index per subscription, so a deep backlog (a push subscription whose
- * endpoint is not running) costs O(1) per publish, not a copy of the whole backlog. Ack deadlines are real seconds (they are a contract with
- * the consumer); retry backoff is GCP pacing and is scaled by --latency-scale.
+ * endpoint is not running) costs O(1) per publish, not a copy of the whole backlog.
+ * Ack deadlines are real seconds (a contract with the consumer); retry backoff is GCP's
+ * pacing and is scaled by --latency-scale.
  */
 export class DeliveryQueues {
   private readonly listeners = new Set<(subscription: string) => void>();
