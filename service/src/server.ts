@@ -24,6 +24,8 @@ export interface RunningServer {
   /** Resolves when the index is loaded and /health/startup answers 200. */
   started: Promise<void>;
   snapshot(): Promise<unknown>;
+  /** How the index was loaded: from which snapshot, and how many rows the change feed replayed after it. */
+  load: { snapshot?: string; fromSnapshot: number; replayed: number };
   /** Graceful drain: stop taking traffic, finish in-flight requests, flush, close. */
   close(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   if (publisher) engine.onWrite = (ev) => publisher.publish(ev);
   const snapshotter = cfg.storage.bucket ? new Snapshotter(bucketFor(cfg), cfg, pool, log) : undefined;
   const timers: NodeJS.Timeout[] = [];
+  const load: RunningServer['load'] = { fromSnapshot: 0, replayed: 0 };
 
   app.addHook('onRequest', async (req, reply) => {
     if (started || req.url.startsWith('/health') || req.url.startsWith('/metrics')) return;
@@ -115,13 +118,17 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
     await engine.syncCollections();
     if (snapshotter) {
-      feed.watermark = await snapshotter.restore(engine).catch((e: Error) => {
+      const r = await snapshotter.restore(engine).catch((e: Error) => {
         log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
-        return 0;
+        return { seq: 0, vectors: 0, snapshot: undefined };
       });
+      feed.watermark = r.seq;
+      load.snapshot = r.snapshot;
+      load.fromSnapshot = r.vectors;
     }
     const t0 = performance.now();
     const n = await feed.catchUp(false);
+    load.replayed = n;
     started = true;
     log.info({ replayed: n, ms: Math.round(performance.now() - t0), vectors: engine.indexSizes() }, 'index loaded; ready');
     feed.start(cfg.pollIntervalMs);
@@ -156,5 +163,5 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     return closed;
   };
 
-  return { url, port, engine, started: startedP, close, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
+  return { url, port, engine, started: startedP, close, load, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
 }

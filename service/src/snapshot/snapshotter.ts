@@ -131,9 +131,10 @@ export class Snapshotter {
    * Loads the newest snapshot's shards into the engine and returns its seq watermark (0 when
    * there is none, or it is unusable: the change feed then replays everything from Postgres).
    */
-  async restore(engine: Engine): Promise<number> {
+  async restore(engine: Engine): Promise<{ seq: number; snapshot?: string; vectors: number }> {
     const manifest = await this.readJson<Manifest>('metadata/manifest.json');
-    if (!manifest?.latest) return 0;
+    if (!manifest?.latest) return { seq: 0, vectors: 0 };
+    let vectors = 0;
     const known = new Map((await engine.store.listCollections()).map((c) => [c.name, c]));
     for (const c of manifest.latest.collections) {
       const live = known.get(c.name);
@@ -145,11 +146,11 @@ export class Snapshotter {
         const rows: VectorRow[] = shard.records.map((r) => ({
           collection: coll.name, id: r.id, vector: r.vector, metadata: r.metadata, deleted: false, versionTs: r.versionTs, region: '', seq: 0, settled: true,
         }));
-        await engine.applyRows(rows, false);
+        vectors += await engine.applyRows(rows, false);
       }
     }
-    this.log.info({ snapshot: manifest.latest.id, seq: manifest.latest.seq }, 'restored snapshot');
-    return manifest.latest.seq;
+    this.log.info({ snapshot: manifest.latest.id, seq: manifest.latest.seq, vectors }, 'restored snapshot');
+    return { seq: manifest.latest.seq, snapshot: manifest.latest.id, vectors };
   }
 
   start(): void {
