@@ -125,6 +125,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     },
     provider: (k) => registry.get(k),
     ctx,
+    call: (fn) => withRetry(fn, backoff),
   };
   const resolved = async (r: Resource): Promise<Resource> => {
     const out = await resolveResource(r, refs);

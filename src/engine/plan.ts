@@ -50,6 +50,7 @@ export interface PlanOptions {
    * selection but still in the spec must not look like orphans. */
   allDesiredNames?: Set<string>;
   allowDestroyProtected?: boolean;
+  backoff?: BackoffOptions;
   /** destroy --regions: names the unselected regions still need (shared globals). */
   keep?: Set<string>;
   /** destroy: every object we own becomes a delete. */
@@ -62,7 +63,7 @@ function inScope(o: Observed, regions: string[] | undefined): boolean {
 }
 
 export async function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Promise<Plan> {
-  const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx };
+  const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx, call: (fn) => withRetry(fn, opts.backoff ?? DEFAULT_BACKOFF) };
   const items: PlanItem[] = [];
   desired = desired.map((r) => registry.get(r.kind)?.prepare?.(r) ?? r);
   const desiredNames = new Set(desired.map((r) => r.name));

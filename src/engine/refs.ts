@@ -16,6 +16,8 @@ export interface RefSource {
   observed(name: string): Promise<Observed | undefined>;
   provider(kind: string): Provider | undefined;
   ctx: ProviderContext;
+  /** Wraps the reads a reference needs (retries). */
+  call?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 function hasRef(v: unknown): boolean {
@@ -43,7 +45,8 @@ async function resolveString(s: string, src: RefSource): Promise<{ value: string
     let v: unknown;
     if (o) {
       const p = src.provider(o.kind);
-      v = p?.readField ? await p.readField(src.ctx, o, field) : readPath(o.raw, field);
+      const read = p?.readField;
+      v = read ? await (src.call ? src.call(() => read.call(p, src.ctx, o, field)) : read.call(p, src.ctx, o, field)) : readPath(o.raw, field);
     }
     if (v === undefined || v === null || v === '') {
       unresolved = true;

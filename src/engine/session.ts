@@ -102,6 +102,7 @@ export class Session {
       allowDestroyProtected: o.allowDestroyProtected,
       destroy: o.destroy,
       keep,
+      backoff: this.timing.backoff,
     });
     return { plan, observed };
   }

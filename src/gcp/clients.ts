@@ -8,6 +8,7 @@ import run from '@google-cloud/run';
 import redis from '@google-cloud/redis';
 import sql from '@google-cloud/sql';
 import vpcaccess from '@google-cloud/vpc-access';
+import cloudquotas from '@google-cloud/cloudquotas';
 import secretmanager from '@google-cloud/secret-manager';
 import { v1 as pubsubV1 } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
@@ -115,6 +116,10 @@ export class Clients {
     return this.memo('vpcaccess', () => new vpcaccess.VpcAccessServiceClient(this.gaxOptions()));
   }
 
+  get cloudQuotas(): InstanceType<typeof cloudquotas.CloudQuotasClient> {
+    return this.memo('cloudQuotas', () => new cloudquotas.CloudQuotasClient(this.gaxOptions()));
+  }
+
   get secrets(): InstanceType<typeof secretmanager.SecretManagerServiceClient> {
     return this.memo('secrets', () => new secretmanager.SecretManagerServiceClient(this.gaxOptions()));
   }
@@ -150,8 +155,8 @@ export class Clients {
   get storage(): Storage {
     return this.memo('storage', () =>
       this.target.kind === 'emulator'
-        ? new Storage({ apiEndpoint: `http://${this.target.host}:${this.target.port}`, projectId: this.project })
-        : new Storage({ projectId: this.project }),
+        ? new Storage({ apiEndpoint: `http://${this.target.host}:${this.target.port}`, projectId: this.project, retryOptions: { autoRetry: false } })
+        : new Storage({ projectId: this.project, retryOptions: { autoRetry: false } }),
     );
   }
 

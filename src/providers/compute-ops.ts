@@ -1,6 +1,7 @@
 /** Waiting on Compute Engine operations: the client returns them and never polls. */
 import { classify, OperationFailedError, OperationTimeoutError } from '../gcp/errors.js';
 import { sleep } from '../engine/retry.js';
+import { NO_RETRY } from './call-options.js';
 import type { ProviderContext } from './types.js';
 
 export type { ComputeClients } from '../gcp/clients.js';
@@ -27,8 +28,8 @@ export async function waitComputeOp(ctx: ProviderContext, first: ComputeOp, regi
     try {
       // wait blocks server-side until done (or ~2 minutes), so this loop rarely turns.
       const [next] = region
-        ? await ctx.clients.compute('RegionOperationsClient').wait({ project: ctx.project, region, operation: op.name })
-        : await ctx.clients.compute('GlobalOperationsClient').wait({ project: ctx.project, operation: op.name });
+        ? await ctx.clients.compute('RegionOperationsClient').wait({ project: ctx.project, region, operation: op.name }, NO_RETRY)
+        : await ctx.clients.compute('GlobalOperationsClient').wait({ project: ctx.project, operation: op.name }, NO_RETRY);
       op = next as ComputeOp;
       failures = 0;
     } catch (err) {

@@ -3,6 +3,7 @@
  * list (aggregatedList covers every region in one call), how each field changes in place
  * (PATCH with the fingerprint echoed, or a dedicated set* method), and what needs replace.
  */
+import { NO_RETRY } from './call-options.js';
 import { waitComputeOp, type ComputeClients, type ComputeOp } from './compute-ops.js';
 import { classify, isNotFound } from '../gcp/errors.js';
 import { fromClient, toClient } from '../gcp/proto.js';
@@ -51,14 +52,14 @@ interface ComputeKind {
 }
 
 /** Async iterators page by themselves; saying so keeps gax from warning on stderr. */
-const NO_AUTOPAGE = { autoPaginate: false };
+const NO_AUTOPAGE = NO_RETRY;
 
 const T = (t: string): string => `google.cloud.compute.v1.${t}`;
 
 async function call<R>(c: ComputeClient, method: string, req: Obj): Promise<R> {
-  const fn = c[method] as ((r: Obj) => Promise<[R, ...unknown[]]>) | undefined;
+  const fn = c[method] as ((r: Obj, o: Obj) => Promise<[R, ...unknown[]]>) | undefined;
   if (typeof fn !== 'function') throw new Error(`compute client has no ${method}`);
-  const [res] = await fn.call(c, req);
+  const [res] = await fn.call(c, req, NO_RETRY);
   return res;
 }
 
@@ -223,7 +224,7 @@ function makeProvider(k: ComputeKind): Provider {
 
     async get(ctx, r) {
       try {
-        const [obj] = await client(ctx, k.client).get(idsFor(k, ctx, r.name, r.region));
+        const obj = await call<Obj>(client(ctx, k.client), 'get', idsFor(k, ctx, r.name, r.region));
         return observedFrom(k, ctx, obj);
       } catch (err) {
         if (isNotFound(err)) return undefined;

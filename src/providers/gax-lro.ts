@@ -7,6 +7,7 @@ import { fromClient, toClient, type ProtoPackage } from '../gcp/proto.js';
 import { classify, isNotFound, OperationFailedError } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
+import { lroOptions, NO_RETRY } from './call-options.js';
 import { labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -18,16 +19,16 @@ interface GaxLroClient {
   [method: string]: unknown;
 }
 
-async function invoke<R>(c: GaxLroClient, method: string, req: Obj): Promise<R> {
-  const fn = c[method] as ((r: Obj) => Promise<[R, ...unknown[]]>) | undefined;
+async function invoke<R>(c: GaxLroClient, method: string, req: Obj, opts: Obj = NO_RETRY): Promise<R> {
+  const fn = c[method] as ((r: Obj, o: Obj) => Promise<[R, ...unknown[]]>) | undefined;
   if (typeof fn !== 'function') throw new Error(`client has no ${method}`);
-  const [res] = await fn.call(c, req);
+  const [res] = await fn.call(c, req, opts);
   return res;
 }
 
 function iterate(c: GaxLroClient, method: string, req: Obj): AsyncIterable<Obj> {
   const fn = c[method] as (r: Obj, o: Obj) => AsyncIterable<Obj>;
-  return fn.call(c, req, { autoPaginate: false });
+  return fn.call(c, req, NO_RETRY);
 }
 
 /** Wait for a long-running operation, turning a failed one into a classifiable error. */
@@ -129,7 +130,7 @@ function makeProvider(k: LroKind): Provider {
         parent: parent(ctx, region),
         [k.idParam]: lastSegment(r.name),
         [k.bodyParam]: toClient(k.pkg, k.type, r.spec),
-      });
+      }, lroOptions(ctx));
       await finish(op);
     },
 
@@ -140,12 +141,12 @@ function makeProvider(k: LroKind): Provider {
       if (o.raw.etag) body.etag = o.raw.etag;
       const req: Obj = { [k.bodyParam]: toClient(k.pkg, k.type, body) };
       if (k.mask === 'snake') req.updateMask = { paths: tops.map(snake) };
-      await finish(await invoke<Lro>(k.client(ctx), k.method.update, req));
+      await finish(await invoke<Lro>(k.client(ctx), k.method.update, req, lroOptions(ctx)));
     },
 
     async delete(ctx, o) {
       try {
-        await finish(await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }));
+        await finish(await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }, lroOptions(ctx)));
       } catch (err) {
         if (classify(err).kind === 'notFound') return;
         throw err;

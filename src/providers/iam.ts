@@ -7,6 +7,10 @@
 import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
+import { NO_RETRY } from './call-options.js';
+
+/** googleapis retries by default; the engine does it instead. */
+const NO_GAXIOS_RETRY = { retry: false };
 import { ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -33,7 +37,7 @@ const serviceAccount: Provider = {
     const out: Observed[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await ctx.clients.iam.projects.serviceAccounts.list({ name: `projects/${ctx.project}`, pageToken });
+      const res = await ctx.clients.iam.projects.serviceAccounts.list({ name: `projects/${ctx.project}`, pageToken }, NO_GAXIOS_RETRY);
       for (const a of res.data.accounts ?? []) out.push(saObserved(ctx, a as Obj));
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken);
@@ -41,7 +45,7 @@ const serviceAccount: Provider = {
   },
   async get(ctx, r) {
     try {
-      const res = await ctx.clients.iam.projects.serviceAccounts.get({ name: r.name });
+      const res = await ctx.clients.iam.projects.serviceAccounts.get({ name: r.name }, NO_GAXIOS_RETRY);
       return saObserved(ctx, res.data as Obj);
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -53,17 +57,17 @@ const serviceAccount: Provider = {
   },
   async create(ctx, r) {
     const { accountId, ...serviceAccount } = r.spec as { accountId: string } & Obj;
-    await ctx.clients.iam.projects.serviceAccounts.create({ name: `projects/${ctx.project}`, requestBody: { accountId, serviceAccount } });
+    await ctx.clients.iam.projects.serviceAccounts.create({ name: `projects/${ctx.project}`, requestBody: { accountId, serviceAccount } }, NO_GAXIOS_RETRY);
   },
   async update(ctx, r, o, changes) {
     const mask = [...new Set(changes.map((c) => c.path.split('.')[0]!))].filter((p) => p !== 'accountId');
     await ctx.clients.iam.projects.serviceAccounts.patch({
       name: r.name,
       requestBody: { serviceAccount: { displayName: r.spec.displayName as string, description: r.spec.description as string, etag: o.version }, updateMask: mask.join(',') },
-    });
+    }, NO_GAXIOS_RETRY);
   },
   async delete(ctx, o) {
-    await ctx.clients.iam.projects.serviceAccounts.delete({ name: o.name });
+    await ctx.clients.iam.projects.serviceAccounts.delete({ name: o.name }, NO_GAXIOS_RETRY);
   },
 };
 
@@ -85,7 +89,7 @@ async function getPolicy(ctx: ProviderContext, resource: string): Promise<Policy
     return ctx.clients.request<Policy>({ api: 'cloudresourcemanager', method: 'POST', path: `v1/${resource}:getIamPolicy`, data: {} });
   }
   if (resource.includes('/services/')) {
-    const [p] = await ctx.clients.run.getIamPolicy({ resource });
+    const [p] = await ctx.clients.run.getIamPolicy({ resource }, NO_RETRY as never);
     return p as Policy;
   }
   if (resource.startsWith('projects/_/buckets/')) {
@@ -101,7 +105,7 @@ async function setPolicy(ctx: ProviderContext, resource: string, policy: Policy)
     return;
   }
   if (resource.includes('/services/')) {
-    await ctx.clients.run.setIamPolicy({ resource, policy: policy as never });
+    await ctx.clients.run.setIamPolicy({ resource, policy: policy as never }, NO_RETRY as never);
     return;
   }
   await ctx.clients.storage.bucket(resource.split('/').pop()!).iam.setPolicy(policy as never);

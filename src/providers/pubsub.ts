@@ -3,18 +3,19 @@ import { fromClient, toClient } from '../gcp/proto.js';
 import { isNotFound } from '../gcp/errors.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
+import { NO_RETRY } from './call-options.js';
 import { labelsOf, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
-type Method = (req: Obj) => Promise<[unknown, ...unknown[]]>;
+type Method = (req: Obj, opts: Obj) => Promise<[unknown, ...unknown[]]>;
 async function call<R>(client: unknown, method: string, req: Obj): Promise<R> {
   const fn = (client as Record<string, Method>)[method];
   if (typeof fn !== 'function') throw new Error(`pubsub client has no ${method}`);
-  const [res] = await fn.call(client, req);
+  const [res] = await fn.call(client, req, NO_RETRY);
   return res as R;
 }
 function iterate(client: unknown, method: string, req: Obj): AsyncIterable<Obj> {
-  return (client as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>)[method]!.call(client, req, { autoPaginate: false });
+  return (client as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>)[method]!.call(client, req, NO_RETRY);
 }
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);

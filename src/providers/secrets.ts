@@ -9,6 +9,7 @@ import { fromClient, toClient } from '../gcp/proto.js';
 import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
+import { NO_RETRY } from './call-options.js';
 import { labelsOf, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -18,10 +19,10 @@ export const VALUE_SHA_LABEL = 'ruvector-value-sha';
 const VALUE = '_value';
 const GENERATE = '_generate';
 
-type Method = (req: Obj) => Promise<[unknown, ...unknown[]]>;
+type Method = (req: Obj, opts: Obj) => Promise<[unknown, ...unknown[]]>;
 async function call<R>(ctx: ProviderContext, method: string, req: Obj): Promise<R> {
   const c = ctx.clients.secrets as unknown as Record<string, Method>;
-  const [res] = await c[method]!.call(c, req);
+  const [res] = await c[method]!.call(c, req, NO_RETRY);
   return res as R;
 }
 
@@ -74,7 +75,7 @@ export const secretProviders: Provider[] = [
     async list(ctx) {
       const out: Observed[] = [];
       const c = ctx.clients.secrets as unknown as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>;
-      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, { autoPaginate: false })) out.push(parse(ctx, s));
+      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, NO_RETRY)) out.push(parse(ctx, s));
       return out;
     },
 

@@ -8,6 +8,7 @@ import { isNotFound, OperationFailedError, OperationTimeoutError, classify } fro
 import { sleep } from '../engine/retry.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
+import { NO_RETRY } from './call-options.js';
 import { lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -19,12 +20,12 @@ interface SqlOp {
   error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null;
 }
 
-type Method = (req: Obj) => Promise<[unknown, ...unknown[]]>;
+type Method = (req: Obj, opts: Obj) => Promise<[unknown, ...unknown[]]>;
 
 async function call<R>(client: unknown, method: string, req: Obj): Promise<R> {
   const fn = (client as Record<string, Method>)[method];
   if (typeof fn !== 'function') throw new Error(`sql client has no ${method}`);
-  const [res] = await fn.call(client, req);
+  const [res] = await fn.call(client, req, NO_RETRY);
   return res as R;
 }
 
