@@ -52,6 +52,12 @@ async function loadDataPlane(spec: string | undefined): Promise<DataPlane | unde
   return typeof made === 'function' ? await made() : made;
 }
 
+/** One line the starting CLI shows the user (it reads `fatal:` lines from the log). */
+function fatal(message: string): never {
+  console.error(`fatal: ${message}`);
+  process.exit(1);
+}
+
 const emu = await startEmulator({
   dataPlane: await loadDataPlane(values['data-plane']),
   port: num('port', values.port),
@@ -64,6 +70,10 @@ const emu = await startEmulator({
   consistencyDelayMs: num('consistency-delay-ms', values['consistency-delay-ms']),
   seed: num('seed', values.seed),
   quotas,
+}).catch((e: NodeJS.ErrnoException) => {
+  if (e.code === 'EADDRINUSE') fatal(`port ${values.port} on ${values.host} is already in use; pick another with --port (0 = any free port)`);
+  if (e.code === 'EACCES') fatal(`not allowed to listen on port ${values.port}`);
+  fatal(e.message);
 });
 
 const readyFile = values['ready-file'];

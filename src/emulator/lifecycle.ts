@@ -76,8 +76,10 @@ export async function startDaemon(o: StartOptions, env: NodeJS.ProcessEnv = proc
   try {
     while (Date.now() < deadline) {
       if (exitCode !== null) {
-        const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).slice(-5).join('\n');
-        throw new EmulatorLifecycleError(`The emulator exited during startup (code ${exitCode}). Last log lines (${logFile}):\n${tail}`);
+        const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+        const fatal = lines.filter((l) => l.startsWith('fatal: ')).pop();
+        if (fatal) throw new EmulatorLifecycleError(`The emulator could not start: ${fatal.slice('fatal: '.length)}`);
+        throw new EmulatorLifecycleError(`The emulator exited during startup (code ${exitCode}). Last log lines (${logFile}):\n${lines.slice(-5).join('\n')}`);
       }
       if (existsSync(readyFile)) {
         const ready = JSON.parse(await readFile(readyFile, 'utf8')) as { pid: number; host: string; port: number };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -121,5 +122,17 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('--fault-rate');
     expect(existsSync(join(home, 'emulator.json'))).toBe(false);
+
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const busy = await cli(['emulator', 'start', '--port', String(port)]);
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+      expect(existsSync(join(home, 'emulator.json'))).toBe(false);
+    } finally {
+      taken.close();
+    }
   });
 });
