@@ -90,6 +90,14 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     expect(String(afterSame.generation)).toBe('1');
     expect(afterSame.latestCreatedRevision).toBe(s1.latestCreatedRevision);
 
+    // validateOnly PATCH previews the change and stores nothing.
+    const [dry] = await client.updateService({ service: { ...spec('gcr.io/p/ruvector:dry'), name: svc('api') }, validateOnly: true });
+    expect(dry.done).toBe(true);
+    expect(String((await dry.promise())[0].generation)).toBe('2');
+    const [still] = await client.getService({ name: svc('api') });
+    expect(String(still.generation)).toBe('1');
+    expect(still.template?.containers?.[0]?.image).toBe('gcr.io/p/ruvector:v1');
+
     const [op] = await client.updateService({ service: { ...spec('gcr.io/p/ruvector:v2'), name: svc('api') } });
     const [s2] = await op.promise();
     expect(String(s2.generation)).toBe('2');
