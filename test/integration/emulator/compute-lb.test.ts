@@ -287,6 +287,17 @@ describe('what GCE refuses in the seed design', () => {
     expect(fr.IPAddress).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
+  it('counts Cloud Armor rules across the project against SECURITY_POLICY_RULES', async () => {
+    const { c } = h;
+    const ctx = h.t.emu.ctx;
+    const [all] = await c.securityPolicies.list({ project: PROJECT });
+    const inUse = all.reduce((n, p) => n + (p.rules?.length ?? 0), 0);
+    ctx.quotas.setLimit('global', 'SECURITY_POLICY_RULES', inUse + 1);
+    await h.ok(c.securityPolicies.insert({ project: PROJECT, securityPolicyResource: { name: 'q-rules-1' } }));
+    const body = await expectError(c.securityPolicies.insert({ project: PROJECT, securityPolicyResource: { name: 'q-rules-2' } }), 403, 'quotaExceeded');
+    expect(body.message).toContain("Quota 'SECURITY_POLICY_RULES' exceeded");
+  });
+
   it('enforces the HTTPS proxy quota synchronously', async () => {
     const { c } = h;
     const ctx = h.t.emu.ctx;

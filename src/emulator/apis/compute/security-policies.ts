@@ -1,6 +1,6 @@
-import type { EmuRequest, EmulatorContext, Route } from '../../core/types.js';
+import type { EmuRequest, Route } from '../../core/types.js';
 import { err } from './shared/errors.js';
-import { resourceKey } from './shared/links.js';
+import { link, resourceKey } from './shared/links.js';
 import { renderOperation, startOperation } from './shared/operations.js';
 import { actionRoute, collectionFor, crudRoutes, defineKind, itemPath, locOf, mergePatch, userFields, type BuildArgs, type Res } from './shared/resource.js';
 import { asArray, asRecord, bodyOf, bool, intIn, oneOf } from './shared/validate.js';
@@ -98,7 +98,7 @@ function ruleOf(raw: unknown, field: string): Res {
   return out;
 }
 
-function rulesOf(list: unknown[], ctx: EmulatorContext): Res[] {
+function rulesOf(list: unknown[], a: BuildArgs): Res[] {
   const rules = list.map((r, i) => ruleOf(r, `resource.rules[${i}]`));
   const seen = new Set<number>();
   for (const r of rules) {
@@ -114,8 +114,14 @@ function rulesOf(list: unknown[], ctx: EmulatorContext): Res[] {
   if (m.versionedExpr !== 'SRC_IPS_V1' || JSON.stringify((m.config as Res).srcIpRanges) !== '["*"]') {
     throw err.invalid('resource.rules', DEFAULT_PRIORITY, "The default rule (priority 2147483647) must match all traffic: versionedExpr SRC_IPS_V1 with srcIpRanges ['*'].");
   }
-  const limit = ctx.quotas.limit('global', 'SECURITY_POLICY_RULES');
-  if (rules.length > limit) ctx.quotas.ensure('compute', { scope: 'global', metric: 'SECURITY_POLICY_RULES', amount: rules.length });
+  // SECURITY_POLICY_RULES counts rules across every policy of the project.
+  const others = collectionFor(a.ctx, 'securityPolicies')
+    .peekAll(`projects/${a.loc.project}/global/`)
+    .filter((p) => p.selfLink !== link(a.key))
+    .reduce((n, p) => n + ((p.rules as unknown[] | undefined)?.length ?? 0), 0);
+  if (others + rules.length > a.ctx.quotas.limit('global', 'SECURITY_POLICY_RULES')) {
+    a.ctx.quotas.ensure('compute', { scope: 'global', metric: 'SECURITY_POLICY_RULES', amount: others + rules.length });
+  }
   return rules.sort((a, b) => Number(a.priority) - Number(b.priority));
 }
 
@@ -133,7 +139,7 @@ export const securityPolicies = defineKind({
     const type = oneOf(input.type, 'resource.type', ['CLOUD_ARMOR', 'CLOUD_ARMOR_EDGE', 'CLOUD_ARMOR_NETWORK'], 'CLOUD_ARMOR');
     if (a.prev && (a.prev.type ?? 'CLOUD_ARMOR') !== type) throw err.invalid('resource.type', type, 'The type of a security policy cannot be changed.');
     // Rules change only through addRule / patchRule / removeRule; patch and update keep them.
-    const rules = a.prev && a.mode !== 'set' ? (a.prev.rules as Res[]) : rulesOf(asArray(input.rules, 'resource.rules'), a.ctx);
+    const rules = a.prev && a.mode !== 'set' ? (a.prev.rules as Res[]) : rulesOf(asArray(input.rules, 'resource.rules'), a);
     const out: Res = { description: input.description, type, rules };
     if (input.adaptiveProtectionConfig !== undefined) {
       if (type !== 'CLOUD_ARMOR') throw err.invalid('resource.adaptiveProtectionConfig', '', 'Adaptive Protection is available for CLOUD_ARMOR policies only.');
