@@ -29,6 +29,7 @@ interface DayIndex {
   shards: { file: string; snapshot: string; collection: string; dimension: number; metric: Metric; compression: number; count: number; sha256: string; bytes: number }[];
 }
 
+const SNAPSHOT_LOCK = 0x52555657;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 export function bucketFor(cfg: ServiceConfig): Bucket {
@@ -69,8 +70,24 @@ export class Snapshotter {
     await this.bucket.file(path).save(data, { resumable: false, contentType, validation: 'md5' });
   }
 
-  /** Reads a consistent view (REPEATABLE READ) so the shards and the seq watermark agree. */
+  /** One snapshot at a time across all instances sharing this database and bucket. */
   async snapshot(now = new Date()): Promise<Manifest['latest']> {
+    const lockClient = await this.pool.connect();
+    try {
+      const lock = await lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SNAPSHOT_LOCK]);
+      if (!lock.rows[0]?.ok) throw new Error('another instance is writing a snapshot');
+      try {
+        return await this.snapshotLocked(now);
+      } finally {
+        await lockClient.query('SELECT pg_advisory_unlock($1)', [SNAPSHOT_LOCK]).catch(() => {});
+      }
+    } finally {
+      lockClient.release();
+    }
+  }
+
+  /** Reads a consistent view (REPEATABLE READ) so the shards and the seq watermark agree. */
+  private async snapshotLocked(now: Date): Promise<Manifest['latest']> {
     const client = await this.pool.connect();
     const id = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const y = now.getUTCFullYear();
