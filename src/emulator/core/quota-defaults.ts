@@ -47,8 +47,9 @@ export const QUOTA_DEFAULTS: readonly QuotaDefault[] = [
 
   // --- Cloud Run, per project per region. Source: Cloud Run "Quotas and limits" page;
   // the seed's appendix asks 40,000 vCPU, 160 TB and 10,000 instances per region.
-  { metric: 'CpuAllocPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 1000, unit: 'vCPU', source: 'Cloud Run quotas: total CPU allocation per region 1000 vCPU (seed needs 40,000)' },
-  { metric: 'MemAllocPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 4096, unit: 'GiB', source: 'Cloud Run quotas: total memory allocation per region 4 TiB (seed needs 160 TB)' },
+  { metric: 'CpuAllocPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 1000, unit: 'vCPU', source: 'Cloud Run quotas page: instances "1000 when using 1 CPU and 1GiB", region-dependent; modelled as 1000 vCPU (seed needs 40,000)' },
+  { metric: 'MemAllocPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 4096, unit: 'GiB', source: 'Cloud Run quotas page gives no fixed figure (region-dependent); modelled as 4 TiB (seed needs 160 TB)' },
+  { metric: 'ServicesPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 1000, unit: 'count', source: 'Cloud Run quotas page: maximum number of services 1000 per project and region (cannot be increased)' },
   { metric: 'MaxInstancesPerProjectRegion', service: 'run.googleapis.com', scope: 'region', limit: 1000, unit: 'count', source: 'Cloud Run quotas: instances per region 1000 (seed agrees on the default, needs 10,000)' },
 
   // --- Memorystore for Redis, per project per region. GCP: "Redis capacity per region

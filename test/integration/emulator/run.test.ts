@@ -176,6 +176,7 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     expect(e.message).toContain('CpuAllocPerProjectRegion');
     await expectError(client.getService({ name: svc('huge') }), 404, 'NOT_FOUND');
     expect(t.emu.ctx.quotas.usage(REGION, 'CpuAllocPerProjectRegion')).toBe(4 * 2 * 10);
+    expect(t.emu.ctx.quotas.usage(REGION, 'ServicesPerProjectRegion')).toBe(4);
   });
 
   it('deletes with etag checks; operations are listed and gettable', async () => {
@@ -186,6 +187,8 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     const [gone] = await op.promise();
     expect(gone.name).toBe(svc('p2'));
     await expectError(client.getService({ name: svc('p2') }), 404, 'NOT_FOUND');
+    expect(t.emu.ctx.quotas.usage(REGION, 'ServicesPerProjectRegion')).toBe(3);
+    expect(t.emu.ctx.quotas.usage(REGION, 'CpuAllocPerProjectRegion')).toBe(3 * 2 * 10);
     const progress = await client.checkDeleteServiceProgress(op.name!);
     expect(progress.done).toBe(true);
     // :wait is not in gax's OperationsClient; gcloud and REST callers use it directly.

@@ -178,6 +178,7 @@ export default {
       const s = services.peek(name);
       if (!s) return op.meta.snapshot;
       chargeQuota(parseName(name).location, s, undefined, true);
+      ctx.quotas.use(parseName(name).location, 'ServicesPerProjectRegion', -1);
       for (const r of revisions.peekAll(`${name}/revisions/`)) revisions.delete(r.name);
       ctx.store.collection(IAM).delete(name);
       services.delete(name);
@@ -224,11 +225,13 @@ export default {
         conditions: [condition('RoutesReady', 'CONDITION_PENDING', now), condition('ConfigurationsReady', 'CONDITION_PENDING', now)],
       });
       s.etag = newEtag(s);
+      ctx.quotas.ensure('gax', { scope: location, metric: 'ServicesPerProjectRegion', amount: 1 });
       if (queryBool(req, 'validateOnly')) {
         chargeQuota(location, undefined, s, false);
         return renderOp(previewOp(project, location, s), req);
       }
       chargeQuota(location, undefined, s, true);
+      ctx.quotas.use(location, 'ServicesPerProjectRegion', 1);
       services.insert(name, s);
       revisions.insert(`${name}/revisions/${rev}`, makeRevision(s, rev, now));
       ctx.events.emit('resource.changed', { api: 'run', kind: 'Service', name, resource: s, change: 'created' });
