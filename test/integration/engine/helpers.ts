@@ -2,7 +2,10 @@
  * Engine acceptance harness: an in-process emulator, specs from the shipped templates, and a
  * Session pointed at the emulator exactly as `--local` would be.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -25,6 +28,12 @@ type Doc = Record<string, unknown>;
  */
 export function templateSpec(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): Spec {
   const path = join(process.cwd(), 'templates', `${name}.yaml`);
+  return parseSpec(templateYaml(name, mutate), path).spec;
+}
+
+/** The same, as YAML text (for the CLI as a child process). */
+export function templateYaml(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): string {
+  const path = join(process.cwd(), 'templates', `${name}.yaml`);
   const doc = parse(readFileSync(path, 'utf8')) as Doc;
   const set = (obj: Doc, keys: string[], value: unknown): void => {
     let cur = obj;
@@ -43,7 +52,7 @@ export function templateSpec(name: 'production' | 'local' | 'regional', mutate?:
   if (Array.isArray(lb.domains)) lb.domains = (lb.domains as string[]).filter((d) => !d.startsWith('*'));
   if (lb.healthCheck) (lb.healthCheck as Doc).enabled = false;
   mutate?.(doc);
-  return parseSpec(stringify(doc), path).spec;
+  return stringify(doc);
 }
 
 export async function startTestEmulator(o: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -85,4 +94,32 @@ export async function deployUntilOk(s: Session, max = 4): Promise<{ result: Appl
 
 export function failures(r: ApplyResult): string {
   return JSON.stringify(r.results.filter((x) => x.status !== 'done').slice(0, 5), null, 1);
+}
+
+/** `node bin/run.js`, built first when dist/ is older than the sources. */
+export function ensureBuilt(): void {
+  const out = join(ROOT, 'dist', 'commands', 'deploy.js');
+  const newest = (dir: string): number => {
+    let n = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      n = Math.max(n, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+    }
+    return n;
+  };
+  const src = Math.max(...['src', 'commands'].map((d) => newest(join(ROOT, d))));
+  if (existsSync(out) && statSync(out).mtimeMs >= src) return;
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+  } catch {
+    // tsc exits non-zero on type errors in files other engineers own but still emits.
+  }
+  if (!existsSync(out)) throw new Error('build did not produce dist/commands/deploy.js');
+}
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const CLI = join(ROOT, 'bin', 'run.js');
+
+export function cliEnv(emu: RunningEmulator, home: string): NodeJS.ProcessEnv {
+  return { ...process.env, RUVECTOR_EMULATOR_HOST: `${emu.host}:${emu.port}`, RUVECTOR_HOME: home, NO_COLOR: '1', RUVECTOR_DEBUG: '' };
 }
