@@ -125,6 +125,7 @@ describe('the global HTTPS load balancer chain', () => {
     const [be] = await c.backends.get({ project: PROJECT, backendService: `lb-be-${REGION}` });
     await h.ok(c.backends.patch({ project: PROJECT, backendService: `lb-be-${REGION}`, backendServiceResource: { timeoutSec: 120, fingerprint: be.fingerprint } }));
     await expectError(c.backends.patch({ project: PROJECT, backendService: `lb-be-${REGION}`, backendServiceResource: { timeoutSec: 60, fingerprint: be.fingerprint } }), 412, 'conditionNotMet');
+    await expectError(c.backends.patch({ project: PROJECT, backendService: `lb-be-${REGION}`, backendServiceResource: { timeoutSec: 60 } }), 412, 'conditionNotMet');
     const [be2] = await c.backends.get({ project: PROJECT, backendService: `lb-be-${REGION}` });
     expect(be2.timeoutSec).toBe(120);
     expect(be2.securityPolicy).toBe(`${base}/global/securityPolicies/lb-armor`);

@@ -36,7 +36,7 @@ function resolveAddress(value: unknown, a: BuildArgs, ipVersion: string): { ip: 
     return { ip: allocateExternalIp(a.ctx, a.loc.project, ipVersion === 'IPV6' ? 'IPV6' : 'IPV4') };
   }
   const s = String(value);
-  if (ipToInt(s) !== undefined || s.includes(':') && !s.includes('/')) {
+  if (ipToInt(s) !== undefined || (s.includes(':') && !s.includes('/'))) {
     if (a.prev?.IPAddress === s && a.prev._address) return { ip: s, address: String(a.prev._address) };
     const reserved = collectionFor(a.ctx, 'addresses').peekAll(`projects/${a.loc.project}/global/`).find((r) => r.address === s);
     if (!reserved) throw err.invalid('resource.IPAddress', s, 'The IP address is not reserved in this project; reserve it as a global address first.');

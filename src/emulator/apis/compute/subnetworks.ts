@@ -55,7 +55,6 @@ export const subnetworks = defineKind({
   scope: 'regional',
   noun: 'subnetwork',
   fingerprint: true,
-  fingerprintRequired: true,
   patch: true,
   outputOnly: ['gatewayAddress', 'state', 'internalIpv6Prefix', 'externalIpv6Prefix', 'systemReservedInternalIpv6Ranges', 'systemReservedExternalIpv6Ranges', 'utilizationDetails'],
   quota: () => ({ scope: 'global', metric: 'SUBNETWORKS' }),

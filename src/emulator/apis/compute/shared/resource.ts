@@ -35,9 +35,11 @@ export interface KindDef {
   scope: 'global' | 'regional';
   /** How GCE names the type in "resource is already being used" errors: 'network', 'backend_service'. */
   noun: string;
+  /**
+   * The resource carries a fingerprint; patch/update must send the current one ("An
+   * up-to-date fingerprint must be provided in order to update ...", else 412 conditionNotMet).
+   */
   fingerprint?: boolean;
-  /** Patch must carry the current fingerprint (Subnetwork); otherwise it is checked only when sent. */
-  fingerprintRequired?: boolean;
   labels?: boolean;
   patch?: boolean;
   update?: boolean;
@@ -145,12 +147,7 @@ export function findUser(ctx: EmulatorContext, key: string, project: string): st
 
 function checkFingerprint(def: KindDef, cur: Res, body: Res): void {
   if (!def.fingerprint) return;
-  const sent = body.fingerprint;
-  if (sent === undefined || sent === null || sent === '') {
-    if (def.fingerprintRequired) throw err.staleFingerprint();
-    return;
-  }
-  if (sent !== cur.fingerprint) throw err.staleFingerprint();
+  if (body.fingerprint !== cur.fingerprint) throw err.staleFingerprint();
 }
 
 export function insertResource(def: KindDef, ctx: EmulatorContext, loc: Loc, body: Res): OperationRecord {
