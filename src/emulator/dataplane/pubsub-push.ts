@@ -1,0 +1,241 @@
+/**
+ * Pub/Sub push subscriptions really push (issue 7). For every subscription with a
+ * pushConfig.pushEndpoint this part is a consumer of the pubsub module's delivery queue
+ * (apis/pubsub/delivery.ts): it leases messages, POSTs each as the push envelope with an ID
+ * token signed by the emulator's key (oidc.ts, JWKS at /__emulator/oauth2/v3/certs), acks
+ * on 102/200/201/202/204 and nacks anything else (an error, a timeout at the ack deadline,
+ * a refused connection). Retry backoff, redelivery and dead-lettering after
+ * maxDeliveryAttempts are the queue's, exactly as a pull subscriber sees them.
+ *
+ * Every Cloud Run instance also gets the env the service's push verifier reads:
+ * PUBSUB_JWKS_URL (this emulator's JWKS) and PUSH_SERVICE_ACCOUNT (the service's own runtime
+ * service account, which the spec's push subscriptions put in their oidcToken).
+ */
+import type { EmulatorContext } from '../core/types.js';
+import type { Delivery } from '../apis/pubsub/delivery.js';
+import { pushSubscriptions, queuesFor } from '../apis/pubsub/runtime.js';
+import type { StoredSubscription } from '../apis/pubsub/model.js';
+import { EmulatorOidc, JWKS_PATH } from './oidc.js';
+import type { DataPlaneHost, DataPlanePart } from './types.js';
+
+/** Status codes Pub/Sub push treats as an acknowledgement. */
+const ACK_CODES = new Set([102, 200, 201, 202, 204]);
+/** Messages in flight per subscription (Pub/Sub's push flow control starts small and grows; locally a fixed window). */
+const WINDOW = 16;
+/** How long a loop sleeps with nothing to do before re-reading its subscription. */
+const IDLE_MS = 2000;
+
+export interface PushStats {
+  delivered: number;
+  acked: number;
+  nacked: number;
+  lastStatus?: number;
+  lastError?: string;
+}
+
+interface Loop {
+  stop: AbortController;
+  done: Promise<void>;
+  stats: PushStats;
+}
+
+export interface PushPartOptions {
+  /** Where the signing key lives (default: the emulator's data dir). */
+  keyFile?: string;
+}
+
+export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oidc(): EmulatorOidc | undefined } {
+  const loops = new Map<string, Loop>();
+  let host: DataPlaneHost | undefined;
+  let oidc: EmulatorOidc | undefined;
+  let scanTimer: NodeJS.Timeout | undefined;
+  let offAvailable: (() => void) | undefined;
+
+  const ctx = (): EmulatorContext => host!.ctx;
+
+  /** Start a loop for every push subscription, stop the ones that no longer push. */
+  function sync(): void {
+    if (!host) return;
+    const wanted = new Set(pushSubscriptions(ctx()).map((s) => s.name));
+    for (const name of wanted) if (!loops.has(name)) loops.set(name, startLoop(name));
+    for (const [name, loop] of loops) {
+      if (!wanted.has(name)) {
+        loop.stop.abort();
+        loops.delete(name);
+      }
+    }
+  }
+
+  function current(name: string): StoredSubscription | undefined {
+    return pushSubscriptions(ctx()).find((s) => s.name === name);
+  }
+
+  function startLoop(name: string): Loop {
+    const stop = new AbortController();
+    const stats: PushStats = { delivered: 0, acked: 0, nacked: 0 };
+    const done = (async () => {
+      const q = queuesFor(ctx());
+      const stopped = aborted(stop.signal);
+      while (!stop.signal.aborted) {
+        const sub = current(name);
+        if (!sub) return;
+        let batch: Delivery[];
+        try {
+          batch = q.lease(name, WINDOW);
+        } catch {
+          return; // deleted between the read and the lease
+        }
+        if (batch.length === 0) {
+          await Promise.race([q.waitForWork(name, Date.now() + IDLE_MS), stopped]);
+          continue;
+        }
+        await Promise.all(batch.map((d) => deliver(sub, d, stop.signal, stats)));
+      }
+    })().catch((e: unknown) => host?.log(`push ${name}: loop failed: ${e instanceof Error ? e.message : String(e)}`));
+    return { stop, done, stats };
+  }
+
+  async function deliver(sub: StoredSubscription, d: Delivery, signal: AbortSignal, stats: PushStats): Promise<void> {
+    const q = queuesFor(ctx());
+    const endpoint = localEndpoint(sub.pushConfig.pushEndpoint!);
+    const req = await buildRequest(sub, d);
+    stats.delivered += 1;
+    let status: number | undefined;
+    try {
+      const timeout = AbortSignal.timeout(sub.ackDeadlineSeconds * 1000);
+      const res = await fetch(endpoint, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.any([signal, timeout]), redirect: 'manual' });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      stats.lastStatus = status;
+    } catch (e) {
+      stats.lastError = e instanceof Error ? e.message : String(e);
+    }
+    if (signal.aborted) return; // stopping: the lease runs out and the message stays queued
+    try {
+      if (status !== undefined && ACK_CODES.has(status)) {
+        q.ack(sub.name, [d.ackId]);
+        stats.acked += 1;
+      } else {
+        q.modifyDeadline(sub.name, [d.ackId], 0);
+        stats.nacked += 1;
+      }
+    } catch {
+      /* the subscription went away meanwhile */
+    }
+  }
+
+  /** The envelope (or, with noWrapper, the bare payload) and headers for one delivery. */
+  async function buildRequest(sub: StoredSubscription, d: Delivery): Promise<{ headers: Record<string, string>; body: string | Buffer }> {
+    const pc = sub.pushConfig;
+    const headers: Record<string, string> = { 'User-Agent': 'APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)' };
+    if (pc.oidcToken?.serviceAccountEmail && oidc) {
+      // Pub/Sub's default audience is the endpoint URL as configured (with its query string).
+      const audience = pc.oidcToken.audience || pc.pushEndpoint!;
+      headers.Authorization = `Bearer ${await oidc.idToken({ audience, email: pc.oidcToken.serviceAccountEmail })}`;
+    }
+    const m = d.message;
+    if (pc.noWrapper) {
+      headers['Content-Type'] = 'application/octet-stream';
+      if (pc.noWrapper.writeMetadata) {
+        headers['x-goog-pubsub-subscription-name'] = sub.name;
+        headers['x-goog-pubsub-message-id'] = m.messageId;
+        headers['x-goog-pubsub-publish-time'] = m.publishTime;
+        if (m.orderingKey) headers['x-goog-pubsub-ordering-key'] = m.orderingKey;
+        for (const [k, v] of Object.entries(m.attributes ?? {})) headers[k] = v;
+      }
+      return { headers, body: Buffer.from(m.data ?? '', 'base64') };
+    }
+    headers['Content-Type'] = 'application/json';
+    const message = {
+      ...(m.attributes ? { attributes: m.attributes } : {}),
+      ...(m.data !== undefined ? { data: m.data } : {}),
+      messageId: m.messageId,
+      message_id: m.messageId,
+      publishTime: m.publishTime,
+      publish_time: m.publishTime,
+      ...(m.orderingKey ? { orderingKey: m.orderingKey } : {}),
+    };
+    return { headers, body: JSON.stringify({ message, subscription: sub.name, ...(d.deliveryAttempt !== undefined ? { deliveryAttempt: d.deliveryAttempt } : {}) }) };
+  }
+
+  /**
+   * An endpoint naming a Cloud Run service by the address the control plane first gave it
+   * (https://NAME-HASH.a.run.app) goes to the service's local router instead.
+   */
+  function localEndpoint(endpoint: string): string {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      return endpoint;
+    }
+    if (!url.hostname.endsWith('.run.app') || !host) return endpoint;
+    for (const s of ctx().store.collection<{ name: string; uri?: string; urls?: string[] }>('run.services').peekAll()) {
+      const known = [s.uri, ...(s.urls ?? [])].filter((u): u is string => !!u).map((u) => new URL(u).host);
+      const local = known.includes(url.host) ? host.serviceUri(s.name) : undefined;
+      if (local) return `${local.replace(/\/$/, '')}${url.pathname}${url.search}`;
+    }
+    return endpoint;
+  }
+
+  function runtimeServiceAccount(serviceName: string): string | undefined {
+    const s = ctx().store.collection<{ template?: { serviceAccount?: string } }>('run.services').peek(serviceName);
+    return s?.template?.serviceAccount;
+  }
+
+  async function stopLoops(): Promise<void> {
+    const all = [...loops.values()];
+    loops.clear();
+    for (const l of all) l.stop.abort();
+    await Promise.all(all.map((l) => l.done));
+  }
+
+  return {
+    name: 'pubsub-push',
+    oidc: () => oidc,
+    async attach(h) {
+      host = h;
+      oidc = await EmulatorOidc.open(opts.keyFile ?? EmulatorOidc.keyFileIn(h.ctx.dataDir));
+      h.addControlRoute(oidc.route());
+      h.addServiceEnv((svc) => {
+        const sa = runtimeServiceAccount(svc.name);
+        return {
+          PUBSUB_JWKS_URL: `${h.ctx.baseUrl()}/__emulator${JWKS_PATH}`,
+          ...(sa ? { PUSH_SERVICE_ACCOUNT: sa } : {}),
+        };
+      });
+      h.ctx.events.on('resource.changed', (e) => {
+        if (e.api === 'pubsub' && e.kind === 'subscription') sync();
+      });
+      // A subscription created with no event (restored from the state dir) or a message queued
+      // for a subscription this part has not seen yet.
+      offAvailable = queuesFor(h.ctx).onAvailable((s) => {
+        if (!loops.has(s)) sync();
+      });
+      scanTimer = setInterval(sync, IDLE_MS);
+      scanTimer.unref();
+      sync();
+    },
+    async reset() {
+      await stopLoops();
+    },
+    async stop() {
+      if (scanTimer) clearInterval(scanTimer);
+      scanTimer = undefined;
+      offAvailable?.();
+      offAvailable = undefined;
+      await stopLoops();
+      host = undefined;
+    },
+    status() {
+      return { subscriptions: Object.fromEntries([...loops].map(([n, l]) => [n, l.stats])) };
+    },
+  };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
