@@ -12,6 +12,7 @@
 import type { DataPlane, EmuResponse, EmulatorContext } from '../core/types.js';
 import { extraParts } from './parts.js';
 import { createRedisPart } from './redis.js';
+import { createRunPart } from './run/index.js';
 import { createSqlPart } from './sql.js';
 import type { ControlRoute, DataPlaneHost, DataPlanePart, EnvContribution, LocalService, RedisResolver, SqlResolver } from './types.js';
 
@@ -152,7 +153,7 @@ export async function createDataPlane(opts: { log?: (m: string) => void } = {}):
 
 /** All three core parts wired to each other. */
 export async function createCoreParts(): Promise<CoreParts> {
-  return { redis: createRedisPart(), sql: createSqlPart() };
+  return { redis: createRedisPart(), sql: createSqlPart(), run: createRunPart() };
 }
 
 export default createDataPlane;

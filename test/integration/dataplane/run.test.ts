@@ -1,0 +1,185 @@
+/**
+ * Cloud Run data plane, end to end through the official clients: a service on the ruvector
+ * image runs the real vector service wired to a real Redis and Postgres from the emulated
+ * Memorystore, Cloud SQL and Secret Manager; kill -9 brings it back with its data; a
+ * traffic split divides requests between revisions; an image that cannot run fails the
+ * revision; deleting and stopping leave no process or port.
+ */
+import type { protos } from '@google-cloud/sql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCoreParts, createLocalDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
+import { canConnect } from '../../../src/emulator/dataplane/ports.js';
+import { PROJECT, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
+
+const REGION = 'us-central1';
+const parent = `projects/${PROJECT}/locations/${REGION}`;
+const SQL = `dp-run-${process.pid}`;
+const API_KEY = 'local-test-key';
+let t: TestEmulator;
+let plane: LocalDataPlane;
+const logs: string[] = [];
+
+interface InstanceStatus { id: string; pid?: number; port: number; state: string; inRotation: boolean; restarts: number }
+interface RunStatus { services: { name: string; uri: string; revisions: { name: string; failed?: string; instances: InstanceStatus[] }[] }[] }
+const runStatus = () => (plane.status() as { parts: { run: RunStatus } }).parts.run;
+
+async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${logs.slice(-15).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function sqlDone(op: protos.google.cloud.sql.v1.IOperation): Promise<void> {
+  const ops = t.clients.sqlOperations();
+  let cur = op;
+  while (cur.status !== 'DONE') {
+    await new Promise((r) => setTimeout(r, 20));
+    [cur] = await ops.get({ project: PROJECT, operation: cur.name! });
+  }
+  expect(cur.error).toBeFalsy();
+}
+
+async function secret(id: string, value: string): Promise<void> {
+  const sm = t.clients.secretManager();
+  const [s] = await sm.createSecret({ parent: `projects/${PROJECT}`, secretId: id, secret: { replication: { automatic: {} } } });
+  await sm.addSecretVersion({ parent: s.name!, payload: { data: Buffer.from(value) } });
+}
+
+/** The env the engine gives the service (the seed's wiring): addresses by name, credentials from secrets. */
+function seedEnv(region = REGION) {
+  return [
+    { name: 'REGION', value: region },
+    { name: 'REDIS_HOST', valueSource: { secretKeyRef: { secret: `ruvector-redis-host-${REGION}`, version: 'latest' } } },
+    { name: 'REDIS_PORT', value: '6379' },
+    { name: 'DB_HOST', value: `/cloudsql/${PROJECT}:${REGION}:${SQL}` },
+    { name: 'DB_NAME', value: 'ruvector' },
+    { name: 'DB_USER', valueSource: { secretKeyRef: { secret: 'ruvector-db-user', version: 'latest' } } },
+    { name: 'DB_PASSWORD', valueSource: { secretKeyRef: { secret: 'ruvector-db-password', version: 'latest' } } },
+    { name: 'RUVECTOR_API_KEY', value: API_KEY },
+    { name: 'LOG_LEVEL', value: 'warn' },
+  ];
+}
+const startupProbe = { httpGet: { path: '/health/startup' }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 60 };
+
+beforeAll(async () => {
+  plane = createLocalDataPlane({ core: await createCoreParts(), log: (m) => logs.push(m) });
+  t = await startTestEmulator({ dataPlane: plane, quotas: 'unlimited' });
+  // The world the service needs: Memorystore, Cloud SQL primary with its database and user, the secrets.
+  const redis = t.clients.redis();
+  await (await redis.createInstance({ parent, instanceId: 'cache', instance: { tier: 'BASIC', memorySizeGb: 1 } }))[0].promise();
+  const [inst] = await redis.getInstance({ name: `${parent}/instances/cache` });
+  await sqlDone((await t.clients.sqlInstances().insert({ project: PROJECT, body: { name: SQL, databaseVersion: 'POSTGRES_15', region: REGION, settings: { tier: 'db-custom-1-3840' } } }))[0]);
+  await sqlDone((await t.clients.sqlDatabases().insert({ project: PROJECT, instance: SQL, body: { name: 'ruvector' } }))[0]);
+  await sqlDone((await t.clients.sqlUsers().insert({ project: PROJECT, instance: SQL, body: { name: 'ruvector', password: 'Db-Passw0rd' } }))[0]);
+  await secret(`ruvector-redis-host-${REGION}`, inst.host!);
+  await secret('ruvector-db-user', 'ruvector');
+  await secret('ruvector-db-password', 'Db-Passw0rd');
+}, 60_000);
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('Cloud Run on the local data plane', () => {
+  let uri = '';
+
+  it('runs the vector service wired to the real Redis and Postgres, reachable at status.uri', async () => {
+    const client = t.clients.runServices();
+    const [op] = await client.createService({
+      parent,
+      serviceId: 'ruvector-streaming',
+      service: { template: { scaling: { minInstanceCount: 1, maxInstanceCount: 2 }, containers: [{ image: 'gcr.io/emu-test-project/ruvector:v1', env: seedEnv(), startupProbe }] } },
+    });
+    await op.promise();
+    const name = `${parent}/services/ruvector-streaming`;
+    await plane.waitReady({ names: [name], timeoutMs: 60_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}\n${logs.slice(-20).join('\n')}\n${JSON.stringify(runStatus(), null, 1)}`);
+    });
+    const [svc] = await client.getService({ name });
+    uri = svc.uri!;
+    expect(uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const ready = (await (await fetch(`${uri}/health/ready`)).json()) as { status: string; checks: Record<string, string>; region: string };
+    expect(ready).toMatchObject({ status: 'ok', region: REGION, checks: { postgres: 'up', redis: 'up' } });
+
+    const h = { 'content-type': 'application/json', 'api-key': API_KEY };
+    expect((await fetch(`${uri}/api/v1/collections`, { method: 'POST', headers: h, body: JSON.stringify({ name: 'docs', dimension: 3 }) })).status).toBe(201);
+    const up = await fetch(`${uri}/api/v1/collections/docs/points`, { method: 'POST', headers: h, body: JSON.stringify({ points: [{ id: 1, vector: [1, 0, 0] }, { id: 2, vector: [0, 1, 0] }] }) });
+    expect(up.status).toBe(200);
+    const got = (await (await fetch(`${uri}/api/v1/collections/docs/points/2`)).json()) as { id: number; vector: number[] };
+    expect(got.vector).toEqual([0, 1, 0]);
+  }, 90_000);
+
+  it('a killed instance is restarted, becomes ready again and still has its data', async () => {
+    const before = runStatus().services[0]!.revisions[0]!.instances[0]!;
+    expect(before.pid).toBeGreaterThan(0);
+    process.kill(before.pid!, 'SIGKILL');
+    await until('restart', () => {
+      const i = runStatus().services[0]!.revisions[0]!.instances[0]!;
+      return i.restarts >= 1 && i.inRotation && i.pid !== before.pid ? i : undefined;
+    }, 60_000);
+    const got = (await (await fetch(`${uri}/api/v1/collections/docs/points/1`)).json()) as { vector: number[] };
+    expect(got.vector).toEqual([1, 0, 0]);
+  }, 90_000);
+
+  it('a traffic split divides requests between two revisions by percent', async () => {
+    const client = t.clients.runServices();
+    const name = `${parent}/services/ruvector-streaming`;
+    const [svc] = await client.getService({ name });
+    const first = svc.latestReadyRevision!.split('/').pop()!;
+    // Revision 2 reports a different region name, so each answer says which revision served it.
+    svc.template!.containers![0]!.env = seedEnv('canary');
+    svc.template!.revision = 'ruvector-streaming-canary';
+    svc.traffic = [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: first, percent: 75 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'ruvector-streaming-canary', percent: 25 },
+    ];
+    await (await client.updateService({ service: svc }))[0].promise();
+    await until('both revisions serving', () => runStatus().services[0]!.revisions.filter((r) => r.instances.some((i) => i.inRotation)).length === 2);
+    const seen: Record<string, number> = {};
+    for (let n = 0; n < 20; n++) {
+      const r = (await (await fetch(`${uri}/health/ready`)).json()) as { region: string };
+      seen[r.region] = (seen[r.region] ?? 0) + 1;
+    }
+    expect(seen).toEqual({ [REGION]: 15, canary: 5 });
+  }, 90_000);
+
+  it('an image the emulator cannot run fails the revision with a clear condition', async () => {
+    const client = t.clients.runServices();
+    const [op] = await client.createService({ parent, serviceId: 'hello', service: { template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
+    await op.promise();
+    const name = `${parent}/services/hello`;
+    const svc = await until('failed condition', async () => {
+      const [s] = await client.getService({ name });
+      return s.terminalCondition?.state === 'CONDITION_FAILED' ? s : undefined;
+    });
+    expect(svc.terminalCondition?.message).toMatch(/Image 'us-docker.pkg.dev\/cloudrun\/container\/hello' not found/);
+    const [rev] = await t.clients.runRevisions().getRevision({ name: svc.latestCreatedRevision! });
+    expect(rev.conditions?.find((c) => c.type === 'Ready')?.state).toBe('CONDITION_FAILED');
+    await (await client.deleteService({ name }))[0].promise();
+  }, 30_000);
+
+  it('deleting the service and stopping the emulator leave no process or port', async () => {
+    const pids = runStatus().services.flatMap((s) => s.revisions.flatMap((r) => r.instances.map((i) => i.pid))).filter((p): p is number => !!p);
+    const ports = runStatus().services.flatMap((s) => [Number(new URL(s.uri).port), ...s.revisions.flatMap((r) => r.instances.map((i) => i.port))]);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    const client = t.clients.runServices();
+    await (await client.deleteService({ name: `${parent}/services/ruvector-streaming` }))[0].promise();
+    await until('service gone', () => runStatus().services.length === 0);
+    const redisPorts = ((plane.status() as { parts: { redis: { instances: { port: number; pid: number }[] } } }).parts.redis.instances);
+    await t.stop();
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect([...pids, ...redisPorts.map((r) => r.pid)].filter(alive)).toEqual([]);
+    for (const p of [...ports, ...redisPorts.map((r) => r.port)]) expect(await canConnect('127.0.0.1', p, 200)).toBe(false);
+  }, 30_000);
+});
