@@ -39,7 +39,7 @@ function daemonCommand(): string[] {
 
 export async function startDaemon(o: StartOptions, env: NodeJS.ProcessEnv = process.env): Promise<EmulatorRecord & { url: string; logFile: string }> {
   const existing = await readRecord(env);
-  if (existing && isProcessAlive(existing.pid) && (await probeHealth(existing))) {
+  if (existing && isProcessAlive(existing.pid) && (await probeHealth(existing, 5000))) {
     throw new EmulatorLifecycleError(`The emulator is already running at ${emulatorUrl(existing)} (pid ${existing.pid}). Stop it first with: ruvector emulator stop`);
   }
   if (existing) await removeRecord(env);
@@ -142,7 +142,8 @@ export interface StatusResult {
 export async function daemonStatus(env: NodeJS.ProcessEnv = process.env): Promise<StatusResult> {
   const addr = await discoverEmulator(env);
   if (!addr) return { running: false };
-  const health = await probeHealth(addr);
+  // Generous: a busy machine can take seconds to answer, and "not running" would be a lie.
+  const health = await probeHealth(addr, 5000);
   const base = { source: addr.source, url: emulatorUrl(addr), host: addr.host, port: addr.port, ...(addr.record ? { pid: addr.record.pid, stateDir: addr.record.stateDir, startedAt: addr.record.startedAt } : {}) };
   if (!health) return { running: false, ...base, stale: true };
   return { running: true, ...base, pid: health.pid, stateDir: health.stateDir, health };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
   delete env.RUVECTOR_EMULATOR_HOST;
   Object.assign(env, extraEnv);
   try {
-    const r = await exec(process.execPath, [bin, ...args], { env, cwd: root, timeout: 60_000 });
+    const r = await exec(process.execPath, [bin, ...args], { env, cwd: root, timeout: 120_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };
@@ -36,10 +36,22 @@ beforeAll(async () => {
   }
 });
 
+/** Daemons started for this test's unique home dir, found by their command line (by pid, never by name). */
+async function ourDaemons(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes('daemon.js') && cmd.includes(home)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 afterAll(async () => {
-  // Never leave a daemon behind, whatever failed above.
+  // Never leave a daemon behind, whatever failed above (even a start cut short by a timeout).
   const rec = await readRecord({ RUVECTOR_HOME: home });
   if (rec && isProcessAlive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+  for (const pid of await ourDaemons()) process.kill(pid, 'SIGKILL');
   await rm(home, { recursive: true, force: true });
 });
 
@@ -90,12 +102,13 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
 
     expect((await cli(['emulator', 'stop'])).code).toBe(0);
     expect(isProcessAlive(rec2.pid)).toBe(false);
+    expect(await ourDaemons()).toEqual([]);
     const none = await cli(['emulator', 'stop']);
     expect(none.stdout).toContain('No emulator was running');
     const noReset = await cli(['emulator', 'reset']);
     expect(noReset.code).not.toBe(0);
     expect(noReset.stderr).toContain('No emulator is running');
-  });
+  }, 240_000);
 
   it('loads a data plane module given with --data-plane and lets it set service URIs', async () => {
     const dp = join(home, 'dp.mjs');
@@ -115,7 +128,7 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
       await cli(['emulator', 'stop']);
     }
     expect(isProcessAlive(rec.pid)).toBe(false);
-  });
+  }, 120_000);
 
   it('refuses bad flags with a clear message', async () => {
     const r = await cli(['emulator', 'start', '--fault-rate', '2']);
@@ -134,5 +147,5 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
     } finally {
       taken.close();
     }
-  });
+  }, 120_000);
 });
