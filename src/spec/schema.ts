@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { UsageSchema } from './usage.js';
 
+/** Status codes Cloud CDN negative caching accepts (BackendServiceCdnPolicyNegativeCachingPolicy). */
+export const NEGATIVE_CACHING_CODES = [300, 301, 302, 307, 308, 404, 405, 410, 421, 451, 501];
+
 /**
  * The topology spec: one zod schema that validates YAML and emits the JSON Schema
  * (`ruvector spec schema`, config/ruvector.schema.json). Defaults are the seed's values
@@ -540,10 +543,19 @@ export const LoadBalancerSchema = z
             maxTtl: int(0, 31_622_400).default(300),
             clientTtl: int(0, 31_622_400).default(30),
             negativeCaching: z.boolean().default(true),
-            negativeCachingPolicy: z.array(z.strictObject({ code: int(300, 599), ttl: int(0, 1800) })).default([
-              { code: 404, ttl: 60 },
-              { code: 429, ttl: 10 },
-            ]),
+            // GCP accepts negative caching only for these codes (429 is not among them, though
+            // the seed lists it; rate-limit answers are never cached).
+            negativeCachingPolicy: z
+              .array(
+                z.strictObject({
+                  code: z
+                    .number()
+                    .int()
+                    .refine((c) => NEGATIVE_CACHING_CODES.includes(c), { message: `Cloud CDN negative caching accepts only ${NEGATIVE_CACHING_CODES.join(', ')}` }),
+                  ttl: int(0, 1800),
+                }),
+              )
+              .default([{ code: 404, ttl: 60 }]),
             includeProtocol: z.boolean().default(true),
             includeHost: z.boolean().default(true),
             includeQueryString: z.boolean().default(true),

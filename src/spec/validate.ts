@@ -357,14 +357,14 @@ const checkReferences: Check = (spec, out) => {
     out.push({
       path: ['loadBalancer', 'domains'],
       severity: 'warning',
-      message: 'Google-managed Compute certificates do not cover wildcard domains; the wildcard will not be provisioned (use Certificate Manager with DNS authorization)',
+      message: 'Google-managed Compute certificates do not cover wildcard domains: the certificate gets the other domains and the wildcard stays a URL map host only (use Certificate Manager with DNS authorization for it)',
     });
   }
   if (lb.enabled && lb.healthCheck.enabled) {
     out.push({
       path: ['loadBalancer', 'healthCheck', 'enabled'],
       severity: 'warning',
-      message: 'GCP rejects health checks on backend services whose backends are serverless NEGs (Cloud Run); set loadBalancer.healthCheck.enabled: false for real GCP',
+      message: 'health checks are created as the seed lists them but not attached: GCP rejects health checks on backend services whose backends are serverless NEGs (Cloud Run probes gate traffic instead)',
     });
   }
   if (lb.enabled && lb.domains.length === 0) out.push({ path: ['loadBalancer', 'domains'], message: 'the HTTPS load balancer needs at least one domain for its certificate' });

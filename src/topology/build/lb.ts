@@ -104,7 +104,9 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
         affinityCookieTtlSec: b.affinityCookieTtlSec,
         loadBalancingScheme: 'EXTERNAL_MANAGED',
         backends: [{ group: neg, balancingMode: b.balancingMode, capacityScaler: b.capacityScaler, maxUtilization: b.maxUtilization }],
-        ...(hc.enabled ? { healthChecks: [hcName] } : {}),
+        // The seed's health check is created (it is in the design) but never attached: GCP
+        // rejects health checks on backend services whose backends are serverless NEGs, and
+        // Cloud Run's own startup/liveness/readiness probes already gate traffic.
         ...(b.enableCdn
           ? {
               cdnPolicy: {
@@ -125,7 +127,7 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
           : {}),
         logConfig: { enable: true, sampleRate: b.logSampleRate },
         ...(securityPolicy ? { securityPolicy } : {}),
-      }, [neg, ...(hc.enabled ? [hcName] : []), ...(securityPolicy ? [securityPolicy] : [])], { homeRegion: r.region }),
+      }, [neg, ...(securityPolicy ? [securityPolicy] : [])], { homeRegion: r.region }),
     );
   }
 
@@ -156,7 +158,7 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
   );
 
   const cert = ctx.global('sslCertificates', lb.certificateName);
-  ctx.add(res('compute.SslCertificate', cert, { name: lb.certificateName, description: ctx.marker(), type: 'MANAGED', managed: { domains: lb.domains } }, []));
+  ctx.add(res('compute.SslCertificate', cert, { name: lb.certificateName, description: ctx.marker(), type: 'MANAGED', managed: { domains: certificateDomains(lb.domains) } }, []));
   const sslPolicy = ctx.global('sslPolicies', lb.sslPolicy.name);
   ctx.add(res('compute.SslPolicy', sslPolicy, { name: lb.sslPolicy.name, description: ctx.marker(), profile: lb.sslPolicy.profile, minTlsVersion: lb.sslPolicy.minTlsVersion }, []));
 
@@ -193,4 +195,13 @@ export function buildLoadBalancer(ctx: Ctx, securityPolicy: string | undefined):
     ctx.add(res('compute.TargetHttpProxy', httpProxy, { name: lb.httpProxyName, description: ctx.marker(), urlMap: redirect }, [redirect]));
     ctx.add(forwarding(lb.httpForwardingRuleName, '80', httpProxy));
   }
+}
+
+/**
+ * Google-managed Compute certificates cannot cover wildcards (that takes Certificate Manager
+ * with DNS authorization): the certificate gets the plain domains, the URL map keeps all of
+ * them as host rules. validate warns about the wildcard.
+ */
+export function certificateDomains(domains: string[]): string[] {
+  return domains.filter((d) => !d.startsWith('*.'));
 }

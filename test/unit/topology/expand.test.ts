@@ -250,10 +250,9 @@ describe('production template: resources field by field against the seed', () =>
       protocol: 'HTTP2', portName: 'http', timeoutSec: 300, enableCDN: true, sessionAffinity: 'CLIENT_IP', affinityCookieTtlSec: 300,
       loadBalancingScheme: 'EXTERNAL_MANAGED',
       backends: [{ group: `${P}/regions/europe-west2/networkEndpointGroups/ruvector-neg-europe-west2`, balancingMode: 'UTILIZATION', capacityScaler: 1, maxUtilization: 0.8 }],
-      healthChecks: [`${P}/global/healthChecks/ruvector-health-check-europe-west2`],
       cdnPolicy: {
         cacheMode: 'CACHE_ALL_STATIC', defaultTtl: 30, maxTtl: 300, clientTtl: 30, negativeCaching: true,
-        negativeCachingPolicy: [{ code: 404, ttl: 60 }, { code: 429, ttl: 10 }],
+        negativeCachingPolicy: [{ code: 404, ttl: 60 }],
         cacheKeyPolicy: { includeProtocol: true, includeHost: true, includeQueryString: true, queryStringWhitelist: ['query_vector_id', 'k', 'metric'] },
       },
       logConfig: { enable: true, sampleRate: 0.1 },
@@ -330,7 +329,7 @@ describe('the graph', () => {
     before(`${P}/regions/${r}/subnetworks/connector-subnet-${r}`, `${P}/locations/${r}/connectors/ruvector-conn-ase1`);
     before(`${P}/instances/ruvector-db-asia-northeast1`, `${P}/instances/ruvector-db-${r}-replica`);
     before(`${P}/locations/${r}/services/ruvector-streaming`, `${P}/regions/${r}/networkEndpointGroups/ruvector-neg-${r}`);
-    for (const dep of [`${P}/regions/${r}/networkEndpointGroups/ruvector-neg-${r}`, `${P}/global/healthChecks/ruvector-health-check-${r}`, `${P}/global/securityPolicies/ruvector-security-policy`]) {
+    for (const dep of [`${P}/regions/${r}/networkEndpointGroups/ruvector-neg-${r}`, `${P}/global/securityPolicies/ruvector-security-policy`]) {
       before(dep, `${P}/global/backendServices/ruvector-backend-${r}`);
     }
     before(`${P}/global/backendServices/ruvector-backend-us-central1`, `${P}/global/urlMaps/ruvector-url-map`);
