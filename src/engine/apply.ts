@@ -269,7 +269,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     return {
       id: item.name,
       deps,
-      bucket: `${p?.api ?? item.kind}/${item.region ?? 'global'}`,
+      bucket: p?.bucket?.({ name: item.name, region: item.region, spec: byName.get(item.name)?.spec }) ?? `${p?.api ?? item.kind}/${item.region ?? 'global'}`,
       weight: item.action === 'create' || item.action === 'replace' ? (p?.createSeconds ?? 5) : 1,
       run: async () => {
         o.onEvent?.({ type: 'start', name: item.name, kind: item.kind, region: item.region, action: item.action });
@@ -280,7 +280,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
 
   const itemOf = new Map(work.map((i) => [i.name, i]));
   const outcomes = await runDag(tasks, {
-    perBucket: o.concurrency ?? 8,
+    perBucket: (b) => (b.startsWith('serial:') ? 1 : (o.concurrency ?? 8)),
     maxConcurrent: o.maxConcurrent,
     onEvent: (e) => {
       const item = itemOf.get(e.id)!;

@@ -31,7 +31,8 @@ export interface Timing {
 export function timingFor(target: Target): Timing {
   if (target.kind === 'gcp') {
     return {
-      backoff: { baseMs: 1000, maxMs: 60_000, maxAttempts: 10 },
+      // ~15 minutes of retries in all: enough to outlast a Cloud SQL operation in progress.
+      backoff: { baseMs: 1000, maxMs: 60_000, maxAttempts: 20 },
       poll: { initialMs: 2000, maxMs: 20_000, timeoutMs: 45 * 60_000 },
       consistencyWaitMs: 30_000,
     };
@@ -40,7 +41,7 @@ export function timingFor(target: Target): Timing {
   // so a tiny scale still leaves room for the event loop.
   const s = target.timeScale ?? 0.01;
   return {
-    backoff: { baseMs: Math.max(10, 1000 * s), maxMs: Math.max(200, 60_000 * s), maxAttempts: 12 },
+    backoff: { baseMs: Math.max(10, 1000 * s), maxMs: Math.max(200, 60_000 * s), maxAttempts: 20 },
     poll: { initialMs: Math.max(5, 2000 * s), maxMs: Math.max(50, 20_000 * s), timeoutMs: Math.max(60_000, 45 * 60_000 * s) },
     consistencyWaitMs: Math.max(2000, 30_000 * s),
   };

@@ -65,11 +65,19 @@ function instanceObserved(ctx: ProviderContext, obj: Obj): Observed {
   };
 }
 
+/** Cloud SQL runs one operation per instance at a time, and a replica's create runs on its primary. */
+function family(item: { name: string; spec?: Record<string, unknown> }): string {
+  const master = typeof item.spec?.masterInstanceName === 'string' ? item.spec.masterInstanceName.split(/[:/]/).pop() : undefined;
+  const m = /instances\/([^/]+)/.exec(item.name);
+  return `serial:sql/${master ?? m?.[1] ?? item.name}`;
+}
+
 const instance: Provider = {
   kind: 'sql.Instance',
   api: 'sql',
   scope: 'regional',
   createSeconds: 480,
+  bucket: family,
   immutable: ['region', 'databaseVersion', 'masterInstanceName', 'instanceType', 'settings.edition'],
 
   async list(ctx, regions) {
@@ -154,6 +162,7 @@ function childProvider(kind: 'sql.Database' | 'sql.User'): Provider {
     api: 'sql',
     scope: 'regional',
     createSeconds: 10,
+    bucket: family,
     // Owned through their instance: list under the instances the spec names.
     async list(ctx, regions, desired) {
       const parents = new Map<string, string | undefined>();

@@ -37,6 +37,11 @@ export interface Provider {
   create(ctx: ProviderContext, r: Resource, requestId: string): Promise<void>;
   update(ctx: ProviderContext, r: Resource, o: Observed, changes: FieldChange[]): Promise<void>;
   delete(ctx: ProviderContext, o: Observed): Promise<void>;
+  /**
+   * Concurrency bucket for one item when the API serialises work on a parent (Cloud SQL runs
+   * one operation per instance at a time). Buckets named 'serial:...' run one task at a time.
+   */
+  bucket?(item: { name: string; region?: string; spec?: Record<string, unknown> }): string | undefined;
   /** Rewrite the desired resource before references are resolved (derived, never-sent fields). */
   prepare?(r: Resource): Resource;
   /** Value of `${ref:<name>#<field>}` for fields not in `raw` (a secret's payload). */
