@@ -147,6 +147,35 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     host!.log(`service ${s.name}: ${message}`);
   }
 
+  /** A revision that failed its startup probe came up after all (what it waited for appeared): it is Ready now. */
+  function clearFailure(st: SvcState, r: RevState): void {
+    const wasReported = r.reported;
+    r.failed = undefined;
+    r.reported = false;
+    if (!wasReported) return;
+    const now = host!.ctx.now().toISOString();
+    const rev = peekRevision(r.name);
+    if (rev) {
+      rev.conditions = [
+        { type: 'Ready', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now },
+        { type: 'ContainerHealthy', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now },
+        { type: 'ResourcesAvailable', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now },
+      ];
+      store().collection<Revision>(REVISIONS).put(rev.name, rev);
+    }
+    const s = peekService(st.name);
+    if (!s || s.latestCreatedRevision !== r.name) return;
+    s.terminalCondition = { type: 'Ready', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now };
+    s.conditions = [
+      { type: 'RoutesReady', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now },
+      { type: 'ConfigurationsReady', state: 'CONDITION_SUCCEEDED', lastTransitionTime: now },
+    ];
+    s.latestReadyRevision = r.name;
+    s.etag = newEtag(s);
+    store().collection<Service>(SERVICES).put(s.name, s);
+    host!.log(`service ${s.name}: revision ${short(r.name)} recovered and is ready`);
+  }
+
   function startRevision(st: SvcState, s: Service, name: string): RevState {
     const r: RevState = { name, instances: [], everReady: false, wiring: {}, rr: 0 };
     st.revisions.set(name, r);
@@ -156,11 +185,8 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
       r.failed = `Revision '${short(name)}' has no container.`;
       return r;
     }
-    if (persistedFailed(rev)) {
-      r.failed = rev.conditions?.find((x) => x.type === 'Ready')?.message ?? 'failed';
-      r.reported = true;
-      return r;
-    }
+    // A failure recorded before a restart is not trusted: the world may have changed since, so try again.
+    if (persistedFailed(rev)) r.reported = true;
     if (!isRunnableImage(c.image)) {
       r.failed = unrunnableMessage(c.image);
       return r;
@@ -192,6 +218,7 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
           started: (i) => {
             r.everReady = true;
             host?.log(`instance ${i.spec.id} of ${st.name} started (pid ${i.pid}, port ${i.port})`);
+            if (r.failed || r.reported) clearFailure(st, r);
           },
           rotation: (i, inRotation) => {
             if (inRotation && st.revisions.get(name) === r) {
@@ -202,9 +229,9 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
           },
           startupFailed: (i, why) => {
             if (r.everReady) return;
+            if (r.failed) return;
             const tail = i.tail().slice(-3).join(' | ');
             r.failed = `The user-provided container failed to start and listen on the port defined provided by the PORT=${i.port} environment variable: ${why}.${tail ? ` Last output: ${tail}` : ''}`;
-            for (const other of r.instances) if (other !== i) void other.stop();
             reportFailure(st, r);
             reconcile(st.name);
           },
@@ -248,7 +275,7 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     // A revision no longer wanted stops once something else serves (no gap during a rollout).
     const serving = weights(st, s).some((w) => readyInstances(st.revisions.get(w.key)).length > 0);
     for (const r of [...st.revisions.values()]) {
-      if (!wanted.has(r.name) && (serving || r.failed)) void stopRevision(st, r);
+      if (!wanted.has(r.name) && (serving || r.instances.length === 0)) void stopRevision(st, r);
     }
     refreshReady(st);
   }

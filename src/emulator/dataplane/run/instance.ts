@@ -109,6 +109,10 @@ export class Instance {
           this.state = 'failed';
           this.events.startupFailed(this, why);
           await this.child?.stop(1000);
+          // Keep trying in the background, slowly: what it waited for (a database user, a
+          // secret) may yet appear, and the revision recovers when it does.
+          this.restarts++;
+          this.later(() => void this.start().catch((e: Error) => this.events.log(`instance ${this.spec.id} restart failed: ${e.message}`)), Math.min(2000 * this.restarts, 15_000));
           return;
         }
         // An instance that served before: Cloud Run replaces it.
