@@ -10,6 +10,7 @@ import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.
 import { PlanStaleError } from '../src/engine/session.js';
 import type { Plan, PlanSummary } from '../src/engine/types.js';
 import { TargetError } from '../src/gcp/target.js';
+import { showLocalWorld } from '../src/local/world.js';
 
 export interface DeployResult {
   summary: PlanSummary;
@@ -72,6 +73,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
       else this.log(renderPlan(plan, { targetLabel }));
       if (!hasChanges(plan)) {
         if (!json) this.log('No changes: the target matches the spec.');
+        if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: flags.regions, json, log: (l) => this.log(l) });
         return { summary, applied: false, ok: true };
       }
       if (flags['dry-run']) return { summary, applied: false, ok: true };
@@ -88,6 +90,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
         if (json) this.logJson(out);
         this.exit(1);
       }
+      if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: flags.regions, json, log: (l) => this.log(l) });
       return out;
     } finally {
       await session.close();

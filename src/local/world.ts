@@ -1,0 +1,141 @@
+/**
+ * The end of `ruvector deploy --local`: wait until every region's service is serving in the
+ * emulator's data plane and the front door is listening, then tell the user where it is and
+ * what to try. The emulator answers both questions on its control endpoints
+ * (/__emulator/dataplane, /__emulator/frontdoor), so this works the same whether the
+ * daemon was started by this deploy or was already running.
+ */
+import { UserError } from '../cli/base-command.js';
+import { allRegions, type Spec } from '../spec/index.js';
+import { resolveTarget } from '../gcp/target.js';
+
+export interface LocalRegion {
+  region: string;
+  service: string;
+  /** The region's Cloud Run service, locally (its router). */
+  uri: string;
+  ready: boolean;
+}
+
+export interface LocalWorld {
+  frontDoor: string;
+  emulator: string;
+  regions: LocalRegion[];
+  /** What to try first, as shell commands. */
+  try: string[];
+}
+
+export class LocalWorldError extends UserError {}
+
+interface DataPlaneStatus {
+  services?: { name: string; project: string; location: string; service: string; uri: string; ready: boolean }[];
+}
+
+interface FrontDoorStatus {
+  url?: string;
+  listeners?: { project: string; protocol: string; url: string }[];
+}
+
+export interface WaitOptions {
+  /** Regions to wait for (default: every region of the spec). */
+  regions?: string[];
+  timeoutMs?: number;
+  pollMs?: number;
+  /** Called when waiting starts, so a terminal is not silent for long. */
+  onWaiting?: (pending: string[]) => void;
+}
+
+/** Polls the emulator until each region's service is ready and the front door listens. */
+export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: WaitOptions = {}): Promise<LocalWorld> {
+  const regions = o.regions?.length ? o.regions : allRegions(spec);
+  const deadline = Date.now() + (o.timeoutMs ?? 180_000);
+  let told = false;
+  let pending: string[] = regions;
+  let lastProblem = '';
+  for (;;) {
+    try {
+      const dp = await getJson<DataPlaneStatus>(`${emulatorUrl}/__emulator/dataplane`);
+      const fd = await getJson<FrontDoorStatus>(`${emulatorUrl}/__emulator/frontdoor`).catch(() => undefined);
+      const mine = (dp.services ?? []).filter((s) => s.project === spec.project && regions.includes(s.location) && s.service === spec.service.name);
+      const found: LocalRegion[] = regions.flatMap((r) => {
+        const s = mine.find((x) => x.location === r);
+        return s ? [{ region: r, service: s.service, uri: s.uri, ready: s.ready }] : [];
+      });
+      pending = regions.filter((r) => !found.some((f) => f.region === r && f.ready));
+      const door = frontDoorOf(fd, spec.project);
+      if (pending.length === 0 && door) return { frontDoor: door, emulator: emulatorUrl, regions: found, try: tryCommands(door) };
+      lastProblem = pending.length ? `not ready: ${pending.join(', ')}` : 'the front door is not listening yet';
+    } catch (e) {
+      lastProblem = e instanceof Error ? e.message : String(e);
+      if (/dataplane: HTTP 404$/.test(lastProblem)) throw new LocalWorldError('the emulator runs without its data plane (started with --no-data-plane?): nothing serves the deployed services locally');
+    }
+    if (!told) {
+      o.onWaiting?.(pending);
+      told = true;
+    }
+    if (Date.now() > deadline) {
+      throw new LocalWorldError(`deployed, but the local world is not serving after ${Math.round((o.timeoutMs ?? 180_000) / 1000)} s (${lastProblem}); see \`ruvector emulator status\` and the emulator log`);
+    }
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
+  }
+}
+
+function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string | undefined {
+  const mine = (fd?.listeners ?? []).filter((l) => l.project === project);
+  return (mine.find((l) => l.protocol === 'HTTPS') ?? mine[0])?.url;
+}
+
+/** Three first things to try against the front door: health, a region-routed read, a CDN-cacheable search. */
+export function tryCommands(door: string): string[] {
+  return [
+    `curl -s ${door}/health/ready`,
+    `curl -s -H 'X-Client-Region: eu' ${door}/api/v1/collections`,
+    `curl -s -D - -o /dev/null '${door}/api/v1/search?collection=default&query_vector_id=1&k=5&metric=cosine'   # twice: X-Cache: HIT`,
+  ];
+}
+
+export function renderLocalWorld(w: LocalWorld): string {
+  const width = Math.max(...w.regions.map((r) => r.region.length));
+  return [
+    '',
+    `Local world ready: ${w.regions.length} region${w.regions.length === 1 ? '' : 's'} serving.`,
+    ...w.regions.map((r) => `  ${r.region.padEnd(width)}  ${r.uri}`),
+    '',
+    `Front door (the global load balancer, locally): ${w.frontDoor}`,
+    '',
+    'Try:',
+    ...w.try.map((c) => `  ${c}`),
+    '',
+  ].join('\n');
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * What `deploy --local` calls once the plan is applied (or nothing needed changing): finds
+ * the emulator the deploy used, waits for the world, prints it (one NDJSON event with --json).
+ */
+export async function showLocalWorld(o: { spec: Spec; regions?: string; json: boolean; log: (line: string) => void; timeoutMs?: number }): Promise<LocalWorld | undefined> {
+  const target = await resolveTarget({ local: true, project: o.spec.project, start: false });
+  if (target.kind !== 'emulator') throw new LocalWorldError('--local did not resolve to the emulator');
+  const url = `http://${target.host}:${target.port}`;
+  const regions = o.regions?.split(',').map((r) => r.trim()).filter(Boolean);
+  const health = await getJson<{ dataPlane?: boolean }>(`${url}/__emulator/health`);
+  if (health.dataPlane === false) {
+    o.log(o.json ? JSON.stringify({ event: 'local-ready', dataPlane: false }) : 'The emulator runs without its data plane (--no-data-plane): the resources are recorded, nothing serves them. Restart it with `ruvector emulator stop && ruvector emulator start` for a world you can curl.');
+    return undefined;
+  }
+  const world = await waitForLocalWorld(url, o.spec, {
+    regions,
+    timeoutMs: o.timeoutMs,
+    onWaiting: (pending) => {
+      if (!o.json && pending.length) o.log(`Waiting for ${pending.join(', ')} to serve...`);
+    },
+  });
+  o.log(o.json ? JSON.stringify({ event: 'local-ready', ...world }) : renderLocalWorld(world));
+  return world;
+}
