@@ -20,6 +20,8 @@ export interface ServiceConfig {
   rateLimit: { perWindow: number; windowSec: number };
   limits: { bodyBytes: number; maxK: number; maxBatch: number; maxDimension: number };
   pollIntervalMs: number;
+  /** Proxies in front of us that append to X-Forwarded-For (Cloud Run's front end: 1; behind the global LB: 2). */
+  trustedProxyHops: number;
   /** Which searches use the Redis search cache: by-id (query_vector_id), all, or off. */
   searchCache: 'by-id' | 'all' | 'off';
   drainTimeoutMs: number;
@@ -157,6 +159,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     },
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     searchCache: searchCacheMode(env),
+    trustedProxyHops: int(env, 'TRUSTED_PROXY_HOPS', 1, 0, 10),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 300_000),
   };
 }

@@ -157,9 +157,9 @@ export class Engine {
     const ts = this.nextTs();
     const t0 = performance.now();
     const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique);
-    const rows = unique.filter((i) => applied.has(i.id));
-    const events: WriteEvent[] = rows.map((i) => ({ collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: ts }));
-    await this.applyUpserts(c, rows.map((r) => ({ ...r, ts })));
+    const rows = unique.filter((i) => applied.has(i.id)).map((i) => ({ ...i, ts: applied.get(i.id)! }));
+    const events: WriteEvent[] = rows.map((i) => ({ collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: i.ts }));
+    await this.applyUpserts(c, rows);
     await this.afterWrite(c, rows.map((r) => r.id));
     this.metrics.writes.inc({ op: 'upsert' }, rows.length);
     this.analytics.record({ type: 'insert', latencyMs: performance.now() - t0, resultCount: rows.length });
@@ -171,13 +171,14 @@ export class Engine {
     const c = this.get(name);
     const ts = this.nextTs();
     const t0 = performance.now();
-    const applied = [...(await this.store.delete(name, this.cfg.region, ts, [...new Set(ids)]))];
-    await this.applyDeletes(c, applied.map((id) => ({ id, ts })));
-    await this.afterWrite(c, applied);
-    this.metrics.writes.inc({ op: 'delete' }, applied.length);
-    this.analytics.record({ type: 'delete', latencyMs: performance.now() - t0, resultCount: applied.length });
-    this.onWrite(applied.map((id) => ({ collection: name, id, operation: 'delete', timestamp: ts })));
-    return applied.length;
+    const applied = await this.store.delete(name, this.cfg.region, ts, [...new Set(ids)]);
+    const rows = [...applied].map(([id, v]) => ({ id, ts: v }));
+    await this.applyDeletes(c, rows);
+    await this.afterWrite(c, rows.map((r) => r.id));
+    this.metrics.writes.inc({ op: 'delete' }, rows.length);
+    this.analytics.record({ type: 'delete', latencyMs: performance.now() - t0, resultCount: rows.length });
+    this.onWrite(rows.map((r) => ({ collection: name, id: r.id, operation: 'delete', timestamp: r.ts })));
+    return rows.length;
   }
 
   private async afterWrite(c: Collection, ids: string[]): Promise<void> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEnv, call, randomVectors, waitFor } from './helpers.js';
+import { Redis } from 'ioredis';
+import { TestEnv, call, randomVectors, waitFor, REDIS_HOST, REDIS_PORT } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
 
 const env = new TestEnv();
@@ -184,6 +185,19 @@ describe('rate limits', () => {
     expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
     expect(statuses.slice(3)).toEqual([429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
+    // Rewriting the left end of X-Forwarded-For (which the client controls) does not help.
+    const spoofed = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 1 }, { 'x-forwarded-for': '198.51.100.77, 203.0.113.9' });
+    expect(spoofed.status).toBe(429);
+    // The count reaches the shared ratelimit:{user}:{window} key.
+    await waitFor('ratelimit key', async () => {
+      const r = new Redis({ host: REDIS_HOST, port: REDIS_PORT, keyPrefix: env.prefix });
+      try {
+        const keys = await r.keys(`${env.prefix}ratelimit:ip-203.0.113.9:*`);
+        return keys.length === 1 && Number(await r.get(keys[0]!.slice(env.prefix.length))) >= 3;
+      } finally {
+        r.disconnect();
+      }
+    });
     // Another client is not affected.
     const other = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 0, 0, 0], k: 1 }, { 'x-forwarded-for': '203.0.113.10' });
     expect(other.status).toBe(200);

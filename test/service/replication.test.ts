@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { TestEnv, call } from './helpers.js';
+import { TestEnv, call, waitFor } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
 import type { WriteEvent } from '../../service/src/engine.js';
 import { encodeUpdate, decodeUpdate } from '../../service/src/replication/schema.js';
@@ -113,5 +113,20 @@ describe('cross-region replication over Pub/Sub push', () => {
     const rb = await push(b, bad, token);
     expect(rb.status).toBe(400);
     expect(rb.body.error).toContain('message.data');
+  });
+});
+
+describe('instances of one region', () => {
+  it('see each other\'s writes and deletes through the Postgres change feed', async () => {
+    const key = { 'api-key': env.apiKey };
+    const x = await env.start({ CHANGEFEED_POLL_MS: '100', REGION: 'asia-northeast1' });
+    const y = await env.start({ CHANGEFEED_POLL_MS: '100', REGION: 'asia-northeast1' });
+    expect((await call(x.url, 'POST', '/api/v1/collections', { name: 'feed', dimension: 2, metric: 'l2' }, key)).status).toBe(201);
+    await call(x.url, 'POST', '/api/v1/collections/feed/points', { points: [{ id: 'n', vector: [3, 4] }] }, key);
+    await waitFor('y sees the write', async () => (await call(y.url, 'POST', '/api/v1/collections/feed/search', { vector: [3, 4], k: 1 })).body.results?.[0]?.id === 'n');
+    await call(y.url, 'POST', '/api/v1/collections/feed/points/delete', { ids: ['n'] }, key);
+    await waitFor('x sees the delete', async () => (await call(x.url, 'POST', '/api/v1/collections/feed/search', { vector: [3, 4], k: 1 })).body.results?.length === 0);
+    await call(x.url, 'DELETE', '/api/v1/collections/feed', undefined, key);
+    await waitFor('y drops the collection', async () => (await call(y.url, 'GET', '/api/v1/collections/feed')).status === 404);
   });
 });

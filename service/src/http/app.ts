@@ -21,7 +21,8 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics): Fa
     // Per-request access logs would dominate CPU at thousands of searches a second; metrics cover them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.limits.bodyBytes,
-    trustProxy: true,
+    // A hop count, not `true`: the client controls the left end of X-Forwarded-For.
+    trustProxy: (_addr: string, hop: number) => hop < cfg.trustedProxyHops,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

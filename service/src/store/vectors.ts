@@ -86,42 +86,43 @@ export class VectorStore {
   }
 
   /**
-   * Upserts (last writer wins on version_ts) and commits before returning: the reply to the
-   * client is sent only after this resolves, which is what makes a 2xx survive kill -9.
-   * Returns the ids that were actually applied (an older timestamp loses).
+   * Upserts and commits before returning: the reply to the client is sent only after this
+   * resolves, which is what makes a 2xx survive kill -9. The primary orders writes to a row:
+   * its version becomes max(ts, previous + 1), so a write accepted later always carries the
+   * larger version even across instances with skewed clocks. Returns id -> version.
    */
-  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[]): Promise<Set<string>> {
-    if (items.length === 0) return new Set();
+  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[]): Promise<Map<string, number>> {
+    if (items.length === 0) return new Map();
     const ids = items.map((i) => i.id);
     const metas = items.map((i) => (i.metadata === null ? null : JSON.stringify(i.metadata)));
     const vecs = items.map((i) => vectorBytes(i.vector));
     const sums = items.map((i) => checksum(i.vector));
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
       `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
        SELECT $1, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE, $5
        FROM unnest($6::text[], $7::text[], $8::bytea[], $9::text[]) AS u(id, meta, vec, sum)
        ON CONFLICT (collection, id) DO UPDATE SET
          dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
          storage_path = EXCLUDED.storage_path, checksum = EXCLUDED.checksum, vector = EXCLUDED.vector,
-         deleted = FALSE, version_ts = EXCLUDED.version_ts, updated_at = NOW(), seq = nextval('vector_metadata_seq')
-       WHERE vector_metadata.version_ts < EXCLUDED.version_ts
-       RETURNING id`,
+         deleted = FALSE, version_ts = GREATEST(EXCLUDED.version_ts, vector_metadata.version_ts + 1),
+         updated_at = NOW(), seq = nextval('vector_metadata_seq')
+       RETURNING id, version_ts::text AS version_ts`,
       [collection, dimension, region, STORAGE_PATH, ts, ids, metas, vecs, sums],
     );
-    return new Set(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
   }
 
   /** Deletes leave a tombstone so that a late, older write from another region cannot resurrect the vector. */
-  async delete(collection: string, region: string, ts: number, ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ id: string }>(
-      `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2, version_ts = $3,
-         updated_at = NOW(), seq = nextval('vector_metadata_seq')
-       WHERE collection = $1 AND id = ANY($4::text[]) AND deleted = FALSE AND version_ts < $3
-       RETURNING id`,
+  async delete(collection: string, region: string, ts: number, ids: string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
+      `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2,
+         version_ts = GREATEST($3, version_ts + 1), updated_at = NOW(), seq = nextval('vector_metadata_seq')
+       WHERE collection = $1 AND id = ANY($4::text[]) AND deleted = FALSE
+       RETURNING id, version_ts::text AS version_ts`,
       [collection, region, ts, ids],
     );
-    return new Set(rows.map((r) => r.id));
+    return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
   }
 
   async get(collection: string, ids: string[]): Promise<VectorRow[]> {
