@@ -5,79 +5,27 @@
  * traffic split divides requests between revisions; an image that cannot run fails the
  * revision; deleting and stopping leave no process or port.
  */
-import type { protos } from '@google-cloud/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreParts, createLocalDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { canConnect } from '../../../src/emulator/dataplane/ports.js';
 import { PROJECT, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
+import { API_KEY, makeWorld, seedEnv as worldEnv, until as untilLogged, type RunStatus } from './run-helpers.js';
 
 const REGION = 'us-central1';
 const parent = `projects/${PROJECT}/locations/${REGION}`;
 const SQL = `dp-run-${process.pid}`;
-const API_KEY = 'local-test-key';
 let t: TestEmulator;
 let plane: LocalDataPlane;
 const logs: string[] = [];
-
-interface InstanceStatus { id: string; pid?: number; port: number; state: string; inRotation: boolean; restarts: number }
-interface RunStatus { services: { name: string; uri: string; revisions: { name: string; failed?: string; instances: InstanceStatus[] }[] }[] }
 const runStatus = () => (plane.status() as { parts: { run: RunStatus } }).parts.run;
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${logs.slice(-15).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function sqlDone(op: protos.google.cloud.sql.v1.IOperation): Promise<void> {
-  const ops = t.clients.sqlOperations();
-  let cur = op;
-  while (cur.status !== 'DONE') {
-    await new Promise((r) => setTimeout(r, 20));
-    [cur] = await ops.get({ project: PROJECT, operation: cur.name! });
-  }
-  expect(cur.error).toBeFalsy();
-}
-
-async function secret(id: string, value: string): Promise<void> {
-  const sm = t.clients.secretManager();
-  const [s] = await sm.createSecret({ parent: `projects/${PROJECT}`, secretId: id, secret: { replication: { automatic: {} } } });
-  await sm.addSecretVersion({ parent: s.name!, payload: { data: Buffer.from(value) } });
-}
-
-/** The env the engine gives the service (the seed's wiring): addresses by name, credentials from secrets. */
-function seedEnv(region = REGION) {
-  return [
-    { name: 'REGION', value: region },
-    { name: 'REDIS_HOST', valueSource: { secretKeyRef: { secret: `ruvector-redis-host-${REGION}`, version: 'latest' } } },
-    { name: 'REDIS_PORT', value: '6379' },
-    { name: 'DB_HOST', value: `/cloudsql/${PROJECT}:${REGION}:${SQL}` },
-    { name: 'DB_NAME', value: 'ruvector' },
-    { name: 'DB_USER', valueSource: { secretKeyRef: { secret: 'ruvector-db-user', version: 'latest' } } },
-    { name: 'DB_PASSWORD', valueSource: { secretKeyRef: { secret: 'ruvector-db-password', version: 'latest' } } },
-    { name: 'RUVECTOR_API_KEY', value: API_KEY },
-    { name: 'LOG_LEVEL', value: 'warn' },
-  ];
-}
+const until = <T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000) => untilLogged(what, f, ms, logs);
+const seedEnv = (reported = REGION) => worldEnv({ region: REGION, sql: SQL, reportedRegion: reported });
 const startupProbe = { httpGet: { path: '/health/startup' }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 60 };
 
 beforeAll(async () => {
   plane = createLocalDataPlane({ core: await createCoreParts(), log: (m) => logs.push(m) });
   t = await startTestEmulator({ dataPlane: plane, quotas: 'unlimited' });
-  // The world the service needs: Memorystore, Cloud SQL primary with its database and user, the secrets.
-  const redis = t.clients.redis();
-  await (await redis.createInstance({ parent, instanceId: 'cache', instance: { tier: 'BASIC', memorySizeGb: 1 } }))[0].promise();
-  const [inst] = await redis.getInstance({ name: `${parent}/instances/cache` });
-  await sqlDone((await t.clients.sqlInstances().insert({ project: PROJECT, body: { name: SQL, databaseVersion: 'POSTGRES_15', region: REGION, settings: { tier: 'db-custom-1-3840' } } }))[0]);
-  await sqlDone((await t.clients.sqlDatabases().insert({ project: PROJECT, instance: SQL, body: { name: 'ruvector' } }))[0]);
-  await sqlDone((await t.clients.sqlUsers().insert({ project: PROJECT, instance: SQL, body: { name: 'ruvector', password: 'Db-Passw0rd' } }))[0]);
-  await secret(`ruvector-redis-host-${REGION}`, inst.host!);
-  await secret('ruvector-db-user', 'ruvector');
-  await secret('ruvector-db-password', 'Db-Passw0rd');
+  await makeWorld(t, { region: REGION, sql: SQL });
 }, 60_000);
 
 afterAll(async () => {
