@@ -12,7 +12,7 @@ export class Metrics {
   readonly analyticsDropped: client.Counter<string>;
   readonly publishErrors: client.Counter<string>;
 
-  constructor(indexSize: () => Record<string, number>, redisUp: () => boolean) {
+  constructor(indexSize: () => Record<string, number>, redisUp: () => boolean, workerSearches: () => number[] = () => []) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry });
     this.http = new client.Histogram({
@@ -56,6 +56,15 @@ export class Metrics {
       registers,
       collect() {
         this.set(redisUp() ? 1 : 0);
+      },
+    });
+    new client.Gauge({
+      name: 'ruvector_worker_searches',
+      help: 'Searches served by each index worker (replica) since start',
+      labelNames: ['worker'],
+      registers,
+      collect() {
+        workerSearches().forEach((n, i) => this.set({ worker: String(i) }, n));
       },
     });
     const cacheCounter = this.cache;

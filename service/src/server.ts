@@ -55,7 +55,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   let draining = false;
   let engineRef: Engine | undefined;
   const cache = new Cache(cfg.redis, log);
-  const metrics = new Metrics(() => engineRef?.indexSizes() ?? {}, () => cache.up);
+  const metrics = new Metrics(() => engineRef?.indexSizes() ?? {}, () => cache.up, () => engineRef?.pool.searchCounts() ?? []);
   const app = createApp(cfg, log, metrics);
   const pool: pg.Pool = createPool(cfg.db);
   const store = new VectorStore(pool);

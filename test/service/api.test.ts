@@ -163,6 +163,10 @@ describe('vector API', () => {
     expect(m.body).toContain('ruvector_http_request_duration_seconds_bucket');
     expect(m.body).toMatch(/ruvector_index_vectors\{collection="grow"\} 3000/);
     expect(m.body).toContain('ruvector_search_cache_hit_ratio');
+    // Both replicas served searches (the suite runs SEARCH_WORKERS=2).
+    const served = [...(m.body as string).matchAll(/ruvector_worker_searches\{worker="(\d)"\} (\d+)/g)].map((x) => Number(x[2]));
+    expect(served.length).toBe(2);
+    for (const n of served) expect(n).toBeGreaterThan(0);
     expect((await call(s.url, 'GET', '/health/ready')).body).toMatchObject({ status: 'ok', checks: { postgres: 'up', redis: 'up' } });
     expect((await call(s.url, 'GET', '/health/startup')).body.status).toBe('started');
     expect((await call(s.url, 'GET', '/no/such/route')).body).toEqual({ status: 404, error: expect.stringContaining('/no/such/route') });

@@ -19,6 +19,7 @@ class IndexWorker {
   private seq = 0;
   private pending = new Map<number, Pending>();
   inflight = 0;
+  searches = 0;
   lastError?: Error;
 
   constructor(url: URL, onExit: (code: number, err?: Error) => void) {
@@ -66,6 +67,7 @@ class IndexWorker {
 export class IndexPool {
   private workers: IndexWorker[] = [];
   private closing = false;
+  private rr = 0;
 
   constructor(size: number, onCrash: (err: Error) => void) {
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
@@ -89,9 +91,21 @@ export class IndexPool {
   }
 
   async search(req: Extract<WorkerRequest, { op: 'search' }>): Promise<Hit[][]> {
-    let best = this.workers[0]!;
-    for (const w of this.workers) if (w.inflight < best.inflight) best = w;
+    // Least busy, ties broken round robin so idle replicas share the load too.
+    const n = this.workers.length;
+    this.rr = (this.rr + 1) % n;
+    let best = this.workers[this.rr]!;
+    for (let i = 1; i < n; i++) {
+      const w = this.workers[(this.rr + i) % n]!;
+      if (w.inflight < best.inflight) best = w;
+    }
+    best.searches++;
     return (await best.send(req)) as Hit[][];
+  }
+
+  /** Searches served per worker since start (shows that every replica takes load). */
+  searchCounts(): number[] {
+    return this.workers.map((w) => w.searches);
   }
 
   async stats(): Promise<WorkerStats[]> {
