@@ -186,6 +186,10 @@ export function classify(err: unknown): ClassifiedError {
   if (r === 'ratelimitexceeded' || r === 'userratelimitexceeded' || grpcCode === GRPC.RESOURCE_EXHAUSTED || httpStatus === 429) {
     return { ...base, kind: 'transient', retryable: true };
   }
+  // Never retried: emptying a bucket destroys data, and that is for a person to decide.
+  if (/bucket you tried to delete is not empty|not empty/.test(m)) {
+    return { ...base, kind: 'fatal', retryable: false };
+  }
   if (r === 'conditionnotmet' || httpStatus === 412 || /fingerprint|etag|settingsversion|precondition/.test(m) && grpcCode !== GRPC.INVALID_ARGUMENT) {
     return { ...base, kind: 'stale', retryable: true };
   }

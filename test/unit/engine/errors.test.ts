@@ -30,6 +30,8 @@ describe('classify', () => {
   it('reads gaxios-style errors with an HTTP status and a JSON message', () => {
     const e = Object.assign(new Error(JSON.stringify({ error: { code: 409, message: 'Operation in progress', errors: [{ reason: 'invalidState' }] } })), { code: 409 });
     expect(classify(e)).toMatchObject({ kind: 'transient', httpStatus: 409, reason: 'invalidState' });
+    const notEmpty = Object.assign(new Error('The bucket you tried to delete is not empty.'), { code: 409, errors: [{ reason: 'conflict' }] });
+    expect(classify(notEmpty)).toMatchObject({ kind: 'fatal', retryable: false });
     const storage = Object.assign(new Error('Not Found'), { code: 404, errors: [{ reason: 'notFound', message: 'Not Found' }] });
     expect(classify(storage).kind).toBe('notFound');
   });
