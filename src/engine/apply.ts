@@ -54,6 +54,8 @@ export interface ApplyResult {
 
 class ApplyError extends Error {}
 
+const QUOTA_ATTEMPTS = 4;
+
 /** Kind depth in the desired graph: deeper kinds (forwarding rules) are deleted before shallower ones (networks). */
 function kindDepths(resources: Resource[]): Map<string, number> {
   const byName = new Map(resources.map((r) => [r.name, r]));
@@ -140,7 +142,10 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   };
 
   const retryHooks = (item: PlanItem, extra?: (c: ClassifiedError, attempt: number) => boolean) => ({
-    shouldRetry: (c: ClassifiedError, _e: unknown, attempt: number) => c.retryable || (extra?.(c, attempt) ?? false),
+    // An exhausted quota rarely frees itself: a few tries (a racing delete may release it), then
+    // fail with the quota named rather than spend the whole retry budget.
+    shouldRetry: (c: ClassifiedError, _e: unknown, attempt: number) =>
+      c.kind === 'quota' ? attempt < QUOTA_ATTEMPTS - 1 : c.retryable || (extra?.(c, attempt) ?? false),
     onRetry: (c: ClassifiedError, attempt: number, delayMs: number) => {
       retries.set(item.name, (retries.get(item.name) ?? 0) + 1);
       o.onEvent?.({ type: 'retry', name: item.name, kind: item.kind, region: item.region, action: item.action, attempt, delayMs, reason: c.grpcStatus ?? c.kind });

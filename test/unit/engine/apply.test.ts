@@ -159,3 +159,24 @@ describe('applyPlan', () => {
     expect(cloud.deletes.indexOf('urlmap')).toBeLessThan(cloud.deletes.indexOf('neg-a'));
   });
 });
+
+describe('quota', () => {
+  it('fails a create whose quota is exhausted after a few tries, naming the quota', async () => {
+    const cloud = new FakeCloud();
+    const desired = graph(['a']);
+    const registry = registryOf(KINDS.map((k) => fakeProvider(cloud, k, () => desired)));
+    const net = registry.get('net')!;
+    let tries = 0;
+    net.create = async () => {
+      tries++;
+      throw Object.assign(new Error(JSON.stringify({ error: { code: 403, message: "Quota 'NETWORKS' exceeded. Limit: 5.0 globally.", errors: [{ reason: 'quotaExceeded' }] } })), { code: 403 });
+    };
+    const ctx = ctxFor();
+    const observed = await observeAll(ctx, registry, desired, { regions: ['a'], backoff });
+    const plan = await computePlan(desired, observed, registry, ctx, { topology: 't1', project: 'p', target: 'fake' });
+    const result = await applyPlan(plan, registry, ctx, { journal: journal(), backoff, consistencyWaitMs: 50, observed });
+    expect(result.ok).toBe(false);
+    expect(tries).toBe(4);
+    expect(result.results.find((r) => r.name === 'net')!.error).toContain("Quota 'NETWORKS' exceeded");
+  });
+});
