@@ -39,7 +39,7 @@ export interface ItemResult {
   kind: string;
   region?: string;
   action: Action;
-  status: 'done' | 'failed' | 'skipped' | 'blocked';
+  status: 'done' | 'failed' | 'skipped' | 'blocked' | 'deferred';
   error?: string;
   blockedBy?: string;
   retries: number;
@@ -108,7 +108,10 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   const results = new Map<string, ItemResult>();
   const retries = new Map<string, number>();
 
-  const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked);
+  const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred);
+  for (const i of plan.items.filter((x) => x.deferred)) {
+    results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'deferred', error: i.deferred, retries: 0 });
+  }
   for (const i of plan.items.filter((x) => x.blocked)) {
     results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'blocked', error: i.blocked, retries: 0 });
   }
@@ -311,7 +314,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     });
   }
   const list = [...results.values()];
-  return { ok: list.every((r) => r.status === 'done'), results: list, ms: Date.now() - t0 };
+  return { ok: list.every((r) => r.status === 'done' || r.status === 'deferred'), results: list, ms: Date.now() - t0 };
 }
 
 function errorText(err: unknown): string {

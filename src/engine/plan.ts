@@ -137,14 +137,55 @@ export function fingerprint(items: PlanItem[]): string {
 }
 
 export function summarize(plan: Pick<Plan, 'items'>): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0, blocked: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0, blocked: 0, deferred: 0 };
   for (const i of plan.items) {
     s[i.action]++;
     if (i.blocked) s.blocked++;
+    if (i.deferred) s.deferred++;
   }
   return s;
 }
 
 export function hasChanges(plan: Pick<Plan, 'items'>): boolean {
-  return plan.items.some((i) => i.action !== 'noop' || i.waitReady);
+  return plan.items.some((i) => (i.action !== 'noop' && !i.deferred) || i.waitReady);
+}
+
+const last = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
+
+/**
+ * With --regions on a project where other regions were never deployed, a shared global
+ * resource (the URL map, the project's IAM members) may name resources of the regions left
+ * out. Those items (and what depends on them) are deferred: said in the plan, skipped by
+ * apply, not a failure. A name counts only when no selected resource shares its last segment.
+ */
+export function deferOutOfSelection(plan: Plan, selected: Resource[], all: Resource[], observed: Map<string, Observed>): void {
+  const inSelection = new Set(selected.map((r) => r.name));
+  const selectedTokens = new Set(selected.map((r) => last(r.name)));
+  const missing = all.filter((r) => !inSelection.has(r.name) && !observed.has(r.name) && !selectedTokens.has(last(r.name)));
+  if (!missing.length) return;
+  const specOf = new Map(selected.map((r) => [r.name, JSON.stringify(r.spec)]));
+  const deferred = new Map<string, string>();
+  for (const i of plan.items) {
+    if (i.action === 'noop' || i.action === 'delete' || i.region !== undefined) continue;
+    const text = specOf.get(i.name) ?? '';
+    const refs = missing.filter((m) => text.includes(last(m.name)));
+    if (refs.length) {
+      const regions = [...new Set(refs.map((m) => m.region ?? m.homeRegion).filter(Boolean))].join(', ');
+      deferred.set(i.name, `references ${last(refs[0]!.name)}${refs.length > 1 ? ` and ${refs.length - 1} more` : ''} of regions not deployed yet (${regions}): deploy without --regions to complete it`);
+    }
+  }
+  // What depends on a deferred item waits with it.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const i of plan.items) {
+      if (deferred.has(i.name) || i.action === 'noop' || i.action === 'delete') continue;
+      const d = i.dependsOn.find((x) => deferred.has(x));
+      if (d) {
+        deferred.set(i.name, `waits for ${last(d)} (deferred)`);
+        changed = true;
+      }
+    }
+  }
+  for (const i of plan.items) if (deferred.has(i.name)) i.deferred = deferred.get(i.name);
+  plan.fingerprint = fingerprint(plan.items);
 }

@@ -23,7 +23,7 @@ function changeLine(c: FieldChange): string {
 export function planSummaryLine(plan: Pick<Plan, 'items'>): string {
   const s = summarize(plan);
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.replace} to replace`, `${s.delete} to delete`, `${s.noop} unchanged`];
-  return `Plan: ${parts.join(', ')}${s.blocked ? `, ${s.blocked} blocked` : ''}.`;
+  return `Plan: ${parts.join(', ')}${s.blocked ? `, ${s.blocked} blocked` : ''}${s.deferred ? `, ${s.deferred} deferred` : ''}.`;
 }
 
 export function renderPlan(plan: Plan, o: { targetLabel: string }): string {
@@ -39,7 +39,7 @@ export function renderPlan(plan: Plan, o: { targetLabel: string }): string {
     const changing = items.filter((i) => i.action !== 'noop' || i.waitReady);
     lines.push('', g);
     for (const i of changing) {
-      const note = i.blocked ? `  [blocked: ${i.blocked}]` : i.waitReady ? '  [wait until ready]' : i.adopt ? '  [adopt: exists without our labels]' : '';
+      const note = i.blocked ? `  [blocked: ${i.blocked}]` : i.deferred ? `  [deferred: ${i.deferred}]` : i.waitReady ? '  [wait until ready]' : i.adopt ? '  [adopt: exists without our labels]' : '';
       lines.push(`  ${SYMBOL[i.action].padEnd(3)} ${i.action.padEnd(7)} ${i.kind.padEnd(34)} ${shortName(i.name)}${note}`);
       for (const c of i.changes) lines.push(changeLine(c));
     }
@@ -58,6 +58,7 @@ export function renderPlan(plan: Plan, o: { targetLabel: string }): string {
 export function renderResult(r: ApplyResult): string {
   const done = r.results.filter((x) => x.status === 'done').length;
   const failed = r.results.filter((x) => x.status === 'failed' || x.status === 'blocked');
+  const deferred = r.results.filter((x) => x.status === 'deferred');
   const skipped = r.results.filter((x) => x.status === 'skipped');
   const lines = [`Applied ${done} change${done === 1 ? '' : 's'} in ${(r.ms / 1000).toFixed(1)}s; ${failed.length} failed, ${skipped.length} skipped.`];
   for (const f of failed) lines.push(`  x ${f.action} ${f.kind} ${shortName(f.name)}: ${f.error ?? 'failed'}`);
@@ -66,6 +67,7 @@ export function renderResult(r: ApplyResult): string {
     for (const s of skipped) byCause.set(s.blockedBy ?? '?', (byCause.get(s.blockedBy ?? '?') ?? 0) + 1);
     for (const [cause, n] of byCause) lines.push(`  - ${n} skipped because ${shortName(cause)} failed`);
   }
+  if (deferred.length) lines.push(`  ${deferred.length} deferred until the regions they reference are deployed (${deferred.map((d) => shortName(d.name)).slice(0, 3).join(', ')}${deferred.length > 3 ? ', ...' : ''})`);
   if (!r.ok) lines.push('Run the same command again to resume once the cause is fixed.');
   return lines.join('\n');
 }

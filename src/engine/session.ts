@@ -10,7 +10,7 @@ import type { ProviderContext } from '../providers/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TOPOLOGY_LABEL } from '../topology/kinds.js';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
 import { Journal } from './journal.js';
-import { computePlan, observeAll, type Registry } from './plan.js';
+import { computePlan, deferOutOfSelection, observeAll, type Registry } from './plan.js';
 import type { Observed, Plan, Resource } from './types.js';
 
 export interface SessionOptions {
@@ -104,6 +104,7 @@ export class Session {
       keep,
       backoff: this.timing.backoff,
     });
+    if (this.selected && !o.destroy) deferOutOfSelection(plan, this.desired, this.all, observed);
     return { plan, observed };
   }
 

@@ -57,6 +57,8 @@ export interface PlanItem {
   protect: boolean;
   /** Why this item will not run (e.g. protected delete without --allow-destroy-protected). */
   blocked?: string;
+  /** Not applied in this run, and not a failure (a global resource that references regions left out by --regions). */
+  deferred?: string;
   /** Observed object exists but is still pending (wait for it before dependents). */
   waitReady?: boolean;
   /** Exists without our labels: the update adopts it. */
@@ -87,4 +89,5 @@ export interface PlanSummary {
   delete: number;
   noop: number;
   blocked: number;
+  deferred: number;
 }

@@ -106,6 +106,32 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     expect(plan.items.filter((i) => i.action !== 'noop').map((i) => `${i.action} ${i.kind} ${i.region}`)).toEqual(['update run.Service asia-northeast1']);
   });
 
+  it('--regions on a fresh project defers the shared globals that name the other regions, then a full deploy completes them', async () => {
+    emu = await startTestEmulator();
+    const spec = templateSpec('local');
+    const selected = ['us-central1', 'europe-west1'];
+    const partial = sessionFor(spec, emu, homes.make(), selected);
+    try {
+      const { plan, observed } = await partial.plan();
+      const deferred = plan.items.filter((i) => i.deferred).map((i) => i.kind);
+      expect(deferred).toContain('compute.UrlMap');
+      expect(deferred).toContain('compute.GlobalForwardingRule');
+      const result = await partial.apply(plan, observed);
+      expect(result.ok, failures(result)).toBe(true);
+      expect(emu.requestLog.entries({ write: true }).filter((w) => /asia-northeast1|asne1/.test(w.path)).map((w) => w.path)).toEqual([]);
+    } finally {
+      await partial.close();
+    }
+    const full = sessionFor(spec, emu, homes.make());
+    try {
+      const { result } = await deployUntilOk(full);
+      expect(result.ok, failures(result)).toBe(true);
+      expect(hasChanges((await full.plan()).plan)).toBe(false);
+    } finally {
+      await full.close();
+    }
+  });
+
   it('destroy removes everything it owns, in reverse order, and nothing else', async () => {
     emu = await startTestEmulator();
     const spec = templateSpec('local');
