@@ -1,0 +1,69 @@
+/**
+ * Live objects as the providers read them (REST JSON shape, same as the plan sees), fetched
+ * at most once per verify run however many checks ask.
+ */
+import type { Observed, Resource } from '../engine/types.js';
+import type { Session } from '../engine/session.js';
+
+type Obj = Record<string, unknown>;
+
+/** Compute link (full URL or relative) -> kind and canonical name `projects/...`. */
+const COMPUTE_KINDS: Record<string, string> = {
+  forwardingRules: 'compute.GlobalForwardingRule',
+  targetHttpsProxies: 'compute.TargetHttpsProxy',
+  targetHttpProxies: 'compute.TargetHttpProxy',
+  urlMaps: 'compute.UrlMap',
+  backendServices: 'compute.BackendService',
+  networkEndpointGroups: 'compute.RegionNetworkEndpointGroup',
+  securityPolicies: 'compute.SecurityPolicy',
+  sslCertificates: 'compute.SslCertificate',
+  sslPolicies: 'compute.SslPolicy',
+};
+
+export function computeRef(link: string): { kind: string; name: string; region?: string } | undefined {
+  const name = link.replace(/^https?:\/\/[^/]+\/compute\/(v1|beta)\//, '');
+  const parts = name.split('/');
+  const kind = COMPUTE_KINDS[parts[parts.length - 2] ?? ''];
+  if (!kind || parts[0] !== 'projects') return undefined;
+  return { kind, name, region: parts[2] === 'regions' ? parts[3] : undefined };
+}
+
+export const lastSegment = (s: string): string => s.split('/').pop() ?? s;
+
+export class Live {
+  private cache = new Map<string, Promise<Observed | undefined>>();
+
+  constructor(readonly session: Session) {}
+
+  get(r: Pick<Resource, 'kind' | 'name' | 'region'>): Promise<Observed | undefined> {
+    let p = this.cache.get(r.name);
+    if (!p) {
+      const provider = this.session.registry.get(r.kind);
+      if (!provider) return Promise.reject(new Error(`no provider for ${r.kind}`));
+      p = provider.get(this.session.ctx, r);
+      this.cache.set(r.name, p);
+    }
+    return p;
+  }
+
+  /** The live object a compute link names. */
+  async link(link: string): Promise<{ ref: { kind: string; name: string; region?: string }; observed?: Observed } | undefined> {
+    const ref = computeRef(link);
+    if (!ref) return undefined;
+    return { ref, observed: await this.get(ref) };
+  }
+
+  /** Desired resources of a kind (for the selected regions). */
+  desired(kind: string, region?: string): Resource[] {
+    return this.session.desired.filter((r) => r.kind === kind && (region === undefined || (r.region ?? r.homeRegion) === region));
+  }
+
+  /** A field of a live object (dotted path), for `${ref:...}` in desired specs. */
+  async field(name: string, path: string): Promise<string | undefined> {
+    const d = this.session.all.find((r) => r.name === name);
+    if (!d) return undefined;
+    const o = await this.get(d);
+    const v = path.split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Obj)[k] : undefined), o?.raw);
+    return v === undefined || v === null ? undefined : String(v);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Runs checks concurrently, each under its own deadline: a check that overruns is reported
+ * as failed ("timed out after ...") and the others carry on.
+ */
+import type { CheckDef, CheckResult, Outcome } from './types.js';
+
+export function checkId(d: Pick<CheckDef, 'group' | 'region' | 'subject'>): string {
+  return `${d.group}:${d.region ?? 'global'}:${d.subject}`;
+}
+
+function message(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0]!.slice(0, 300);
+  return String(err);
+}
+
+export async function runCheck(d: CheckDef): Promise<CheckResult> {
+  const started = performance.now();
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(() => {
+      ctl.abort();
+      resolve({ verdict: 'fail', reason: `timed out after ${(d.timeoutMs / 1000).toFixed(d.timeoutMs < 1000 ? 1 : 0)} s` });
+    }, d.timeoutMs);
+  });
+  let outcome: Outcome;
+  try {
+    outcome = await Promise.race([d.run(ctl.signal), timeout]);
+  } catch (err) {
+    outcome = { verdict: 'fail', reason: message(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    id: checkId(d),
+    group: d.group,
+    region: d.region,
+    subject: d.subject,
+    verdict: outcome.verdict,
+    reason: outcome.reason,
+    durationMs: Math.round(performance.now() - started),
+    ...(outcome.data ? { data: outcome.data } : {}),
+  };
+}
+
+/** All checks at once, at most `concurrency` in flight; results in the order given. */
+export async function runChecks(defs: CheckDef[], o: { concurrency?: number; onResult?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
+  const out: CheckResult[] = new Array(defs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < defs.length) {
+      const i = next++;
+      out[i] = await runCheck(defs[i]!);
+      o.onResult?.(out[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 16, defs.length) }, worker));
+  return out;
+}

@@ -1,0 +1,145 @@
+/**
+ * verify against a deployed local topology: the in-process emulator with its local data
+ * plane (real Redis per Memorystore instance, real Postgres per Cloud SQL instance, and the
+ * Cloud Run services when the run part is attached), templates/local.yaml deployed through
+ * the engine exactly as `deploy --local` does. Then faults: a frozen Redis fails its region.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
+import type { RunningEmulator } from '../../../src/emulator/server.js';
+import type { Session } from '../../../src/engine/session.js';
+import { verify, type CheckResult } from '../../../src/verify/index.js';
+import { deployUntilOk, failures, Homes, sessionFor, startTestEmulator, templateSpec } from '../engine/helpers.js';
+
+let emu: RunningEmulator;
+let plane: LocalDataPlane;
+let session: Session;
+const homes = new Homes();
+
+const byGroup = (rs: CheckResult[], group: string, region?: string) => rs.filter((r) => r.group === group && (region === undefined || r.region === region));
+
+beforeAll(async () => {
+  plane = await createDataPlane({ log: () => undefined });
+  emu = await startTestEmulator({ dataPlane: plane });
+  session = sessionFor(templateSpec('local'), emu, homes.make());
+  const { result } = await deployUntilOk(session);
+  if (!result.ok) throw new Error(`deploy failed: ${failures(result)}`);
+  // Best effort: a region whose service never gets ready is what verify must then report.
+  if (plane.services().length) await plane.waitReady({ timeoutMs: 20_000 }).catch(() => undefined);
+}, 180_000);
+
+afterAll(async () => {
+  await session?.close();
+  await emu?.stop();
+  await plane?.stop().catch(() => undefined);
+  homes.cleanup();
+});
+
+describe('verify on a fresh local deploy', () => {
+  let results: CheckResult[];
+  beforeAll(async () => {
+    results = (await verify(session, { samples: 20, timeoutMs: 8000 })).results;
+  }, 120_000);
+
+  it('finds every Cloud Run service Ready with the latest revision serving all traffic', () => {
+    const run = byGroup(results, 'run');
+    expect(run.map((r) => r.region).sort()).toEqual(['asia-northeast1', 'europe-west1', 'us-central1']);
+    for (const r of run) expect(r, r.reason).toMatchObject({ verdict: 'pass' });
+    expect(run[0]!.reason).toMatch(/Ready, revision .+ serves .+ 100%/);
+  });
+
+  it('writes and reads a probe key on each region\'s real Redis', () => {
+    const redis = byGroup(results, 'redis');
+    expect(redis).toHaveLength(3);
+    for (const r of redis) {
+      expect(r.verdict, r.reason).toBe('pass');
+      expect(r.reason).toMatch(/writable \(SET\/GET\/DEL/);
+    }
+  });
+
+  it('finds Cloud SQL primaries and the replica RUNNABLE', () => {
+    const sql = byGroup(results, 'sql');
+    expect(sql).toHaveLength(3);
+    for (const r of sql) expect(r.verdict, r.reason).toBe('pass');
+    expect(sql.find((r) => r.region === 'asia-northeast1')!.reason).toMatch(/replica of ruvector-db-us-central1/);
+  });
+
+  it('checks push endpoints against the live service URLs and the dead-letter topic', () => {
+    const subs = byGroup(results, 'pubsub');
+    expect(subs).toHaveLength(6);
+    for (const r of subs) expect(r.verdict, r.reason).toBe('pass');
+    const vu = subs.find((r) => r.subject === 'vector-updates-us-central1')!;
+    expect(vu.reason).toMatch(/\/api\/v1\/pubsub\/vector-updates; dead letters to dead-letter/);
+  });
+
+  it('finds the buckets as specified and the load balancer chain complete', () => {
+    for (const r of byGroup(results, 'storage')) expect(r.verdict, r.reason).toBe('pass');
+    const lb = byGroup(results, 'lb');
+    const https = lb.find((r) => r.subject === 'ruvector-https-forwarding')!;
+    expect(https.verdict, https.reason).toBe('pass');
+    expect(https.reason).toBe('ruvector-https-forwarding -> ruvector-https-proxy -> ruvector-url-map -> 3 backend services -> 3 NEGs');
+    expect(lb.find((r) => r.subject === 'cloud armor')!.verdict).toBe('pass');
+    expect(lb.find((r) => r.subject.startsWith('certificate'))!.verdict).not.toBe('fail');
+  });
+
+  it('reports no drift right after the deploy', () => {
+    const drift = byGroup(results, 'drift');
+    expect(drift).toHaveLength(1);
+    expect(drift[0]!.verdict, drift[0]!.reason).toBe('pass');
+    expect(drift[0]!.reason).toMatch(/^all \d+ resources match the spec$/);
+  });
+
+  it('passes /health/ready through the service URL and the load balancer where the service runs, and fails it where it does not', () => {
+    const health = byGroup(results, 'health');
+    expect(health).toHaveLength(6);
+    for (const s of plane.services()) {
+      const mine = health.filter((r) => r.region === s.location);
+      expect(mine).toHaveLength(2);
+      for (const r of mine) expect(r.verdict, `${s.location} ${r.subject}: ${r.reason}`).toBe(s.ready ? 'pass' : 'fail');
+      if (s.ready) {
+        expect(mine.find((r) => r.subject === 'load balancer')!.reason).toMatch(new RegExp(`^LB \\(X-Client-Region: \\w+\\): ready \\(region ${s.location}\\)$`));
+      }
+    }
+  });
+});
+
+describe('faults', () => {
+  it('a frozen Redis fails only its region, with the reason', async () => {
+    const status = plane.status() as { parts: { redis?: { instances?: { name: string; pid?: number }[] } } };
+    const inst = (status.parts.redis?.instances ?? []).find((i) => i.name.endsWith('ruvector-redis-europe-west1'));
+    if (!inst?.pid) {
+      // Shared-Redis fallback (no redis-server binary): nothing of ours to stop.
+      expect(status.parts.redis).toBeDefined();
+      return;
+    }
+    process.kill(inst.pid, 'SIGSTOP');
+    try {
+      const report = await verify(session, { samples: 0, timeoutMs: 1500, drift: false });
+      const redis = byGroup(report.results, 'redis');
+      expect(redis.find((r) => r.region === 'europe-west1')!.verdict).toBe('fail');
+      expect(redis.find((r) => r.region === 'europe-west1')!.reason).toMatch(/unreachable|timed out|Command timed out/i);
+      expect(redis.filter((r) => r.region !== 'europe-west1').every((r) => r.verdict === 'pass')).toBe(true);
+      expect(report.summary.exitCode).toBe(1);
+      expect(report.summary.failedRegions).toContain('europe-west1');
+      expect(report.summary.failedRegions).not.toContain('us-central1');
+    } finally {
+      process.kill(inst.pid, 'SIGCONT');
+    }
+  }, 60_000);
+
+  it('a subscription pushing elsewhere fails with what differs, and drift lists it', async () => {
+    const sub = 'projects/ruvector-local/subscriptions/vector-updates-asia-northeast1';
+    await session.clients.subscriber.modifyPushConfig({ subscription: sub, pushConfig: { pushEndpoint: 'https://example.invalid/push' } });
+    try {
+      const report = await verify(session, { samples: 0, timeoutMs: 5000 });
+      const r = report.results.find((x) => x.group === 'pubsub' && x.subject === 'vector-updates-asia-northeast1')!;
+      expect(r.verdict).toBe('fail');
+      expect(r.reason).toMatch(/^pushes to https:\/\/example.invalid\/push, expected .+\/api\/v1\/pubsub\/vector-updates$/);
+      const drift = report.results.filter((x) => x.group === 'drift' && x.subject === 'vector-updates-asia-northeast1');
+      expect(drift).toHaveLength(1);
+      expect(drift[0]!.reason).toMatch(/pushConfig/);
+    } finally {
+      await deployUntilOk(session);
+    }
+  }, 60_000);
+});
