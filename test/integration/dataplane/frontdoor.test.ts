@@ -148,7 +148,7 @@ beforeAll(async () => {
     project: PROJECT,
     urlMapResource: {
       name: 'fd-map', defaultService: svc('us-central1'),
-      hostRules: [{ hosts: ['*'], pathMatcher: 'ruvector' }],
+      hostRules: [{ hosts: ['ruvector.localhost'], pathMatcher: 'ruvector' }],
       pathMatchers: [{
         name: 'ruvector', defaultService: svc('us-central1'),
         routeRules: [
@@ -189,6 +189,9 @@ describe('the local front door', () => {
     expect((await call(`${door}/where`, { headers: { 'X-Client-Region': 'us' } })).json().region).toBe('us-central1');
     expect((await call(`${door}/where`)).json().region).toBe('us-central1');
     expect((await call(`${door}/where`, { headers: { 'X-Client-Region': 'asia' } })).json().region).toBe('us-central1');
+    // The front door's own address stands for the certificate's domain; another host matches no host rule.
+    expect((await call(`${door}/where`, { headers: { 'X-Client-Region': 'eu', Host: 'ruvector.localhost' } })).json().region).toBe('europe-west1');
+    expect((await call(`${door}/where`, { headers: { 'X-Client-Region': 'eu', Host: 'elsewhere.example' } })).json().region).toBe('us-central1');
   });
 
   it('caches with the cache key policy (query_vector_id, k, metric), TTLs and negative caching', async () => {

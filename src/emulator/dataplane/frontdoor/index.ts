@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { frontDoorSnapshot, type FrontDoorBackend, type FrontDoorListener } from '../../apis/compute/front-door.js';
 import type { DataPlaneHost, DataPlanePart } from '../types.js';
@@ -171,12 +171,13 @@ export function createFrontDoorPart(opts: FrontDoorOptions = {}): DataPlanePart 
     const path = url.pathname;
     const query = url.search.slice(1);
     const headers = lowerHeaders(req.headers);
-    const hostHeader = headers.host ?? `${BIND_HOST}:${l.port}`;
     if (!fr?.urlMap) return text(res, 404, 'no URL map serves this forwarding rule');
+    const rawHost = headers.host ?? `${BIND_HOST}:${l.port}`;
+    const hostHeader = servedHost(rawHost, fr);
 
     const route = resolveRoute(fr.urlMap, { host: hostHeader, path, query, headers }, () => host!.ctx.random());
     if (route.kind === 'redirect') {
-      const r = redirectLocation(route.redirect, { origin: `http://${hostHeader}`, path, query }, httpsOrigin(l), route.matchedPrefix);
+      const r = redirectLocation(route.redirect, { origin: `http://${rawHost}`, path, query }, httpsOrigin(l), route.matchedPrefix);
       res.writeHead(r.status, { location: r.location, 'content-type': 'text/html; charset=UTF-8', via: '1.1 google' });
       res.end(`<HTML><HEAD><TITLE>Moved</TITLE></HEAD><BODY><A HREF="${r.location}">here</A></BODY></HTML>\n`);
       return;
@@ -220,7 +221,7 @@ export function createFrontDoorPart(opts: FrontDoorOptions = {}): DataPlanePart 
     const target = new URL(route.path + url.search, origin);
     const fwd: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) fwd[k] = v;
-    fwd.host = route.host ?? hostHeader;
+    fwd.host = route.host ?? rawHost;
     fwd['x-forwarded-for'] = [headers['x-forwarded-for'], ip, l.ip].filter(Boolean).join(',');
     fwd['x-forwarded-proto'] = scheme;
     fwd.via = '1.1 google';
@@ -336,6 +337,22 @@ export function createFrontDoorPart(opts: FrontDoorOptions = {}): DataPlanePart 
     },
   };
   return part;
+}
+
+/**
+ * A request addressed to the front door's own local address (127.0.0.1:PORT, localhost:PORT)
+ * stands for one addressed to the load balancer's domain: the first domain of its
+ * certificate, else the URL map's first exact host. So host rules (and the routes behind
+ * them) apply to a plain `curl http://127.0.0.1:PORT/...` as to the real domain.
+ */
+function servedHost(given: string, fr: FrontDoorListener): string {
+  const name = given.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  if (!(isIP(name) || name === 'localhost')) return given;
+  const cert = fr.certificates[0] as { managed?: { domains?: string[] }; subjectAlternativeNames?: string[] } | undefined;
+  const fromCert = cert?.managed?.domains?.[0] ?? cert?.subjectAlternativeNames?.[0];
+  const hosts = ((fr.urlMap?.hostRules as { hosts?: string[] }[] | undefined) ?? []).flatMap((h) => h.hosts ?? []);
+  const domain = fromCert && !fromCert.startsWith('*') ? fromCert : hosts.find((h) => !h.includes('*'));
+  return domain ?? given;
 }
 
 function exprRequest(ip: string, method: string, path: string, query: string, scheme: string, headers: Record<string, string>): ExprRequest {
