@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import pg from 'pg';
+import { PgliteServers } from './sql-pglite.js';
 import type { DataPlaneHost, DataPlanePart, SqlResolver } from './types.js';
 
 interface Instance {
@@ -32,6 +33,8 @@ export interface SqlPartOptions {
   admin?: { host: string; port: number; user: string; password?: string; database?: string };
   /** Drop an instance's databases when the data plane stops (default: only when the emulator's world is in memory). */
   dropOnStop?: boolean;
+  /** Use embedded PGlite when the server is unreachable (default true). */
+  pgliteFallback?: boolean;
 }
 
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -59,6 +62,8 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
   let queue: Promise<void> = Promise.resolve();
   const known = new Set<string>();
   const failures: string[] = [];
+  let pglite: PgliteServers | undefined;
+  const pglitePorts = new Map<string, number>();
 
   const store = () => host!.ctx.store;
   const peekInst = (key: string) => store().collection<Instance>(COL.instances).peek(key);
@@ -167,6 +172,41 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
 
   const instanceOf = (childKey: string) => childKey.split('/').slice(0, 4).join('/');
 
+  /** PGlite mode: one embedded server per primary; a replica is served by its primary's. */
+  function servePglite(key: string): void {
+    const inst = peekInst(key);
+    if (!inst || primaryKeyOf(inst)) {
+      if (inst) known.add(key);
+      return;
+    }
+    known.add(key);
+    void pglite!
+      .ensure(key, instancePrefix(key))
+      .then((srv) => {
+        pglitePorts.set(key, srv.port);
+        host?.log(`cloud sql ${key}: embedded Postgres on 127.0.0.1:${srv.port}`);
+      })
+      .catch((e: Error) => host?.log(`cloud sql ${key}: embedded Postgres failed to start: ${e.message}`));
+  }
+
+  function attachPglite(h: DataPlaneHost): void {
+    h.ctx.events.on('resource.changed', (ev) => {
+      if (ev.api !== 'sqladmin' || ev.kind !== 'sql#instance' || !pglite) return;
+      if (ev.change === 'deleted') {
+        known.delete(ev.name);
+        pglitePorts.delete(ev.name);
+        void pglite.drop(ev.name, true);
+      } else servePglite(ev.name);
+    });
+    for (const inst of store().collection<Instance>(COL.instances).peekAll()) servePglite(`projects/${inst.project}/instances/${inst.name}`);
+  }
+
+  /** The key whose server holds an instance's data: itself, or its primary for a replica. */
+  const dataKey = (key: string) => {
+    const inst = peekInst(key);
+    return inst ? (primaryKeyOf(inst) ?? key) : key;
+  };
+
   return {
     name: 'sql',
     async attach(h) {
@@ -179,7 +219,12 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
       } catch (e) {
         await pool.end();
         pool = undefined;
-        h.log(`no PostgreSQL at ${admin.host}:${admin.port} (${(e as Error).message}): Cloud SQL instances have no local database`);
+        const why = `no PostgreSQL at ${admin.host}:${admin.port} (${(e as Error).message})`;
+        if (opts.pgliteFallback !== false && (await PgliteServers.available())) {
+          pglite = new PgliteServers(h.ctx.dataDir);
+          h.log(`${why}: Cloud SQL instances run on embedded Postgres (PGlite), one per primary; database and user names are not separated and replicas are not read-only there. Install PostgreSQL for the full behaviour.`);
+          attachPglite(h);
+        } else h.log(`${why}: Cloud SQL instances have no local database; install PostgreSQL (apt-get install postgresql, brew install postgresql@15, or docker run -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:15)`);
         return;
       }
       h.ctx.events.on('resource.changed', (ev) => {
@@ -211,10 +256,18 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
       await queue;
     },
     endpoint(key) {
+      if (pglite) {
+        const port = pglitePorts.get(dataKey(key));
+        return port ? { host: '127.0.0.1', port } : undefined;
+      }
       return pool && known.has(key) ? { host: admin.host, port: admin.port } : undefined;
     },
     connection(key, database, user) {
       const inst = peekInst(key);
+      if (pglite) {
+        const port = pglitePorts.get(dataKey(key));
+        return inst && port ? { host: '127.0.0.1', port, database: 'postgres', user: 'postgres' } : undefined;
+      }
       if (!pool || !inst) return undefined;
       const dbOwner = primaryKeyOf(inst) ?? key;
       return { host: admin.host, port: admin.port, database: realDatabase(dbOwner, database), user: user ? realRole(key, user) : admin.user };
@@ -229,9 +282,17 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
       return inRegion.length === 1 ? `projects/${project}/instances/${inRegion[0]!.name}` : undefined;
     },
     /** Admin work queued so far is done (tests, and the run part before it starts services). */
-    settled: () => queue,
+    settled: async () => {
+      await queue;
+      if (pglite) await Promise.all(pglite.keys().map((k) => pglite!.port(k)?.catch(() => 0)));
+    },
     async stop() {
       await queue;
+      if (pglite) {
+        const drop = opts.dropOnStop ?? (host ? ephemeralWorld(host.ctx.dataDir) : false);
+        for (const k of pglite.keys()) await pglite.drop(k, drop);
+        pglitePorts.clear();
+      }
       if (pool && (opts.dropOnStop ?? (host ? ephemeralWorld(host.ctx.dataDir) : false))) {
         for (const key of [...known]) await enqueue(`delete ${key}`, (c) => dropInstance(c, key)).catch(() => {});
       }
@@ -240,10 +301,15 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
     },
     async reset() {
       await queue;
+      if (pglite) {
+        for (const k of pglite.keys()) await pglite.drop(k, true);
+        pglitePorts.clear();
+        known.clear();
+      }
       for (const key of [...known]) await enqueue(`delete ${key}`, (c) => dropInstance(c, key)).catch(() => {});
     },
     status() {
-      return { server: pool ? `${admin.host}:${admin.port}` : 'unavailable', instances: [...known].map((k) => ({ instance: k, prefix: instancePrefix(k) })), recentFailures: failures.slice(-5) };
+      return { server: pool ? `${admin.host}:${admin.port}` : pglite ? 'embedded PGlite' : 'unavailable', ...(pglite ? { pglite: Object.fromEntries(pglitePorts) } : {}), instances: [...known].map((k) => ({ instance: k, prefix: instancePrefix(k) })), recentFailures: failures.slice(-5) };
     },
   } as DataPlanePart & SqlResolver & { settled(): Promise<void> };
 }

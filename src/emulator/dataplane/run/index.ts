@@ -202,6 +202,12 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     } catch (e) {
       if (!(e instanceof RevisionError)) throw e;
       r.failed = e.message;
+      // What it names (a secret, an instance still being created) may yet appear: look again soon.
+      setTimeout(() => {
+        if (st.gone || st.revisions.get(name) !== r) return;
+        st.revisions.delete(name);
+        reconcile(st.name);
+      }, 3000).unref();
       return r;
     }
     const containerPort = c.ports?.[0]?.containerPort ?? 8080;
