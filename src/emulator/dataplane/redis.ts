@@ -121,6 +121,20 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
     host?.log(`redis for ${inst.name}: key prefix ${prefix} on the local Redis ${shared.host}:${shared.port} (no redis-server binary)`);
   }
 
+  /** AUTH turned on or off (or the string rotated) on a running instance: the server follows, as Memorystore's does. */
+  async function applyAuth(s: Served, inst: Instance): Promise<void> {
+    const want = inst.authEnabled ? authString(inst.name) : undefined;
+    if (want === s.password) return;
+    const r = new Redis({ host: s.host, port: s.port, password: s.password, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 1 });
+    try {
+      await r.connect();
+      await r.config('SET', 'requirepass', want ?? '');
+      s.password = want;
+    } finally {
+      r.disconnect();
+    }
+  }
+
   async function unserve(name: string, dropData: boolean): Promise<void> {
     await starting.get(name)?.catch(() => {});
     const s = served.get(name);
@@ -174,6 +188,7 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
         const inst = ev.resource as Instance;
         if (ev.change === 'deleted') track(ev.name, unserve(ev.name, true));
         else if (inst.state === 'READY' && !served.has(ev.name) && !starting.has(ev.name)) track(ev.name, serve(inst));
+        else if (inst.state === 'READY' && served.get(ev.name)?.mode === 'process') track(ev.name, applyAuth(served.get(ev.name)!, inst));
       });
       // A restarted emulator: bring back what the state dir says exists.
       for (const inst of h.ctx.store.collection<Instance>(COLLECTION).peekAll()) if (inst.state === 'READY') track(inst.name, serve(inst));

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { createRedisPart } from '../../../src/emulator/dataplane/redis.js';
-import { canConnect } from '../../../src/emulator/dataplane/ports.js';
+import { canConnect, freePort } from '../../../src/emulator/dataplane/ports.js';
 import { PROJECT, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
 
 const parent = `projects/${PROJECT}/locations/us-central1`;
@@ -58,6 +58,19 @@ describe('Memorystore on real Redis', () => {
     expect(await r.get('k')).toBe('v');
     r.disconnect();
 
+    // AUTH turned off through the API: the running server stops asking.
+    await (await client.updateInstance({ updateMask: { paths: ['auth_enabled'] }, instance: { name, authEnabled: false } }))[0].promise();
+    await until(async () => {
+      const open = new Redis({ host: inst.host!, port: inst.port!, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      open.on('error', () => {});
+      try {
+        await open.connect();
+        return (await open.get('k').catch(() => undefined)) === 'v' ? true : undefined;
+      } finally {
+        open.disconnect();
+      }
+    });
+
     // Killed from outside: it comes back on the same port.
     const pid = (part.status!() as { instances: { pid: number }[] }).instances[0]!.pid;
     process.kill(pid, 'SIGKILL');
@@ -65,6 +78,15 @@ describe('Memorystore on real Redis', () => {
 
     await (await client.deleteInstance({ name }))[0].promise();
     await until(async () => (part.endpoint(name) === undefined && !(await canConnect('127.0.0.1', inst.port!)) ? true : undefined));
+  });
+
+  it('with no Redis at all, it says how to get one and services run with their cache off', async () => {
+    const logs: string[] = [];
+    const part = createRedisPart({ binary: false, shared: { host: '127.0.0.1', port: await freePort() } });
+    const t = await startTestEmulator({ dataPlane: createLocalDataPlane({ core: { redis: part }, log: (m) => logs.push(m) }) });
+    started.push(t);
+    expect(part.unavailable()).toBe(true);
+    expect(logs.join('\n')).toMatch(/cache off.*install Redis/);
   });
 
   it('without the redis-server binary, an instance is a key prefix on the local Redis, dropped with the instance', async () => {
