@@ -19,12 +19,10 @@ export const LATENCY = 0.001;
 type Doc = Record<string, unknown>;
 
 /**
- * A template as a user would deploy it, minus the values the shipped templates carry that
- * GCP (and so the emulator) refuses — reported to the spec owner; drop each override once the
- * template is fixed: private-service-access ranges with no address (GCP allocates
- * 10.0.0.0/16, which the subnets then overlap), Postgres flags with unit suffixes ("4096MB":
- * Cloud SQL wants 8 kB units), negative caching for 429 (not a cacheable code), a wildcard
- * domain on a Google-managed certificate, and health checks on serverless NEG backends.
+ * A template as a user would deploy it, minus one value the shipped templates carry that
+ * GCP (and so the emulator) refuses — reported to the spec owner; drop the override once the
+ * spec is fixed: Postgres flags with unit suffixes ("4096MB": Cloud SQL takes shared_buffers
+ * and friends as integers in the flag's own unit).
  */
 export function templateSpec(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): Spec {
   const path = join(process.cwd(), 'templates', `${name}.yaml`);
@@ -35,22 +33,9 @@ export function templateSpec(name: 'production' | 'local' | 'regional', mutate?:
 export function templateYaml(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): string {
   const path = join(process.cwd(), 'templates', `${name}.yaml`);
   const doc = parse(readFileSync(path, 'utf8')) as Doc;
-  const set = (obj: Doc, keys: string[], value: unknown): void => {
-    let cur = obj;
-    for (const k of keys.slice(0, -1)) cur = (cur[k] ??= {}) as Doc;
-    cur[keys[keys.length - 1]!] = value;
-  };
-  set(doc, ['network', 'privateServiceAccess', 'ranges'], [
-    { name: 'ruvector-redis-private-ip', prefixLength: 16, address: '172.16.0.0' },
-    { name: 'ruvector-sql-private-ip', prefixLength: 16, address: '172.17.0.0' },
-  ]);
   const sql = (doc.sql ??= {}) as Doc;
   const flags = (sql.flags ?? { max_connections: '1000' }) as Record<string, string>;
   sql.flags = Object.fromEntries(Object.entries(flags).filter(([, v]) => !/[KMGT]B$/.test(String(v))));
-  set(doc, ['loadBalancer', 'backend', 'cdn', 'negativeCachingPolicy'], [{ code: 404, ttl: 60 }]);
-  const lb = doc.loadBalancer as Doc;
-  if (Array.isArray(lb.domains)) lb.domains = (lb.domains as string[]).filter((d) => !d.startsWith('*'));
-  if (lb.healthCheck) (lb.healthCheck as Doc).enabled = false;
   mutate?.(doc);
   return stringify(doc);
 }
