@@ -39,7 +39,7 @@ changed. --out saves the plan for \`deploy --plan\`, which refuses it if live st
     const { flags } = await this.parse(PlanCommand);
     let opened;
     try {
-      opened = await openSession(flags, { start: false });
+      opened = await openSession(flags, { start: true });
     } catch (e) {
       if (e instanceof TargetError) throw new UserError(e.message);
       throw e;
