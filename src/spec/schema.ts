@@ -234,11 +234,13 @@ export const SqlSchema = z
       .prefault({}),
     flags: z.record(z.string(), z.string()).default({
       max_connections: '1000',
-      shared_buffers: '4096MB',
-      effective_cache_size: '12GB',
-      maintenance_work_mem: '1GB',
+      // The seed writes 4096MB / 12GB / 1GB / 16MB; Cloud SQL takes plain numbers in the
+      // flag's own unit (8 kB pages, or kB for maintenance_work_mem): same values.
+      shared_buffers: '524288',
+      effective_cache_size: '1572864',
+      maintenance_work_mem: '1048576',
       checkpoint_completion_target: '0.9',
-      wal_buffers: '16MB',
+      wal_buffers: '2048',
       default_statistics_target: '100',
       random_page_cost: '1.1',
       effective_io_concurrency: '200',

@@ -173,6 +173,10 @@ const checkSql: Check = (spec, out) => {
       if (mb < cpus * 0.9 * 1024 || mb > cpus * 6.5 * 1024) out.push({ path, message: `custom machine memory must be 0.9-6.5 GB per vCPU (got ${mb} MB for ${cpus})` });
     }
   }
+  for (const [flag, value] of Object.entries(s.flags)) {
+    const hint = flagUnitHint(flag, value);
+    if (hint) out.push({ path: ['sql', 'flags', flag], message: hint });
+  }
   if (spec.regions.tier2.length > 0 && spec.tiers.tier2.sql.availabilityType === 'REGIONAL') {
     out.push({ path: ['tiers', 'tier2', 'sql', 'availabilityType'], severity: 'warning', message: 'tier-2 instances are read replicas; REGIONAL (HA) replicas cost twice as much' });
   }
@@ -371,3 +375,27 @@ const checkReferences: Check = (spec, out) => {
 };
 
 const CHECKS: Check[] = [checkRegions, checkScaling, checkRedis, checkSql, checkCidrs, checkNames, checkReferences];
+
+/** Postgres memory flags Cloud SQL takes as plain integers, and the size of their unit in bytes. */
+const PG_FLAG_UNIT_BYTES: Record<string, number> = {
+  shared_buffers: 8192,
+  effective_cache_size: 8192,
+  wal_buffers: 8192,
+  temp_buffers: 8192,
+  maintenance_work_mem: 1024,
+  work_mem: 1024,
+  autovacuum_work_mem: 1024,
+  logical_decoding_work_mem: 1024,
+};
+
+const SIZE_SUFFIX: Record<string, number> = { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 };
+
+/** postgresql.conf accepts "4096MB"; the Cloud SQL API refuses it: say what to write instead. */
+export function flagUnitHint(flag: string, value: string): string | undefined {
+  const unit = PG_FLAG_UNIT_BYTES[flag];
+  const m = /^(\d+)\s*(kB|MB|GB|TB)$/.exec(value.trim());
+  if (!unit || !m) return undefined;
+  const converted = (Number(m[1]) * SIZE_SUFFIX[m[2]!]!) / unit;
+  const unitName = unit === 8192 ? '8 kB pages' : 'kB';
+  return `Cloud SQL takes ${flag} as a number of ${unitName}, not "${value}": write "${Number.isInteger(converted) ? converted : Math.round(converted)}"`;
+}

@@ -232,3 +232,12 @@ service:
     expect(problems('')[0]!.message).toContain('a spec is a YAML map');
   });
 });
+
+describe('Cloud SQL flag units', () => {
+  it('a postgresql.conf size on a memory flag is refused with the number Cloud SQL takes', () => {
+    const p = at(`${MINIMAL}sql:\n  flags:\n    shared_buffers: 4096MB\n    maintenance_work_mem: 1GB\n`, 'sql.flags.shared_buffers');
+    expect(p.message).toBe('Cloud SQL takes shared_buffers as a number of 8 kB pages, not "4096MB": write "524288"');
+    const q = at(`${MINIMAL}sql:\n  flags:\n    maintenance_work_mem: 1GB\n`, 'sql.flags.maintenance_work_mem');
+    expect(q.message).toMatch(/number of kB, not "1GB": write "1048576"/);
+  });
+});

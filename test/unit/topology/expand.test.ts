@@ -106,11 +106,11 @@ describe('production template: resources field by field against the seed', () =>
     });
     expect(s.settings.databaseFlags).toEqual([
       { name: 'max_connections', value: '1000' },
-      { name: 'shared_buffers', value: '4096MB' },
-      { name: 'effective_cache_size', value: '12GB' },
-      { name: 'maintenance_work_mem', value: '1GB' },
+      { name: 'shared_buffers', value: '524288' },
+      { name: 'effective_cache_size', value: '1572864' },
+      { name: 'maintenance_work_mem', value: '1048576' },
       { name: 'checkpoint_completion_target', value: '0.9' },
-      { name: 'wal_buffers', value: '16MB' },
+      { name: 'wal_buffers', value: '2048' },
       { name: 'default_statistics_target', value: '100' },
       { name: 'random_page_cost', value: '1.1' },
       { name: 'effective_io_concurrency', value: '200' },
