@@ -204,7 +204,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 200));
 }
 const ready = await req('GET', '/health/ready');
-const nWorkers = a.workers ? Number(a.workers) : (await import('node:os')).availableParallelism();
+const nWorkers = a.workers ? Number(a.workers) : Math.max(1, (await import('node:os')).availableParallelism() - 1);
 await req('POST', '/api/v1/collections', { name: 'bench', dimension: DIM, metric: 'l2' });
 const rssIdle = rssMb(child.pid!);
 const t3 = performance.now();
