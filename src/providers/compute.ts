@@ -8,7 +8,7 @@ import { waitComputeOp, type ComputeClients, type ComputeOp } from './compute-op
 import { classify, isNotFound } from '../gcp/errors.js';
 import { fromClient, toClient } from '../gcp/proto.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
-import { diffFields, pick } from './diff.js';
+import { diffFields, pick, topOf } from './diff.js';
 import { labelsOf, lastSegment, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -47,6 +47,7 @@ interface ComputeKind {
   setters?: Record<string, Setter>;
   createSeconds?: number;
   unordered?: string[];
+  keyed?: Record<string, string>;
   /** Fields insert does not apply (GCE ignores them there): set right after the insert. */
   postCreate?: string[];
 }
@@ -85,7 +86,7 @@ const KINDS: ComputeKind[] = [
   { kind: 'compute.HealthCheck', client: 'HealthChecksClient', type: 'HealthCheck', resourceField: 'healthCheckResource', idField: 'healthCheck', scope: 'global', patch: true, createSeconds: 5 },
   {
     kind: 'compute.SecurityPolicy', client: 'SecurityPoliciesClient', type: 'SecurityPolicy', resourceField: 'securityPolicyResource', idField: 'securityPolicy',
-    scope: 'global', patch: true, fingerprint: true, createSeconds: 10, unordered: ['rules'], setters: { rules: syncArmorRules },
+    scope: 'global', patch: true, fingerprint: true, createSeconds: 10, keyed: { rules: 'priority' }, setters: { rules: syncArmorRules },
   },
   {
     kind: 'compute.BackendService', client: 'BackendServicesClient', type: 'BackendService', resourceField: 'backendServiceResource', idField: 'backendService',
@@ -187,7 +188,7 @@ function makeProvider(k: ComputeKind): Provider {
     api: 'compute',
     scope: k.scope,
     createSeconds: k.createSeconds,
-    requiresReplace: (changes: FieldChange[]) => !k.patch && changes.some((c) => !changeable.has(c.path.split('.')[0]!)),
+    requiresReplace: (changes: FieldChange[]) => !k.patch && changes.some((c) => !changeable.has(topOf(c.path))),
 
     async list(ctx, regions) {
       const out: Observed[] = [];
@@ -235,7 +236,7 @@ function makeProvider(k: ComputeKind): Provider {
     diff(r, o) {
       // An address given by reference comes back resolved to the IP: identity, set at insert.
       const ignore = typeof r.spec.IPAddress === 'string' && r.spec.IPAddress.includes('/') ? ['IPAddress'] : [];
-      return diffFields(r.spec, o.raw, { unordered: k.unordered, ignore });
+      return diffFields(r.spec, o.raw, { unordered: k.unordered, keyed: k.keyed, ignore });
     },
 
     async create(ctx, r, requestId) {
@@ -255,7 +256,7 @@ function makeProvider(k: ComputeKind): Provider {
       const c = client(ctx, k.client);
       const ids = idsFor(k, ctx, r.name, r.region);
       const region = k.scope === 'regional' ? (ids.region as string) : undefined;
-      const tops = [...new Set(changes.map((ch) => ch.path.split('.')[0]!))];
+      const tops = [...new Set(changes.map((ch) => topOf(ch.path)))];
       for (const top of tops) {
         const setter = k.setters?.[top];
         if (setter) await waitComputeOp(ctx, await setter(ctx, c, ids, r, o), region);

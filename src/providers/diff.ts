@@ -13,6 +13,13 @@ export interface DiffOptions {
   ignore?: string[];
   /** Dotted paths of arrays compared as sets (order the server may change). */
   unordered?: string[];
+  /** Arrays whose elements have an identity field (Armor rules by priority): diffed element by element. */
+  keyed?: Record<string, string>;
+}
+
+/** The top-level field a change path belongs to ('rules[priority=10].action' -> 'rules'). */
+export function topOf(path: string): string {
+  return path.split(/[.[]/)[0]!;
 }
 
 type Obj = Record<string, unknown>;
@@ -93,6 +100,20 @@ export function diffFields(desired: unknown, actual: unknown, opts: DiffOptions 
     if (!isObj(actual) && !isZero(actual)) return [{ path, before: actual, after: desired, sensitive }];
     const out: FieldChange[] = [];
     for (const [k, v] of Object.entries(desired)) out.push(...diffFields(v, act[k], opts, path ? `${path}.${k}` : k));
+    return out;
+  }
+  if (Array.isArray(desired) && opts.keyed?.[path]) {
+    const key = opts.keyed[path]!;
+    const act = (Array.isArray(actual) ? actual : []) as Obj[];
+    const id = (x: unknown): string => String(isObj(x) ? x[key] : x);
+    const out: FieldChange[] = [];
+    for (const d of desired) {
+      const match = act.find((a) => id(a) === id(d));
+      const at = `${path}[${key}=${id(d)}]`;
+      if (!match) out.push({ path: at, before: undefined, after: d, sensitive });
+      else out.push(...diffFields(d, match, { ...opts, keyed: {} }, at));
+    }
+    for (const a of act) if (!desired.some((d) => id(d) === id(a))) out.push({ path: `${path}[${key}=${id(a)}]`, before: a, after: undefined, sensitive });
     return out;
   }
   if (Array.isArray(desired)) {

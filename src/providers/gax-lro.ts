@@ -6,7 +6,7 @@
 import { fromClient, toClient, type ProtoPackage } from '../gcp/proto.js';
 import { classify, isNotFound, OperationFailedError } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { lroOptions, NO_RETRY } from './call-options.js';
 import { labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
@@ -136,7 +136,7 @@ function makeProvider(k: LroKind): Provider {
 
     async update(ctx, r, o, changes) {
       if (!k.method.update) throw new Error(`${k.kind} has no in-place update`);
-      const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+      const tops = [...new Set(changes.map((c) => topOf(c.path)))];
       const body: Obj = { ...(k.mask === 'none' ? r.spec : Object.fromEntries(tops.map((t) => [t, r.spec[t]]))), name: r.name };
       if (o.raw.etag) body.etag = o.raw.etag;
       const req: Obj = { [k.bodyParam]: toClient(k.pkg, k.type, body) };

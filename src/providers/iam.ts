@@ -6,7 +6,7 @@
  */
 import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
 
 /** googleapis retries by default; the engine does it instead. */
@@ -60,7 +60,7 @@ const serviceAccount: Provider = {
     await ctx.clients.iam.projects.serviceAccounts.create({ name: `projects/${ctx.project}`, requestBody: { accountId, serviceAccount } }, NO_GAXIOS_RETRY);
   },
   async update(ctx, r, o, changes) {
-    const mask = [...new Set(changes.map((c) => c.path.split('.')[0]!))].filter((p) => p !== 'accountId');
+    const mask = [...new Set(changes.map((c) => topOf(c.path)))].filter((p) => p !== 'accountId');
     await ctx.clients.iam.projects.serviceAccounts.patch({
       name: r.name,
       requestBody: { serviceAccount: { displayName: r.spec.displayName as string, description: r.spec.description as string, etag: o.version }, updateMask: mask.join(',') },

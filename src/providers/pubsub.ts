@@ -2,7 +2,7 @@
 import { fromClient, toClient } from '../gcp/proto.js';
 import { isNotFound } from '../gcp/errors.js';
 import type { Observed, Resource } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
 import { labelsOf, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
@@ -71,7 +71,7 @@ function make(k: PsKind): Provider {
     },
     async update(ctx, r, _o, changes) {
       if (!k.update) throw new Error(`${k.kind} cannot change in place`);
-      const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+      const tops = [...new Set(changes.map((c) => topOf(c.path)))];
       const body = toClient('pubsub', k.type, { ...Object.fromEntries(tops.map((t) => [t, r.spec[t]])), name: r.name });
       await call(k.client(ctx), k.update[0], { [k.update[1]]: body, updateMask: { paths: tops.map(snake) } });
     },

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { fromClient, toClient } from '../gcp/proto.js';
 import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
 import { labelsOf, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
@@ -109,7 +109,7 @@ export const secretProviders: Provider[] = [
     },
 
     async update(ctx, r, o, changes) {
-      const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+      const tops = [...new Set(changes.map((c) => topOf(c.path)))];
       const apiTops = tops.filter((t) => t !== 'value');
       let labels = { ...o.labels, ...((r.spec.labels as Record<string, string> | undefined) ?? {}) };
       if (tops.includes('value')) {

@@ -7,7 +7,7 @@ import { fromClient, toClient } from '../gcp/proto.js';
 import { isNotFound, OperationFailedError, OperationTimeoutError, classify } from '../gcp/errors.js';
 import { sleep } from '../engine/retry.js';
 import type { Observed, Resource } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
 import { lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
@@ -113,7 +113,7 @@ const instance: Provider = {
   },
 
   async update(ctx, r, o, changes) {
-    const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+    const tops = [...new Set(changes.map((c) => topOf(c.path)))];
     const body: Obj = { name: lastSegment(r.name) };
     for (const t of tops) body[t] = r.spec[t];
     if (body.settings) body.settings = { ...(body.settings as Obj), settingsVersion: (o.raw.settings as Obj | undefined)?.settingsVersion };

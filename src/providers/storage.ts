@@ -2,7 +2,7 @@
 import type { Bucket } from '@google-cloud/storage';
 import { isNotFound } from '../gcp/errors.js';
 import type { Observed } from '../engine/types.js';
-import { diffFields } from './diff.js';
+import { diffFields, topOf } from './diff.js';
 import { labelsOf, lastSegment, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
@@ -57,7 +57,7 @@ export const storageProviders: Provider[] = [
     },
 
     async update(ctx, r, o, changes) {
-      const tops = [...new Set(changes.map((c) => c.path.split('.')[0]!))];
+      const tops = [...new Set(changes.map((c) => topOf(c.path)))];
       const patch: Obj = {};
       for (const t of tops) patch[t] = r.spec[t];
       // Labels PATCH merges; a label we no longer want would need an explicit null (we only add).

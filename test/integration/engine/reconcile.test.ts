@@ -25,7 +25,7 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     const cases: { name: string; mutate: (d: Doc) => void; kind: string; path: RegExp }[] = [
       { name: 'maxScale', mutate: (d) => void (d.tiers!.tier2!.run!.maxInstances = 3), kind: 'run.Service', path: /maxInstanceCount/ },
       { name: 'redis memory', mutate: (d) => void (d.tiers!.tier2!.redis!.memorySizeGb = 2), kind: 'redis.Instance', path: /^memorySizeGb$/ },
-      { name: 'armor rule', mutate: (d) => void ((d as Record<string, Record<string, unknown>>).armor ??= {}, ((d as Record<string, Record<string, Record<string, unknown>>>).armor!.rateLimit ??= {}).count = 250), kind: 'compute.SecurityPolicy', path: /^rules$/ },
+      { name: 'armor rule', mutate: (d) => void ((d as Record<string, Record<string, unknown>>).armor ??= {}, ((d as Record<string, Record<string, Record<string, unknown>>>).armor!.rateLimit ??= {}).count = 250), kind: 'compute.SecurityPolicy', path: /^rules\[priority=1000\]\.(rateLimitOptions\.rateLimitThreshold\.count|description)$/ },
     ];
     for (const [n, c] of cases.entries()) {
       // Cumulative: each case keeps the changes already applied.

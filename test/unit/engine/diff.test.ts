@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { annotateChanges, KNOWN_AFTER_APPLY } from '../../../src/engine/refs.js';
 import { renderPlan } from '../../../src/engine/render.js';
 import type { Plan } from '../../../src/engine/types.js';
-import { diffFields, maskChanges } from '../../../src/providers/diff.js';
+import { diffFields, maskChanges, topOf } from '../../../src/providers/diff.js';
 import { fromClient, toClient } from '../../../src/gcp/proto.js';
 
 describe('diffFields', () => {
@@ -31,6 +31,22 @@ describe('diffFields', () => {
     expect(diffFields({ rules: [{ priority: 1, action: 'allow' }, { priority: 2, action: 'deny(403)' }] }, { rules: have }, { unordered: ['rules'] })).toEqual([]);
     expect(diffFields({ rules: [{ priority: 1, action: 'allow' }, { priority: 2, action: 'deny(403)' }] }, { rules: have })).toHaveLength(1);
     expect(diffFields({ rules: [{ priority: 1, action: 'allow' }] }, { rules: have }, { unordered: ['rules'] })).toHaveLength(1);
+  });
+
+  it('diffs keyed arrays element by element (Armor rules by priority)', () => {
+    const have = [
+      { priority: 1000, action: 'rate_based_ban', rateLimitOptions: { rateLimitThreshold: { count: 100, intervalSec: 10 } }, kind: 'compute#securityPolicyRule' },
+      { priority: 2147483647, action: 'allow' },
+      { priority: 50, action: 'deny(403)' },
+    ];
+    const want = [
+      { priority: 1000, action: 'rate_based_ban', rateLimitOptions: { rateLimitThreshold: { count: 300, intervalSec: 10 } } },
+      { priority: 2147483647, action: 'allow' },
+      { priority: 200, action: 'deny(403)' },
+    ];
+    const changes = diffFields({ rules: want }, { rules: have }, { keyed: { rules: 'priority' } });
+    expect(changes.map((c) => c.path)).toEqual(['rules[priority=1000].rateLimitOptions.rateLimitThreshold.count', 'rules[priority=200]', 'rules[priority=50]']);
+    expect(topOf(changes[0]!.path)).toBe('rules');
   });
 
   it('round-trips REST JSON through the client object form (durations, enums, int64)', () => {
