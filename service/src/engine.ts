@@ -156,7 +156,10 @@ export class Engine {
     const unique = [...byId.values()];
     const ts = this.nextTs();
     const t0 = performance.now();
-    const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique);
+    const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique).catch((e: { code?: string }) => {
+      // 23503: the collection was dropped (by another instance) while this write was on its way.
+      throw e.code === '23503' ? notFound(`collection ${name} not found`) : e;
+    });
     const rows = unique.filter((i) => applied.has(i.id)).map((i) => ({ ...i, ts: applied.get(i.id)! }));
     const events: WriteEvent[] = rows.map((i) => ({ collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: i.ts }));
     await this.applyUpserts(c, rows);
@@ -354,6 +357,7 @@ export class Engine {
       hits = await this.pool.search({ op: 'search', name: c.name, queries: flat, k: r.k + extra, ef: ef + extra, filter: r.filter, withPayload: r.withPayload });
     } catch (e) {
       if (e instanceof WorkerError && e.kind === 'filter') throw badRequest(e.message);
+      if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);
       throw e;
     }
     const results = hits.map((list) => {

@@ -30,7 +30,7 @@ CREATE TABLE collections (
 CREATE SEQUENCE vector_metadata_seq;
 
 CREATE TABLE vector_metadata (
-    collection VARCHAR(255) NOT NULL,
+    collection VARCHAR(255) NOT NULL REFERENCES collections(name) ON DELETE CASCADE,
     id VARCHAR(255) NOT NULL,
     dimension INT NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT NOW(),

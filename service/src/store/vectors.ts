@@ -69,20 +69,10 @@ export class VectorStore {
     return rows[0];
   }
 
+  /** Its vectors go with it (ON DELETE CASCADE), so a write racing the drop cannot leave orphans behind. */
   async dropCollection(name: string): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const r = await client.query('DELETE FROM collections WHERE name = $1', [name]);
-      await client.query('DELETE FROM vector_metadata WHERE collection = $1', [name]);
-      await client.query('COMMIT');
-      return (r.rowCount ?? 0) > 0;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    const r = await this.pool.query('DELETE FROM collections WHERE name = $1', [name]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   /**
