@@ -33,7 +33,7 @@ interface DataPlaneStatus {
 
 interface FrontDoorStatus {
   url?: string;
-  listeners?: { project: string; protocol: string; url: string }[];
+  listeners?: { project: string; protocol: string; url: string; serves?: boolean }[];
 }
 
 export interface WaitOptions {
@@ -81,7 +81,8 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
 }
 
 function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string | undefined {
-  const mine = (fd?.listeners ?? []).filter((l) => l.project === project);
+  // A redirect-only rule (HTTP -> HTTPS) is not the front door; wait for the one that serves.
+  const mine = (fd?.listeners ?? []).filter((l) => l.project === project && l.serves !== false);
   return (mine.find((l) => l.protocol === 'HTTPS') ?? mine[0])?.url;
 }
 

@@ -234,6 +234,8 @@ describe('the local front door', () => {
     const s = await t.control<FrontDoorStatus>('GET', '/__emulator/frontdoor');
     const httpRule = s.listeners.find((l) => l.protocol === 'HTTP')!;
     expect(httpRule.port).toBe(80);
+    expect(httpRule.serves).toBe(false);
+    expect(s.listeners.find((l) => l.protocol === 'HTTPS')).toMatchObject({ port: 443, serves: true, url: door });
     const r = await call(`${httpRule.url}/api/v1/search?k=3`);
     expect(r.status).toBe(301);
     expect(r.headers.location).toBe(`${door}/api/v1/search?k=3`);

@@ -46,7 +46,8 @@ interface Listener {
 export interface FrontDoorStatus {
   /** The front door: the HTTPS forwarding rule's local URL (else the first rule's). */
   url?: string;
-  listeners: { forwardingRule: string; project: string; protocol: string; ip: string; port: number; url: string }[];
+  /** `serves`: its URL map sends requests to backends (false for a redirect-only map such as HTTP -> HTTPS). */
+  listeners: { forwardingRule: string; project: string; protocol: string; ip: string; port: number; url: string; serves: boolean }[];
   cache: { entries: number; hits: number; misses: number };
 }
 
@@ -331,8 +332,12 @@ export function createFrontDoorPart(opts: FrontDoorOptions = {}): DataPlanePart 
       host = undefined;
     },
     status(): FrontDoorStatus {
-      const ls = [...listeners.values()].map((l) => ({ forwardingRule: l.key, project: l.project, protocol: l.protocol, ip: l.ip, port: l.gcpPort, url: localUrl(l) }));
-      const main = ls.find((l) => l.protocol === 'HTTPS') ?? ls[0];
+      const ls = [...listeners.values()].map((l) => {
+        const map = host ? snapshot(l.project).listeners.find((x) => x.forwardingRule.name === l.name)?.urlMap : undefined;
+        const serves = !!map && !map.defaultUrlRedirect;
+        return { forwardingRule: l.key, project: l.project, protocol: l.protocol, ip: l.ip, port: l.gcpPort, url: localUrl(l), serves };
+      });
+      const main = ls.find((l) => l.serves && l.protocol === 'HTTPS') ?? ls.find((l) => l.serves);
       return { ...(main ? { url: main.url } : {}), listeners: ls, cache: { entries: cdn.size(), hits: cdn.hits, misses: cdn.misses } };
     },
   };
