@@ -56,10 +56,15 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   let engineRef: Engine | undefined;
   const cache = new Cache(cfg.redis, log);
   const metrics = new Metrics(() => engineRef?.indexSizes() ?? {}, () => cache.up, () => engineRef?.pool.searchCounts() ?? []);
-  const app = createApp(cfg, log, metrics);
   const pool: pg.Pool = createPool(cfg.db);
   const store = new VectorStore(pool);
   const analytics = new Analytics(pool, cfg.region, log, () => metrics.analyticsDropped.inc());
+  const app = createApp(cfg, log, metrics, (route, method, status, ms) => {
+    if (!route.startsWith('/api/') && !route.startsWith('/collections')) return;
+    const type = /search|query/.test(route) ? 'search' : /delete/.test(route) || method === 'DELETE' ? 'delete' : method === 'GET' || route.endsWith('/get') ? 'get' : 'insert';
+    // 429s are already recorded by the engine with RATE_LIMITED.
+    if (status !== 429) analytics.record({ type, latencyMs: ms, errorCode: `HTTP_${status}` });
+  });
   const index = new IndexPool(cfg.searchWorkers, (e) => {
     // A replica that died is out of step with the write stream: let the platform restart us.
     log.fatal({ err: e.message }, 'index worker died; exiting');

@@ -156,6 +156,7 @@ describe('vector API', () => {
     const mv = await env.query(`SELECT total_queries FROM query_metrics_hourly WHERE query_type = 'search'`);
     expect(mv.rows.length).toBeGreaterThan(0);
     await waitFor('rate_limits rows', async () => (await env.query('SELECT count(*)::int AS n FROM rate_limits')).rows[0].n > 0);
+    await waitFor('error rows', async () => (await env.query(`SELECT count(*)::int AS n FROM query_analytics_partitioned WHERE error_code = 'HTTP_400'`)).rows[0].n > 0);
   });
 
   it('exposes Prometheus metrics and JSON health', async () => {

@@ -15,7 +15,10 @@ function send(req: FastifyRequest, reply: FastifyReply, status: number, message:
   return reply.send({ status, error: message });
 }
 
-export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics): FastifyInstance {
+/** Called for every failed request so query analytics carry error codes too. */
+export type ErrorSink = (route: string, method: string, status: number, ms: number) => void;
+
+export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onError: ErrorSink = () => {}): FastifyInstance {
   const app = Fastify({
     loggerInstance: log,
     // Per-request access logs would dominate CPU at thousands of searches a second; metrics cover them.
@@ -52,6 +55,7 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics): Fa
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.http.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 400) onError(route, req.method, reply.statusCode, reply.elapsedTime);
   });
 
   return app as unknown as FastifyInstance;
