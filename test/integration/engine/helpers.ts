@@ -18,12 +18,7 @@ export const LATENCY = 0.001;
 
 type Doc = Record<string, unknown>;
 
-/**
- * A template as a user would deploy it, minus one value the shipped templates carry that
- * GCP (and so the emulator) refuses — reported to the spec owner; drop the override once the
- * spec is fixed: Postgres flags with unit suffixes ("4096MB": Cloud SQL takes shared_buffers
- * and friends as integers in the flag's own unit).
- */
+/** A shipped template, as a user deploys it, optionally edited (a change to roll out). */
 export function templateSpec(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): Spec {
   const path = join(process.cwd(), 'templates', `${name}.yaml`);
   return parseSpec(templateYaml(name, mutate), path).spec;
@@ -33,9 +28,6 @@ export function templateSpec(name: 'production' | 'local' | 'regional', mutate?:
 export function templateYaml(name: 'production' | 'local' | 'regional', mutate?: (doc: Doc) => void): string {
   const path = join(process.cwd(), 'templates', `${name}.yaml`);
   const doc = parse(readFileSync(path, 'utf8')) as Doc;
-  const sql = (doc.sql ??= {}) as Doc;
-  const flags = (sql.flags ?? { max_connections: '1000' }) as Record<string, string>;
-  sql.flags = Object.fromEntries(Object.entries(flags).filter(([, v]) => !/[KMGT]B$/.test(String(v))));
   mutate?.(doc);
   return stringify(doc);
 }
