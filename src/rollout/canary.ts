@@ -33,7 +33,7 @@ function taggedUrl(s: LiveService): string | undefined {
  * Probes /health/ready `probes` times. On the tagged URL every answer is the canary's; on the
  * service URL the split sends it about pct% of them, so more probes are sent there.
  */
-async function probeHealth(s: LiveService, o: { probes: number; pct: number; timeoutMs: number }): Promise<{ ok: boolean; reason: string }> {
+async function probeHealth(s: LiveService, o: { probes: number; pct: number; timeoutMs: number; startupMs: number }): Promise<{ ok: boolean; reason: string }> {
   const tagged = taggedUrl(s);
   let base = tagged;
   if (tagged) {
@@ -43,10 +43,27 @@ async function probeHealth(s: LiveService, o: { probes: number; pct: number; tim
   const uri = base ?? String(s.raw.uri ?? '');
   if (!uri) return { ok: false, reason: 'the service has no URL' };
   const n = base ? o.probes : Math.max(o.probes, Math.ceil((o.probes * 100) / Math.max(1, o.pct)));
+  const url = `${uri.replace(/\/$/, '')}/health/ready`;
+  // Warm-up: a revision Ready in the control plane may still be loading its index behind the
+  // URL (the local data plane; Cloud Run's own startup probe makes this instant). Wait for
+  // three answers in a row, within the startup budget, before counting.
+  const warmDeadline = Date.now() + o.startupMs;
+  let streak = 0;
+  let lastWarm = '';
+  while (streak < 3) {
+    if (Date.now() > warmDeadline) return { ok: false, reason: `never became ready within ${Math.round(o.startupMs / 1000)} s via the ${base ? 'tagged' : 'service'} URL (${lastWarm})` };
+    const r = await request(url, { timeoutMs: o.timeoutMs }).catch((e: unknown) => ({ status: 0, body: e instanceof Error ? e.message : String(e) }));
+    if (r.status === 200) streak++;
+    else {
+      streak = 0;
+      lastWarm = r.status ? `HTTP ${r.status} ${excerpt(r.body, 60)}` : r.body;
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
   const bad: string[] = [];
   for (let i = 0; i < n; i++) {
     try {
-      const r = await request(`${uri.replace(/\/$/, '')}/health/ready`, { timeoutMs: o.timeoutMs });
+      const r = await request(url, { timeoutMs: o.timeoutMs });
       if (r.status !== 200) bad.push(`HTTP ${r.status} ${excerpt(r.body, 60)}`);
     } catch (err) {
       bad.push(err instanceof Error ? err.message : String(err));
@@ -57,10 +74,10 @@ async function probeHealth(s: LiveService, o: { probes: number; pct: number; tim
   return { ok: true, reason: `${n}/${n} health probes ready via the ${via}` };
 }
 
-export async function checkCanary(session: Session, region: string, s: LiveService, revision: string, o: { probes: number; pct: number; timeoutMs: number }): Promise<CanaryVerdict> {
+export async function checkCanary(session: Session, region: string, s: LiveService, revision: string, o: { probes: number; pct: number; timeoutMs: number; startupMs?: number }): Promise<CanaryVerdict> {
   const failed = revisionFailure(s, revision);
   if (failed) return { ok: false, reason: failed, checks: [] };
-  const health = await probeHealth(s, o);
+  const health = await probeHealth(s, { ...o, startupMs: o.startupMs ?? Math.max(30_000, 3 * o.timeoutMs) });
   // verify's own checks for the region's service and data stores, as the canary sees them.
   const v = verifyContext(session, { samples: 0, timeoutMs: o.timeoutMs, drift: false });
   const checks = await runChecks(regionChecks(v, region, ['health', 'redis', 'sql']).filter((c) => c.subject !== 'load balancer'));

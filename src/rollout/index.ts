@@ -80,17 +80,26 @@ async function rolloutRegion(session: Session, region: string, o: RolloutOptions
     const traffic = back instanceof Error ? `rollback failed: ${back.message}` : describeShares(back.shares);
     return { region, service, outcome: 'rolled-back', previous, revision, traffic, reason: `revision ${revision} failed: ${why}` };
   }
-  step(`checking the canary (${o.probes} probes)`);
-  const verdict = await checkCanary(session, region, canary, revision, { probes: o.probes, pct: o.canary, timeoutMs: o.timeoutMs });
-  if (!verdict.ok) {
-    step(`canary failed: ${verdict.reason}; rolling back to ${previous}`);
-    const back = await revert(session, region, (await readService(session, d.name)) ?? canary, previous, live.image);
-    return { region, service, outcome: 'rolled-back', previous, revision, traffic: describeShares(back.shares), reason: verdict.reason };
+  try {
+    step(`checking the canary (${o.probes} probes)`);
+    const verdict = await checkCanary(session, region, canary, revision, { probes: o.probes, pct: o.canary, timeoutMs: o.timeoutMs });
+    if (!verdict.ok) {
+      step(`canary failed: ${verdict.reason}; rolling back to ${previous}`);
+      const back = await revert(session, region, (await readService(session, d.name)) ?? canary, previous, live.image);
+      return { region, service, outcome: 'rolled-back', previous, revision, traffic: describeShares(back.shares), reason: verdict.reason };
+    }
+    if (!o.promote) return { region, service, outcome: 'canary', previous, revision, traffic: describeShares(canary.shares), reason: `${verdict.reason}; waiting for \`ruvector rollout promote\`` };
+    step(`canary healthy (${verdict.reason}); promoting ${revision} to 100%`);
+    const done = await updateService(session, d, canary, { image: o.image, revision, traffic: promoteSplit() });
+    return { region, service, outcome: 'promoted', previous, revision, traffic: describeShares(done.shares), reason: verdict.reason };
+  } catch (err) {
+    // Never leave a half-checked canary behind: whatever broke, traffic goes back.
+    const why = err instanceof Error ? err.message : String(err);
+    step(`error during the canary (${why}); rolling back to ${previous}`);
+    const back = await revert(session, region, (await readService(session, d.name)) ?? canary, previous, live.image).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    const traffic = back instanceof Error ? `rollback failed: ${back.message}` : describeShares(back.shares);
+    return { region, service, outcome: back instanceof Error ? 'failed' : 'rolled-back', previous, revision, traffic, reason: why };
   }
-  if (!o.promote) return { region, service, outcome: 'canary', previous, revision, traffic: describeShares(canary.shares), reason: `${verdict.reason}; waiting for \`ruvector rollout promote\`` };
-  step(`canary healthy (${verdict.reason}); promoting ${revision} to 100%`);
-  const done = await updateService(session, d, canary, { image: o.image, revision, traffic: promoteSplit() });
-  return { region, service, outcome: 'promoted', previous, revision, traffic: describeShares(done.shares), reason: verdict.reason };
 }
 
 export async function rollout(session: Session, o: RolloutOptions): Promise<RolloutReport> {

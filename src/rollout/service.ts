@@ -7,6 +7,8 @@ import { fromClient, toClient } from '../gcp/proto.js';
 import type { Session } from '../engine/session.js';
 import type { Resource } from '../engine/types.js';
 import { lroOptions } from '../providers/call-options.js';
+import { classify } from '../gcp/errors.js';
+import { withRetry } from '../engine/retry.js';
 import { findRefs, resolveRefs } from '../topology/refs.js';
 import { Live } from '../verify/live.js';
 import { shares, type Share, type TrafficTarget } from './traffic.js';
@@ -32,7 +34,7 @@ export function imageOf(template: unknown): string {
 
 export async function readService(session: Session, name: string): Promise<LiveService | undefined> {
   try {
-    const [obj] = await session.clients.run.getService({ name });
+    const [obj] = await withRetry(() => session.clients.run.getService({ name }), session.timing.backoff);
     const raw = fromClient('run', TYPE, obj);
     return {
       name,
@@ -91,8 +93,16 @@ export async function updateService(session: Session, d: Resource, live: LiveSer
   for (const [k, v] of Object.entries(annotations)) if (v === null) delete annotations[k];
   if (Object.keys(annotations).length || live.raw.annotations) body.annotations = annotations;
   if (typeof live.raw.etag === 'string' && live.raw.etag) body.etag = live.raw.etag;
-  const [op] = await session.clients.run.updateService({ service: toClient('run', TYPE, body) }, lroOptions(session.ctx));
-  await (op as { promise(): Promise<unknown> }).promise();
+  // Retried on network errors and 429/503; a retry that finds the named revision already made means the first try landed.
+  await withRetry(async (attempt) => {
+    try {
+      const [op] = await session.clients.run.updateService({ service: toClient('run', TYPE, body) }, lroOptions(session.ctx));
+      await (op as { promise(): Promise<unknown> }).promise();
+    } catch (err) {
+      if (attempt > 0 && classify(err).kind === 'alreadyExists') return;
+      throw err;
+    }
+  }, session.timing.backoff);
   const after = await readService(session, d.name);
   if (!after) throw new Error(`${d.name} disappeared during the update`);
   return after;

@@ -9,6 +9,9 @@ import { createDataPlane, type LocalDataPlane } from '../../../src/emulator/data
 import type { RunningEmulator } from '../../../src/emulator/server.js';
 import type { Session } from '../../../src/engine/session.js';
 import { verify, type CheckResult } from '../../../src/verify/index.js';
+import { rollback, rollout } from '../../../src/rollout/index.js';
+import { readService } from '../../../src/rollout/service.js';
+import { applyBurst, planScale, restore } from '../../../src/scale/index.js';
 import { deployUntilOk, failures, Homes, sessionFor, startTestEmulator, templateSpec } from '../engine/helpers.js';
 
 let emu: RunningEmulator;
@@ -142,4 +145,70 @@ describe('faults', () => {
       await deployUntilOk(session);
     }
   }, 60_000);
+});
+
+describe('rollout and scale (us-central1)', () => {
+  const US = 'projects/ruvector-local/locations/us-central1/services/ruvector-streaming';
+  let us: Session;
+  beforeAll(() => {
+    us = sessionFor(templateSpec('local'), emu, homes.make(), ['us-central1']);
+  });
+  afterAll(async () => {
+    await us?.close();
+  });
+  const opts = { canary: 20, pauseMs: 0, promote: true, probes: 5, timeoutMs: 10_000 };
+
+  it('a broken image fails its canary and traffic returns to the previous revision automatically', async () => {
+    const before = (await readService(us, US))!;
+    const report = await rollout(us, { ...opts, image: 'gcr.io/ruvector-local/nginx:1.25' });
+    expect(report.ok).toBe(false);
+    const r = report.results[0]!;
+    expect(r.outcome, r.reason).toBe('rolled-back');
+    expect(r.previous).toBe(before.latestReady);
+    expect(r.reason).toMatch(/is not ready: .*Image 'gcr.io\/ruvector-local\/nginx:1.25' not found/);
+    const after = (await readService(us, US))!;
+    expect(after.image).toBe(before.image);
+    expect(after.shares.map((s) => s.percent)).toEqual([100]);
+    const v = await verify(us, { samples: 0, timeoutMs: 8000, drift: false });
+    const run = v.results.find((x) => x.group === 'run')!;
+    expect(run.verdict, run.reason).toBe('pass');
+  }, 120_000);
+
+  it('a healthy image is promoted to 100%', async () => {
+    const report = await rollout(us, { ...opts, image: 'ruvector:v2' });
+    const r = report.results[0]!;
+    expect(r.outcome, r.reason).toBe('promoted');
+    const after = (await readService(us, US))!;
+    expect(r.reason).toMatch(/^\d+\/\d+ health probes ready via the (service|tagged) URL$/);
+    expect(after.image).toBe('ruvector:v2');
+    expect(after.latestReady).toBe(r.revision);
+    expect(after.shares).toEqual([{ revision: r.revision, percent: 100, tags: [], latest: true }]);
+  }, 120_000);
+
+  it('rollout --no-promote leaves a canary that rollback withdraws', async () => {
+    const report = await rollout(us, { ...opts, image: 'ruvector:local', promote: false });
+    expect(report.results[0]!.outcome, report.results[0]!.reason).toBe('canary');
+    const mid = (await readService(us, US))!;
+    expect(mid.shares.map((s) => s.percent)).toEqual([80, 20]);
+    const back = await rollback(us);
+    expect(back[0]!.outcome, back[0]!.reason).toBe('rolled-back');
+    const after = (await readService(us, US))!;
+    expect(after.image).toBe('ruvector:v2');
+    expect(after.shares.map((s) => s.percent)).toEqual([100]);
+  }, 120_000);
+
+  it('scale raises min instances for the window and restore lowers them to the spec', async () => {
+    const plan = planScale(us, { multiplier: 50, hours: 4, rates: 'list' });
+    expect(plan.regions).toHaveLength(1);
+    expect(plan.regions[0]).toMatchObject({ region: 'us-central1', specMin: 1, max: 2, targetMin: 2, extra: 1, capped: true });
+    expect(plan.total).toBeGreaterThan(0);
+    const raised = await applyBurst(us, plan, new Date(Date.now() + 3_600_000));
+    expect(raised[0]!.outcome, raised[0]!.reason).toBe('raised');
+    const min = async () => Number((((await readService(us, US))!.raw.template as { scaling?: { minInstanceCount?: number } }).scaling?.minInstanceCount));
+    expect(await min()).toBe(2);
+    expect((await restore(us, { force: false }))[0]!.outcome).toBe('unchanged');
+    const restored = await restore(us, { force: true });
+    expect(restored[0]!.outcome, restored[0]!.reason).toBe('restored');
+    expect(await min()).toBe(1);
+  }, 120_000);
 });
