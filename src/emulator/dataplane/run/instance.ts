@@ -128,7 +128,7 @@ export class Instance {
   private watch(gen: number): void {
     const readiness = this.spec.readiness;
     if (!readiness) this.setRotation(true);
-    else this.loop(gen, readiness, 1, (ok) => this.setRotation(ok), true);
+    else this.loop(gen, readiness, readiness.failureThreshold ?? 3, (ok) => this.setRotation(ok), true);
     const liveness = this.spec.liveness;
     if (liveness) {
       this.loop(gen, liveness, liveness.failureThreshold ?? 3, (ok) => {
