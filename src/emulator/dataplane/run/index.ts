@@ -324,6 +324,11 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     async attach(h: DataPlaneHost) {
       host = h as CoreHost;
       h.ctx.events.on('resource.changed', (ev) => {
+        // A database user, a Redis, a secret version: what a failing revision may be waiting for.
+        if (ev.api === 'sqladmin' || ev.api === 'redis' || ev.api === 'secretmanager') {
+          for (const st of svcs.values()) for (const r of st.revisions.values()) for (const i of r.instances) i.retryNow();
+          return;
+        }
         if (ev.api !== 'run' || ev.kind !== 'Service') return;
         if (ev.change === 'deleted') {
           void teardown(ev.name);

@@ -178,6 +178,13 @@ export class Instance {
     this.timers.add(t);
   }
 
+  /** Something it may have been waiting for changed: a failed start is retried now rather than after its backoff. */
+  retryNow(): void {
+    if (this.state !== 'failed' || this.stopping) return;
+    this.clearTimers();
+    void this.start().catch((e: Error) => this.events.log(`instance ${this.spec.id} restart failed: ${e.message}`));
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.generation++;
