@@ -27,7 +27,8 @@ export class PushVerifier {
     if (!this.cfg.serviceAccount) throw new HttpError(401, 'push endpoint disabled: PUSH_SERVICE_ACCOUNT is not configured');
     const auth = req.headers.authorization;
     if (typeof auth !== 'string' || !auth.toLowerCase().startsWith('bearer ')) throw new HttpError(401, 'Authorization: Bearer <OIDC token> required');
-    const audience = this.cfg.audience ?? `${req.protocol}://${req.host}${req.url.split('?')[0]}`;
+    // Pub/Sub's default audience is the push endpoint exactly as configured, query string included.
+    const audience = this.cfg.audience ?? `${req.protocol}://${req.host}${req.url}`;
     try {
       const { payload } = await jwtVerify(auth.slice(7).trim(), this.jwks, { issuer: this.cfg.issuers, audience });
       if (payload.email !== this.cfg.serviceAccount) throw new Error(`token email is not ${this.cfg.serviceAccount}`);
