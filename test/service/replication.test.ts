@@ -103,6 +103,13 @@ describe('cross-region replication over Pub/Sub push', () => {
     expect((await search(b)).results).toEqual([]);
   });
 
+  it('defaults the expected audience to the endpoint URL, as Pub/Sub does', async () => {
+    const c = await env.start({ CHANGEFEED_POLL_MS: '0', PUBSUB_JWKS_URL: jwksUrl, PUSH_SERVICE_ACCOUNT: SA, REGION: 'us-central1' });
+    const echo = published.find((e) => e.id === 'p')!;
+    expect((await push(c, envelope(echo), await sign({}, `${c.url}/api/v1/pubsub/vector-updates`))).status).toBe(204);
+    expect((await push(c, envelope(echo), await sign({}, AUD))).status).toBe(401);
+  });
+
   it('asks Pub/Sub to redeliver when the row is not visible yet, and rejects malformed data', async () => {
     const token = await sign({});
     const future: WriteEvent = { collection: 'r', id: 'later', operation: 'insert', timestamp: Date.now() + 60_000 };
