@@ -10,6 +10,8 @@
  * notifications, env every service instance also gets, and extra /__emulator/ routes.
  */
 import type { DataPlane, EmuResponse, EmulatorContext } from '../core/types.js';
+import type { Child } from './child.js';
+import { ChildLedger } from './orphans.js';
 import { extraParts } from './parts.js';
 import { createRedisPart } from './redis.js';
 import { createRunPart } from './run/index.js';
@@ -35,6 +37,8 @@ export interface CoreHost extends DataPlaneHost {
   redis?: RedisResolver;
   sql?: SqlResolver;
   envContributions(): readonly EnvContribution[];
+  /** Note a started child so a later emulator start can reap it if this one dies without stopping it. */
+  trackChild(child: Child, tag: string): void;
   emitServiceChange(s: LocalService, change: 'ready' | 'unready' | 'started' | 'stopped'): void;
 }
 
@@ -73,7 +77,14 @@ export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDat
       return host;
     },
     async attach(ctx: EmulatorContext) {
+      const ledger = new ChildLedger(ctx.dataDir);
+      const reaped = ledger.reapLeftovers();
+      if (reaped > 0) log(`reaped ${reaped} process(es) a previous emulator left running`);
       host = {
+        trackChild(child, tag) {
+          ledger.add(child.pid, tag);
+          void child.exited.then(() => ledger.remove(child.pid));
+        },
         ctx,
         redis: core.redis,
         sql: core.sql,

@@ -79,6 +79,7 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
     if (s.password) args.push('--requirepass', s.password);
     const child = spawnChild(binary!, args, { env: { PATH: process.env.PATH ?? '' }, keepLines: 20 });
     s.child = child;
+    (host as { trackChild?: (c: Child, tag: string) => void } | undefined)?.trackChild?.(child, 'redis-server');
     void child.exited.then((code) => {
       if (s.stopping || s.child !== child) return;
       // Memorystore heals itself: a crashed node comes back (empty, as BASIC tier would).

@@ -7,6 +7,11 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { createRedisPart } from '../../../src/emulator/dataplane/redis.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnChild } from '../../../src/emulator/dataplane/child.js';
+import { ChildLedger } from '../../../src/emulator/dataplane/orphans.js';
 import { canConnect, freePort } from '../../../src/emulator/dataplane/ports.js';
 import { PROJECT, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
 
@@ -107,6 +112,22 @@ describe('Memorystore on real Redis', () => {
       await until(async () => ((await r.exists(`${ep.keyPrefix}x`)) === 0 ? true : undefined));
     } finally {
       r.disconnect();
+    }
+  });
+
+  it('a redis-server an emulator left behind (it died without stopping) is reaped by the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dp-ledger-'));
+    try {
+      const port = await freePort();
+      const child = spawnChild('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], { env: { PATH: process.env.PATH ?? '' } });
+      new ChildLedger(dir).add(child.pid, 'redis-server');
+      await until(async () => ((await canConnect('127.0.0.1', port)) ? true : undefined));
+      // The next emulator on the same state dir:
+      expect(new ChildLedger(dir).reapLeftovers()).toBe(1);
+      expect(await child.exited).toBe('SIGKILL');
+      expect(new ChildLedger(dir).reapLeftovers()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

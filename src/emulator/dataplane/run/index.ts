@@ -216,7 +216,9 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     const readiness = (c['readinessProbe'] as ProbeSpec | undefined) ?? { httpGet: { path: '/health/ready' }, periodSeconds: 3, failureThreshold: 3, timeoutSeconds: 3 };
     const liveness = c['livenessProbe'] as ProbeSpec | undefined;
     const scaling = rev.scaling ?? s.template?.scaling ?? {};
-    const count = Math.max(1, Math.min(scaling.minInstanceCount ?? 0, scaling.maxInstanceCount ?? cap, cap));
+    // Service-level scaling (v2 `scaling.minInstanceCount`) is a floor across revisions.
+    const serviceMin = ((s as { scaling?: { minInstanceCount?: number } }).scaling?.minInstanceCount ?? 0);
+    const count = Math.max(1, Math.min(Math.max(scaling.minInstanceCount ?? 0, serviceMin), scaling.maxInstanceCount ?? cap, cap));
     for (let n = 0; n < count; n++) {
       const inst = new Instance(
         { id: `${short(name)}#${n}`, command: entry.command, args: entry.args, cwd: entry.cwd, env, startup, readiness, liveness },
@@ -242,6 +244,7 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
             reconcile(st.name);
           },
           log: (m) => host?.log(`${st.name}: ${m}`),
+          spawned: (child) => host?.trackChild(child, entry.args[entry.args.length - 1]!),
         },
       );
       r.instances.push(inst);

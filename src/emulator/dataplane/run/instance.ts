@@ -29,6 +29,8 @@ export interface InstanceEvents {
   /** Startup never passed within its budget (the revision may be unable to run). */
   startupFailed(i: Instance, why: string): void;
   log(message: string): void;
+  /** A process was spawned for this instance. */
+  spawned?(child: Child): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,6 +71,7 @@ export class Instance {
     if (this.stopping || gen !== this.generation) return;
     const child = spawnChild(this.spec.command, this.spec.args, { env: this.spec.env(this.port), cwd: this.spec.cwd, keepLines: 100 });
     this.child = child;
+    this.events.spawned?.(child);
     void child.exited.then((code) => this.onExit(gen, child, code));
     void this.runStartup(gen);
   }
