@@ -11,6 +11,7 @@ import { PlanStaleError } from '../src/engine/session.js';
 import type { Plan, PlanSummary } from '../src/engine/types.js';
 import { TargetError } from '../src/gcp/target.js';
 import { showLocalWorld } from '../src/local/world.js';
+import { quotaPreflight } from '../src/quotas/preflight.js';
 
 export interface DeployResult {
   summary: PlanSummary;
@@ -41,6 +42,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
     'dry-run': Flags.boolean({ summary: 'Show the plan and stop', default: false }),
     concurrency: Flags.integer({ summary: 'Operations in flight per API and region', default: 8, min: 1, max: 64 }),
     'allow-destroy-protected': Flags.boolean({ summary: 'Allow deleting or replacing protected resources', default: false }),
+    'skip-quota-check': Flags.boolean({ summary: 'Deploy even when `ruvector quotas` reports a shortfall', default: false }),
   };
 
   async run(): Promise<DeployResult> {
@@ -75,6 +77,10 @@ templates/local.yaml to the local emulator (starting it when needed).`;
         if (!json) this.log('No changes: the target matches the spec.');
         if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: flags.regions, json, log: (l) => this.log(l) });
         return { summary, applied: false, ok: true };
+      }
+      if (!flags['skip-quota-check']) {
+        const refused = await quotaPreflight(session.clients, { resources: session.desired });
+        if (refused) throw new UserError(refused);
       }
       if (flags['dry-run']) return { summary, applied: false, ok: true };
       const answer = await confirm(`Apply ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });

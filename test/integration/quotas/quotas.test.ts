@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clients } from '../../../src/gcp/clients.js';
@@ -77,4 +80,20 @@ describe('ruvector quotas against GCP default limits', () => {
     const ok = await exec('node', ['bin/run.js', 'quotas', '-f', 'templates/regional.yaml'], { env });
     expect(ok.stdout).toMatch(/Everything fits under the current limits/);
   });
+
+  it('deploy refuses to start a topology that cannot fit, before any write', async () => {
+    const env = { ...process.env, RUVECTOR_EMULATOR_HOST: `${t.emu.host}:${t.emu.port}`, RUVECTOR_HOME: await mkdtemp(join(tmpdir(), 'ruvector-quota-home-')) };
+    const writesBefore = t.emu.requestLog.entries().filter((e) => e.write).length;
+    const err = await exec('node', ['bin/run.js', 'deploy', '-f', 'templates/production.yaml', '--yes'], { env }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err?.code).toBe(1);
+    expect(err?.stderr).toMatch(/does not fit the project's quotas/);
+    expect(err?.stderr).toMatch(/Cloud Run CPU allocation in asia-northeast1: needs 32,000 vCPU, limit 1,000 \(ask for 32,000\)/);
+    expect(err?.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(t.emu.requestLog.entries().filter((e) => e.write).length).toBe(writesBefore);
+    await rm(env.RUVECTOR_HOME, { recursive: true, force: true });
+  });
 });
+
