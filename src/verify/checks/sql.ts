@@ -33,7 +33,7 @@ async function measureLag(host: string, timeoutMs: number): Promise<{ recovery: 
 export async function judgeSql(raw: Obj, o: { local: boolean; timeoutMs: number }): Promise<Outcome> {
   const state = String(raw.state ?? 'unknown');
   if (state !== 'RUNNABLE') return fail(`state ${state}`);
-  const replica = raw.instanceType === 'READ_REPLICA_INSTANCE' || typeof raw.masterInstanceName === 'string';
+  const replica = raw.instanceType === 'READ_REPLICA_INSTANCE' || (typeof raw.masterInstanceName === 'string' && raw.masterInstanceName !== '');
   if (!replica) return pass('RUNNABLE (primary)');
   const master = lastSegment(String(raw.masterInstanceName ?? '?')).split(':').pop()!;
   const host = addressOf(raw);
