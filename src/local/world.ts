@@ -29,6 +29,7 @@ export class LocalWorldError extends UserError {}
 
 interface DataPlaneStatus {
   services?: { name: string; project: string; location: string; service: string; uri: string; ready: boolean }[];
+  parts?: { run?: { services?: { name: string; revisions?: { name: string; failed?: string }[] }[] } };
 }
 
 interface FrontDoorStatus {
@@ -64,7 +65,7 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
       pending = regions.filter((r) => !found.some((f) => f.region === r && f.ready));
       const door = frontDoorOf(fd, spec.project);
       if (pending.length === 0 && door) return { frontDoor: door, emulator: emulatorUrl, regions: found, try: tryCommands(door) };
-      lastProblem = pending.length ? `not ready: ${pending.join(', ')}` : 'the front door is not listening yet';
+      lastProblem = pending.length ? `not ready: ${pending.map((r) => withReason(dp, spec, r)).join('; ')}` : 'the front door is not listening yet';
     } catch (e) {
       lastProblem = e instanceof Error ? e.message : String(e);
       if (/dataplane: HTTP 404$/.test(lastProblem)) throw new LocalWorldError('the emulator runs without its data plane (started with --no-data-plane?): nothing serves the deployed services locally');
@@ -78,6 +79,13 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
     }
     await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
   }
+}
+
+/** A pending region, with why its revision cannot serve when the run data plane knows. */
+function withReason(dp: DataPlaneStatus, spec: Spec, region: string): string {
+  const name = `projects/${spec.project}/locations/${region}/services/${spec.service.name}`;
+  const failed = dp.parts?.run?.services?.find((s) => s.name === name)?.revisions?.find((r) => r.failed)?.failed;
+  return failed ? `${region} (${failed.length > 400 ? `${failed.slice(0, 400)}...` : failed})` : region;
 }
 
 function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string | undefined {
