@@ -61,6 +61,9 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
   let pool: pg.Pool | undefined;
   let queue: Promise<void> = Promise.resolve();
   const known = new Set<string>();
+  /** Replica -> primary, as last seen: a replica that loses its primary was promoted. */
+  const replicaOf = new Map<string, string>();
+  const movedListeners: ((key: string) => void)[] = [];
   const failures: string[] = [];
   let pglite: PgliteServers | undefined;
   const pglitePorts = new Map<string, number>();
@@ -161,7 +164,15 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
     if (!inst) return;
     known.add(key);
     const primary = primaryKeyOf(inst);
+    const formerPrimary = replicaOf.get(key);
+    if (!primary && formerPrimary) {
+      await promote(c, formerPrimary, key);
+      replicaOf.delete(key);
+      for (const l of movedListeners) l(key);
+      return;
+    }
     if (primary) {
+      replicaOf.set(key, primary);
       for (const u of store().collection<User>(COL.users).peekAll(`${primary}/users/`)) await ensureTwin(c, primary, key, u);
       return;
     }
@@ -171,6 +182,52 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
   }
 
   const instanceOf = (childKey: string) => childKey.split('/').slice(0, 4).join('/');
+
+  /**
+   * A promoted replica becomes its own instance with everything it had replicated: its own
+   * copy of each of the primary's databases, and its users (the read-only twins) writable.
+   */
+  async function promote(c: pg.PoolClient, primaryKey: string, key: string): Promise<void> {
+    await ensureGroup(c, key);
+    const users = store().collection<User>(COL.users).peekAll(`${primaryKey}/users/`);
+    for (const d of store().collection<{ name: string }>(COL.databases).peekAll(`${primaryKey}/databases/`)) {
+      const from = realDatabase(primaryKey, d.name);
+      const to = realDatabase(key, d.name);
+      if ((await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [to])).rowCount === 1) continue;
+      // A template must have no sessions: the primary's clients are cut for the copy and reconnect.
+      for (let attempt = 0; ; attempt++) {
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [from]);
+        try {
+          await c.query(`CREATE DATABASE ${ident(to)} TEMPLATE ${ident(from)} OWNER ${ident(groupRole(key))}`);
+          break;
+        } catch (e) {
+          if (attempt >= 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const dbc = new pg.Client({ ...admin, database: to });
+      await dbc.connect();
+      try {
+        // What the primary's users owned in the copy, the promoted instance's same-named users own.
+        for (const u of users) {
+          const twin = realRole(key, u.name);
+          if (await roleExists(c, twin)) await dbc.query(`REASSIGN OWNED BY ${ident(realRole(primaryKey, u.name))} TO ${ident(twin)}`);
+        }
+        await dbc.query(`ALTER SCHEMA public OWNER TO ${ident(groupRole(key))}`);
+      } finally {
+        await dbc.end();
+      }
+    }
+    for (const u of users) {
+      const twin = realRole(key, u.name);
+      if (!(await roleExists(c, twin))) continue;
+      await c.query(`ALTER ROLE ${ident(twin)} RESET default_transaction_read_only`);
+      await c.query(`GRANT ${ident(groupRole(key))} TO ${ident(twin)}`);
+      await c.query(`REVOKE ${ident(groupRole(primaryKey))} FROM ${ident(twin)}`);
+      if (await roleExists(c, realRole(primaryKey, u.name))) await c.query(`REVOKE ${ident(realRole(primaryKey, u.name))} FROM ${ident(twin)}`);
+    }
+    host?.log(`cloud sql ${key}: promoted; it now has its own copy of ${primaryKey}'s databases`);
+  }
 
   /** PGlite mode: one embedded server per primary; a replica is served by its primary's. */
   function servePglite(key: string): void {
@@ -261,6 +318,9 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
         return port ? { host: '127.0.0.1', port } : undefined;
       }
       return pool && known.has(key) ? { host: admin.host, port: admin.port } : undefined;
+    },
+    onMoved(l) {
+      movedListeners.push(l);
     },
     connection(key, database, user) {
       const inst = peekInst(key);

@@ -75,4 +75,6 @@ export interface SqlResolver {
   connection(instanceKey: string, database: string, user: string | undefined): { host: string; port: number; database: string; user: string } | undefined;
   /** The instance a DB_HOST value names: /cloudsql/PROJECT:REGION:INSTANCE, an instance IP, or the only one in the region. */
   resolve(project: string, location: string, hostValue: string | undefined): string | undefined;
+  /** Called when an instance's real database moved (a replica promoted to its own copy): connections made before point at the old one. */
+  onMoved?(listener: (instanceKey: string) => void): void;
 }

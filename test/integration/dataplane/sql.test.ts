@@ -100,6 +100,29 @@ describe('Cloud SQL on the local Postgres', () => {
     await c2.end();
   });
 
+  it('a promoted replica gets its own writable copy of the data', async () => {
+    await done((await instances.promoteReplica({ project: PROJECT, instance: replica }))[0]);
+    await settled();
+    const rkey = `projects/${PROJECT}/instances/${replica}`;
+    const conn = sqlPart.connection(rkey, 'ruvector', 'ruvector')!;
+    expect(conn.database.startsWith(instancePrefix(rkey))).toBe(true);
+    const c = await connect(conn.database, conn.user, 'pw-One!');
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM items')).rows[0]).toEqual({ n: 2 });
+      await c.query("INSERT INTO items VALUES (4, 'four')");
+    } finally {
+      await c.end();
+    }
+    // The old primary does not see what the promoted instance writes.
+    const p = sqlPart.connection(`projects/${PROJECT}/instances/${primary}`, 'ruvector', 'ruvector')!;
+    const pc = await connect(p.database, p.user, 'pw-One!');
+    try {
+      expect((await pc.query('SELECT count(*)::int AS n FROM items')).rows[0]).toEqual({ n: 2 });
+    } finally {
+      await pc.end();
+    }
+  });
+
   it('deleting the instances drops their databases and roles', async () => {
     const key = `projects/${PROJECT}/instances/${primary}`;
     await done((await instances.delete({ project: PROJECT, instance: replica }))[0]);
@@ -107,7 +130,7 @@ describe('Cloud SQL on the local Postgres', () => {
     await settled();
     const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' });
     await admin.connect();
-    const left = await admin.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [instancePrefix(key)]);
+    const left = await admin.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR starts_with(datname, $2)', [instancePrefix(key), instancePrefix(`projects/${PROJECT}/instances/${replica}`)]);
     const roles = await admin.query('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) OR starts_with(rolname, $2)', [instancePrefix(key), instancePrefix(`projects/${PROJECT}/instances/${replica}`)]);
     await admin.end();
     expect(left.rows).toEqual([]);

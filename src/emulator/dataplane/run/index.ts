@@ -341,6 +341,16 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
         ensure(ev.name);
         reconcile(ev.name);
       });
+      // A promoted replica has its own database now: instances wired to it reconnect to the copy.
+      host.sql?.onMoved?.((key) => {
+        for (const st of svcs.values()) {
+          for (const r of st.revisions.values()) {
+            if (!r.wiring.DB_HOST?.startsWith(`${key} ->`)) continue;
+            host?.log(`${st.name}: ${key} was promoted; replacing instances of ${short(r.name)}`);
+            for (const i of r.instances) i.recycle();
+          }
+        }
+      });
       // Give Redis and SQL a moment to serve what the state dir holds before services need them.
       await (host.redis as { waitStarted?: () => Promise<void> } | undefined)?.waitStarted?.();
       await (host.sql as { settled?: () => Promise<void> } | undefined)?.settled?.();

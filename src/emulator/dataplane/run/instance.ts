@@ -181,6 +181,13 @@ export class Instance {
     this.timers.add(t);
   }
 
+  /** Replace the process (it restarts with its env built afresh), as Cloud Run replaces an instance. */
+  recycle(): void {
+    if (this.stopping) return;
+    if (this.state === 'failed') this.retryNow();
+    else void this.child?.stop(2000);
+  }
+
   /** Something it may have been waiting for changed: a failed start is retried now rather than after its backoff. */
   retryNow(): void {
     if (this.state !== 'failed' || this.stopping) return;
