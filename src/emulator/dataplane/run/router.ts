@@ -91,7 +91,11 @@ export class ServiceRouter {
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
     const peer = req.socket.remoteAddress ?? '';
     const xff = req.headers['x-forwarded-for'];
-    headers['x-forwarded-for'] = xff ? `${String(xff)}, ${peer}` : peer;
+    // Cloud Run's front end appends the caller's address, except for traffic a Google load
+    // balancer already forwarded (it appended client and LB addresses itself): the service
+    // counts trusted hops from the right (1 direct, 2 behind the LB).
+    const viaGoogleLb = /\b1\.1 google\b/.test(String(req.headers.via ?? '')) && /^(127\.|::1$|::ffff:127\.)/.test(peer);
+    if (!viaGoogleLb) headers['x-forwarded-for'] = xff ? `${String(xff)}, ${peer}` : peer;
     headers['x-forwarded-proto'] ??= 'http';
     const up = request({ host: '127.0.0.1', port: t.port, method: req.method, path: req.url, headers }, (r) => {
       const out: Record<string, string | string[]> = {};
