@@ -25,7 +25,15 @@ export interface LocalWorld {
   try: string[];
 }
 
-export class LocalWorldError extends UserError {}
+export class LocalWorldError extends UserError {
+  constructor(
+    message: string,
+    /** What does serve, when some regions failed for good. */
+    readonly partial?: LocalWorld & { failed: string[] },
+  ) {
+    super(message);
+  }
+}
 
 interface DataPlaneStatus {
   services?: { name: string; project: string; location: string; service: string; uri: string; ready: boolean }[];
@@ -42,6 +50,8 @@ export interface WaitOptions {
   regions?: string[];
   timeoutMs?: number;
   pollMs?: number;
+  /** How long every pending region may show a failed revision before waiting stops (default 15 s; a revision can recover when what it lacked appears). */
+  failedGraceMs?: number;
   /** Called when waiting starts, so a terminal is not silent for long. */
   onWaiting?: (pending: string[]) => void;
 }
@@ -53,6 +63,7 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
   let told = false;
   let pending: string[] = regions;
   let lastProblem = '';
+  let allFailedSince: number | undefined;
   for (;;) {
     try {
       const dp = await getJson<DataPlaneStatus>(`${emulatorUrl}/__emulator/dataplane`);
@@ -66,7 +77,20 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
       const door = frontDoorOf(fd, spec.project);
       if (pending.length === 0 && door) return { frontDoor: door, emulator: emulatorUrl, regions: found, try: tryCommands(door) };
       lastProblem = pending.length ? `not ready: ${pending.map((r) => withReason(dp, spec, r)).join('; ')}` : 'the front door is not listening yet';
+      const failed = pending.filter((r) => failureOf(dp, spec, r) !== undefined);
+      allFailedSince = pending.length && door && failed.length === pending.length ? (allFailedSince ?? Date.now()) : undefined;
+      if (allFailedSince !== undefined && Date.now() - allFailedSince >= (o.failedGraceMs ?? 15_000)) {
+        const serving = found.filter((f) => f.ready);
+        throw new LocalWorldError(`deployed, but ${failed.map((r) => withReason(dp, spec, r)).join('; ')} cannot serve`, {
+          frontDoor: door!,
+          emulator: emulatorUrl,
+          regions: serving,
+          try: tryCommands(door!),
+          failed,
+        });
+      }
     } catch (e) {
+      if (e instanceof LocalWorldError) throw e;
       lastProblem = e instanceof Error ? e.message : String(e);
       if (/dataplane: HTTP 404$/.test(lastProblem)) throw new LocalWorldError('the emulator runs without its data plane (started with --no-data-plane?): nothing serves the deployed services locally');
     }
@@ -83,9 +107,13 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
 
 /** A pending region, with why its revision cannot serve when the run data plane knows. */
 function withReason(dp: DataPlaneStatus, spec: Spec, region: string): string {
-  const name = `projects/${spec.project}/locations/${region}/services/${spec.service.name}`;
-  const failed = dp.parts?.run?.services?.find((s) => s.name === name)?.revisions?.find((r) => r.failed)?.failed;
+  const failed = failureOf(dp, spec, region);
   return failed ? `${region} (${failed.length > 400 ? `${failed.slice(0, 400)}...` : failed})` : region;
+}
+
+function failureOf(dp: DataPlaneStatus, spec: Spec, region: string): string | undefined {
+  const name = `projects/${spec.project}/locations/${region}/services/${spec.service.name}`;
+  return dp.parts?.run?.services?.find((s) => s.name === name)?.revisions?.find((r) => r.failed)?.failed;
 }
 
 function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string | undefined {
@@ -103,11 +131,11 @@ export function tryCommands(door: string): string[] {
   ];
 }
 
-export function renderLocalWorld(w: LocalWorld): string {
+export function renderLocalWorld(w: LocalWorld & { failed?: string[] }): string {
   const width = Math.max(...w.regions.map((r) => r.region.length));
   return [
     '',
-    `Local world ready: ${w.regions.length} region${w.regions.length === 1 ? '' : 's'} serving.`,
+    `Local world ${w.failed?.length ? 'partly ' : ''}ready: ${w.regions.length} region${w.regions.length === 1 ? '' : 's'} serving${w.failed?.length ? `; not serving: ${w.failed.join(', ')}` : ''}.`,
     ...w.regions.map((r) => `  ${r.region.padEnd(width)}  ${r.uri}`),
     '',
     `Front door (the global load balancer, locally): ${w.frontDoor}`,
@@ -138,13 +166,22 @@ export async function showLocalWorld(o: { spec: Spec; regions?: string; json: bo
     o.log(o.json ? JSON.stringify({ event: 'local-ready', dataPlane: false }) : 'The emulator runs without its data plane (--no-data-plane): the resources are recorded, nothing serves them. Restart it with `ruvector emulator stop && ruvector emulator start` for a world you can curl.');
     return undefined;
   }
-  const world = await waitForLocalWorld(url, o.spec, {
-    regions,
-    timeoutMs: o.timeoutMs,
-    onWaiting: (pending) => {
-      if (!o.json && pending.length) o.log(`Waiting for ${pending.join(', ')} to serve...`);
-    },
-  });
+  let world: LocalWorld;
+  try {
+    world = await waitForLocalWorld(url, o.spec, {
+      regions,
+      timeoutMs: o.timeoutMs,
+      onWaiting: (pending) => {
+        if (!o.json && pending.length) o.log(`Waiting for ${pending.join(', ')} to serve...`);
+      },
+    });
+  } catch (e) {
+    // Some regions failed for good: still show what serves, then fail the command.
+    if (e instanceof LocalWorldError && e.partial && e.partial.regions.length) {
+      o.log(o.json ? JSON.stringify({ event: 'local-partial', ...e.partial }) : renderLocalWorld(e.partial));
+    }
+    throw e;
+  }
   o.log(o.json ? JSON.stringify({ event: 'local-ready', ...world }) : renderLocalWorld(world));
   return world;
 }
