@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
 import { HttpError } from '../errors.js';
+import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
 
 function isQdrant(req: FastifyRequest): boolean {
@@ -33,6 +34,9 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
 
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     if (err instanceof HttpError) return send(req, reply, err.status, err.message, err.headers);
+    if ((err as { code?: unknown }).code === READ_ONLY_SQLSTATE) {
+      return send(req, reply, 503, `region ${cfg.region}'s database is a read replica: send writes to a primary (tier-1) region`);
+    }
     const fe = err as FastifyError;
     if (fe.validation) {
       const where = fe.validationContext ?? 'body';

@@ -22,7 +22,27 @@ export function createPool(cfg: ServiceConfig['db']): pg.Pool {
   return pool;
 }
 
+/** A Cloud SQL read replica (tier-2 regions): reads only, its schema comes from the primary. */
+export async function isReadOnly(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ ro: boolean }>("SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS ro");
+  return rows[0]?.ro === true;
+}
+
+/** Postgres SQLSTATE for a write attempted on a read-only connection. */
+export const READ_ONLY_SQLSTATE = '25006';
+
 export async function migrate(pool: pg.Pool, log: Logger): Promise<number> {
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  if (await isReadOnly(pool)) {
+    // A replica cannot migrate: wait (the caller retries) until the primary's migrations arrive.
+    const { rows } = await pool
+      .query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')
+      .catch(() => ({ rows: [{ v: null }] }));
+    const have = rows[0]?.v ?? 0;
+    if (have < latest) throw new Error(`read replica: waiting for the primary to apply migration ${latest} (replica has ${have})`);
+    log.info({ version: have }, 'read replica: schema is current; writes go to a primary region');
+    return have;
+  }
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -58,6 +78,7 @@ function monthStart(d: Date, plus: number): Date {
 
 /** Monthly query_analytics partitions for this month and the next two (the seed's cron job). */
 export async function ensurePartitions(pool: pg.Pool, now = new Date()): Promise<void> {
+  if (await isReadOnly(pool)) return; // the primary maintains partitions; a replica sees them
   for (let i = 0; i < 3; i++) {
     const from = monthStart(now, i);
     const to = monthStart(now, i + 1);
