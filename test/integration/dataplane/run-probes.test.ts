@@ -4,6 +4,7 @@
  * readiness probe keeps an instance out of rotation (the router answers 503); a failing
  * liveness probe restarts the instance.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { createRedisPart } from '../../../src/emulator/dataplane/redis.js';
@@ -76,4 +77,19 @@ describe('Cloud Run probes, locally', () => {
     expect((await fetch(`${after.uri}/health/live`)).status).toBe(200);
     await (await client.deleteService({ name }))[0].promise();
   }, 60_000);
+
+  it('after all the restarts, stopping leaves no service process behind', async () => {
+    await t.stop();
+    // Scan every process, not only the ones the data plane knows: a leaked child would not be in its status.
+    const ours = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').some((kv) => kv.startsWith('DB_NAME=') && kv.includes(SQL.replace(/-/g, '_')));
+        } catch {
+          return false;
+        }
+      });
+    expect(ours).toEqual([]);
+  });
 });

@@ -68,6 +68,8 @@ export class Instance {
     this.state = this.everStarted ? 'restarting' : 'starting';
     // Keep the port across restarts when it is still free: logs and metrics stay readable.
     this.port ||= await freePort();
+    // Never two processes for one instance: a start racing a restart replaces, not adds.
+    if (this.child?.alive()) await this.child.stop(1000);
     if (this.stopping || gen !== this.generation) return;
     const child = spawnChild(this.spec.command, this.spec.args, { env: this.spec.env(this.port), cwd: this.spec.cwd, keepLines: 100 });
     this.child = child;
@@ -112,6 +114,8 @@ export class Instance {
           this.state = 'failed';
           this.events.startupFailed(this, why);
           await this.child?.stop(1000);
+          // Stopped, or already restarted (retryNow) while that child went down: nothing more to do.
+          if (this.stopping || gen !== this.generation) return;
           // Keep trying in the background, slowly: what it waited for (a database user, a
           // secret) may yet appear, and the revision recovers when it does.
           this.restarts++;
