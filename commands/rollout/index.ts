@@ -31,6 +31,7 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
     pause: Flags.string({ summary: 'Pause between waves (e.g. 30s, 5m)', default: '60s' }),
     probes: Flags.integer({ summary: 'Health probes the canary must pass', default: 10, min: 1 }),
     timeout: Flags.integer({ summary: 'Per-check deadline in seconds', default: 10, min: 1 }),
+    force: Flags.boolean({ summary: 'Roll out even where the image already serves (new instances reload the index from the latest snapshot)', default: false }),
     promote: Flags.boolean({ summary: 'Promote healthy canaries to 100%', default: true, allowNo: true }),
   };
 
@@ -62,6 +63,7 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
           promote: flags.promote,
           probes: flags.probes,
           timeoutMs: flags.timeout * 1000,
+          force: flags.force,
           onEvent: (e) => {
             const line = this.jsonEnabled() ? undefined : describeEvent(e);
             if (line) this.log(line);

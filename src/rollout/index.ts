@@ -36,6 +36,8 @@ export interface RolloutOptions {
   promote: boolean;
   probes: number;
   timeoutMs: number;
+  /** Roll out even when the region already serves the image (fresh instances: the index reloads from its snapshot). */
+  force?: boolean;
   onEvent?: (e: RolloutEvent) => void;
 }
 
@@ -66,7 +68,7 @@ async function rolloutRegion(session: Session, region: string, o: RolloutOptions
   if (rolloutInProgress(live.shares)) return { region, service, outcome: 'failed', reason: `a canary is already in progress (${describeShares(live.shares)}): promote or roll it back first` };
   const previous = servingRevision(live.shares);
   if (!previous) return { region, service, outcome: 'failed', reason: `traffic is split (${describeShares(live.shares)}): no single revision to compare the canary against` };
-  if (live.image === o.image && live.latestReady === previous) return { region, service, outcome: 'skipped', previous, revision: previous, traffic: describeShares(live.shares), reason: `already serving ${o.image}` };
+  if (!o.force && live.image === o.image && live.latestReady === previous) return { region, service, outcome: 'skipped', previous, revision: previous, traffic: describeShares(live.shares), reason: `already serving ${o.image}` };
   const revision = revisionNameFor(service, o.image, randomBytes(2).toString('hex'));
   step(`new revision ${revision} (${o.image}) takes ${o.canary}%, ${previous} keeps ${100 - o.canary}%`);
   let canary: LiveService;
