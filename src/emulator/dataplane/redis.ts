@@ -5,6 +5,7 @@
  * Redis and the services run with their cache off.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,15 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
   let sharedUp = false;
   let none = false;
 
+  const world = (): string => {
+    const col = host!.ctx.store.collection<{ id: string }>('dataplane.redis');
+    let w = col.peek('world');
+    if (!w) {
+      w = { id: randomBytes(4).toString('hex') };
+      col.put('world', w);
+    }
+    return w.id;
+  };
   const peek = (name: string) => host!.ctx.store.collection<Instance>(COLLECTION).peek(name);
   const authString = (name: string) => host!.ctx.store.collection<{ authString: string }>(AUTH).peek(name)?.authString;
 
@@ -117,7 +127,8 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
         }
       }
     }
-    const prefix = `memorystore:${inst.name.split('/').slice(1, 2).join('')}:${inst.name.split('/')[3]}:${inst.name.split('/').pop()}:`;
+    // The world id keeps two emulators on one machine (and one Redis) apart.
+    const prefix = `memorystore:${world()}:${inst.name.split('/')[1]}:${inst.name.split('/')[3]}:${inst.name.split('/').pop()}:`;
     served.set(inst.name, { name: inst.name, mode: 'shared', host: shared.host, port: shared.port, keyPrefix: prefix, restarts: 0, stopping: false });
     host?.log(`redis for ${inst.name}: key prefix ${prefix} on the local Redis ${shared.host}:${shared.port} (no redis-server binary)`);
   }

@@ -5,7 +5,7 @@
  * A read replica is the primary's databases seen through read-only twins of the primary's
  * users (default_transaction_read_only), so it sees every write at once and refuses its own.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import pg from 'pg';
@@ -41,21 +41,30 @@ const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
-/** Per-instance prefix: readable, short enough for Postgres' 63-byte names, unique per project/instance. */
-export function instancePrefix(instanceKey: string): string {
+/**
+ * Per-instance prefix: readable, short enough for Postgres' 63-byte names, and unique per
+ * emulator world as well as per instance — two emulators on one machine (two state dirs)
+ * may both hold projects/ruvector-local/instances/ruvector-db-us-central1.
+ */
+export function instancePrefix(instanceKey: string, world: string): string {
   const inst = instanceKey.split('/').pop()!;
-  return `cs_${clean(inst).slice(0, 24)}_${createHash('sha256').update(instanceKey).digest('hex').slice(0, 6)}`;
+  return `cs_${clean(inst).slice(0, 24)}_${createHash('sha256').update(`${world}/${instanceKey}`).digest('hex').slice(0, 8)}`;
 }
-export const realDatabase = (instanceKey: string, db: string) => `${instancePrefix(instanceKey)}__${clean(db)}`.slice(0, 63);
-export const realRole = (instanceKey: string, user: string) => `${instancePrefix(instanceKey)}__${clean(user)}`.slice(0, 63);
-const groupRole = (instanceKey: string) => `${instancePrefix(instanceKey)}_superuser`;
+
+const WORLD = 'dataplane.sql';
 
 /** An in-memory emulator world (no --state) leaves nothing behind when it stops. */
 function ephemeralWorld(dataDir: string): boolean {
   return dirname(dataDir) === tmpdir() && basename(dataDir).startsWith('ruvector-emulator-');
 }
 
-export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlResolver {
+export type SqlPart = DataPlanePart & SqlResolver & {
+  /** Admin work queued so far is done. */
+  settled(): Promise<void>;
+  prefixOf(key: string): string;
+};
+
+export function createSqlPart(opts: SqlPartOptions = {}): SqlPart {
   const admin = opts.admin ?? { host: '127.0.0.1', port: 5432, user: 'postgres', password: process.env.PGPASSWORD };
   let host: DataPlaneHost | undefined;
   let pool: pg.Pool | undefined;
@@ -69,6 +78,20 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
   const pglitePorts = new Map<string, number>();
 
   const store = () => host!.ctx.store;
+  /** This world's id: random (never the seeded stream: two worlds with one seed must differ), kept in the state dir. */
+  const world = (): string => {
+    const col = store().collection<{ id: string }>(WORLD);
+    let w = col.peek('world');
+    if (!w) {
+      w = { id: randomBytes(6).toString('hex') };
+      col.put('world', w);
+    }
+    return w.id;
+  };
+  const prefixOf = (key: string) => instancePrefix(key, world());
+  const realDatabase = (key: string, db: string) => `${prefixOf(key)}__${clean(db)}`.slice(0, 63);
+  const realRole = (key: string, user: string) => `${prefixOf(key)}__${clean(user)}`.slice(0, 63);
+  const groupRole = (key: string) => `${prefixOf(key)}_superuser`;
   const peekInst = (key: string) => store().collection<Instance>(COL.instances).peek(key);
   const primaryKeyOf = (inst: Instance): string | undefined => {
     if (!inst.masterInstanceName) return undefined;
@@ -145,7 +168,7 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
   }
 
   async function dropInstance(c: pg.PoolClient, key: string): Promise<void> {
-    const prefix = `${instancePrefix(key)}__`;
+    const prefix = `${prefixOf(key)}__`;
     const dbs = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
     for (const r of dbs.rows) await c.query(`DROP DATABASE IF EXISTS ${ident(r.datname)} WITH (FORCE)`);
     const roles = await c.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) OR rolname = $2', [prefix, groupRole(key)]);
@@ -238,7 +261,7 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
     }
     known.add(key);
     void pglite!
-      .ensure(key, instancePrefix(key))
+      .ensure(key, prefixOf(key))
       .then((srv) => {
         pglitePorts.set(key, srv.port);
         host?.log(`cloud sql ${key}: embedded Postgres on 127.0.0.1:${srv.port}`);
@@ -319,6 +342,8 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
       }
       return pool && known.has(key) ? { host: admin.host, port: admin.port } : undefined;
     },
+    /** The name prefix of an instance's databases and roles in this world. */
+    prefixOf,
     onMoved(l) {
       movedListeners.push(l);
     },
@@ -369,7 +394,7 @@ export function createSqlPart(opts: SqlPartOptions = {}): DataPlanePart & SqlRes
       for (const key of [...known]) await enqueue(`delete ${key}`, (c) => dropInstance(c, key)).catch(() => {});
     },
     status() {
-      return { server: pool ? `${admin.host}:${admin.port}` : pglite ? 'embedded PGlite' : 'unavailable', ...(pglite ? { pglite: Object.fromEntries(pglitePorts) } : {}), instances: [...known].map((k) => ({ instance: k, prefix: instancePrefix(k) })), recentFailures: failures.slice(-5) };
+      return { server: pool ? `${admin.host}:${admin.port}` : pglite ? 'embedded PGlite' : 'unavailable', ...(pglite ? { pglite: Object.fromEntries(pglitePorts) } : {}), instances: [...known].map((k) => ({ instance: k, prefix: prefixOf(k) })), recentFailures: failures.slice(-5) };
     },
-  } as DataPlanePart & SqlResolver & { settled(): Promise<void> };
+  } satisfies SqlPart;
 }

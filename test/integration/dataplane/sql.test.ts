@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { protos, SqlDatabasesServiceClient, SqlInstancesServiceClient, SqlOperationsServiceClient, SqlUsersServiceClient } from '@google-cloud/sql';
 import { createLocalDataPlane } from '../../../src/emulator/dataplane/index.js';
-import { createSqlPart, instancePrefix } from '../../../src/emulator/dataplane/sql.js';
+import { createSqlPart } from '../../../src/emulator/dataplane/sql.js';
 import { PROJECT, startTestEmulator, type TestEmulator } from '../emulator/helpers.js';
 
 type Op = protos.google.cloud.sql.v1.IOperation;
@@ -16,6 +16,7 @@ let ops: SqlOperationsServiceClient;
 let dbs: SqlDatabasesServiceClient;
 let users: SqlUsersServiceClient;
 const sqlPart = createSqlPart();
+const instancePrefix = (key: string) => sqlPart.prefixOf(key);
 const suffix = `${process.pid}`;
 const primary = `dp-sql-${suffix}`;
 const replica = `dp-sql-${suffix}-replica`;
@@ -30,7 +31,7 @@ async function done(op: Op): Promise<void> {
   expect(cur.error).toBeFalsy();
 }
 
-const settled = () => (sqlPart as unknown as { settled(): Promise<void> }).settled();
+const settled = () => sqlPart.settled();
 
 beforeAll(async () => {
   t = await startTestEmulator({ dataPlane: createLocalDataPlane({ core: { sql: sqlPart }, log: () => {} }) });
@@ -120,6 +121,37 @@ describe('Cloud SQL on the local Postgres', () => {
       expect((await pc.query('SELECT count(*)::int AS n FROM items')).rows[0]).toEqual({ n: 2 });
     } finally {
       await pc.end();
+    }
+  });
+
+  it('a second emulator on this machine with the same instance name gets its own database; deleting it leaves ours', async () => {
+    const part2 = createSqlPart();
+    const t2 = await startTestEmulator({ dataPlane: createLocalDataPlane({ core: { sql: part2 }, log: () => {} }) });
+    try {
+      const i2 = t2.clients.sqlInstances();
+      const waitOp = async (op: Op) => {
+        let cur = op;
+        while (cur.status !== 'DONE') {
+          await new Promise((r) => setTimeout(r, 10));
+          [cur] = await t2.clients.sqlOperations().get({ project: PROJECT, operation: cur.name! });
+        }
+      };
+      await waitOp((await i2.insert({ project: PROJECT, body: { name: primary, databaseVersion: 'POSTGRES_15', region: 'us-central1', settings: { tier: 'db-custom-1-3840' } } }))[0]);
+      await waitOp((await t2.clients.sqlDatabases().insert({ project: PROJECT, instance: primary, body: { name: 'ruvector' } }))[0]);
+      await part2.settled();
+      const key = `projects/${PROJECT}/instances/${primary}`;
+      expect(part2.connection(key, 'ruvector', 'ruvector')!.database).not.toBe(sqlPart.connection(key, 'ruvector', 'ruvector')!.database);
+      await waitOp((await i2.delete({ project: PROJECT, instance: primary }))[0]);
+      await part2.settled();
+    } finally {
+      await t2.stop();
+    }
+    const p = sqlPart.connection(`projects/${PROJECT}/instances/${primary}`, 'ruvector', 'ruvector')!;
+    const c = await connect(p.database, p.user, 'pw-One!');
+    try {
+      expect((await c.query('SELECT count(*)::int AS n FROM items')).rows[0]).toEqual({ n: 2 });
+    } finally {
+      await c.end();
     }
   });
 
