@@ -75,7 +75,7 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
       });
       pending = regions.filter((r) => !found.some((f) => f.region === r && f.ready));
       const door = frontDoorOf(fd, spec.project);
-      if (pending.length === 0 && door) return { frontDoor: door, emulator: emulatorUrl, regions: found, try: tryCommands(door) };
+      if (pending.length === 0 && door) return { frontDoor: door, emulator: emulatorUrl, regions: found, try: tryCommands(door, writeKeyFrom(emulatorUrl, spec)) };
       lastProblem = pending.length ? `not ready: ${pending.map((r) => withReason(dp, spec, r)).join('; ')}` : 'the front door is not listening yet';
       const failed = pending.filter((r) => failureOf(dp, spec, r) !== undefined);
       allFailedSince = pending.length && door && failed.length === pending.length ? (allFailedSince ?? Date.now()) : undefined;
@@ -85,7 +85,7 @@ export async function waitForLocalWorld(emulatorUrl: string, spec: Spec, o: Wait
           frontDoor: door!,
           emulator: emulatorUrl,
           regions: serving,
-          try: tryCommands(door!),
+          try: tryCommands(door!, writeKeyFrom(emulatorUrl, spec)),
           failed,
         });
       }
@@ -122,13 +122,30 @@ function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string |
   return (mine.find((l) => l.protocol === 'HTTPS') ?? mine[0])?.url;
 }
 
-/** Three first things to try against the front door: health, a region-routed read, a CDN-cacheable search. */
-export function tryCommands(door: string): string[] {
-  return [
+/** The write key's Secret Manager access URL on the emulator, when the spec gives the service one. */
+function writeKeyFrom(emulatorUrl: string, spec: Spec): string | undefined {
+  const ref = spec.service.secretEnv?.RUVECTOR_API_KEY?.secret ?? (spec.secrets.some((s) => s.name === 'ruvector-api-key') ? 'ruvector-api-key' : undefined);
+  return ref ? `${emulatorUrl}/v1/projects/${spec.project}/secrets/${ref}/versions/latest:access` : undefined;
+}
+
+/**
+ * First things to try against the front door: health, a region-routed read, a CDN-cacheable
+ * search, and — when the service has a write key — how to read it from (local) Secret
+ * Manager and create a collection. The key itself is never printed.
+ */
+export function tryCommands(door: string, writeKeyUrl?: string): string[] {
+  const lines = [
     `curl -s ${door}/health/ready`,
     `curl -s -H 'X-Client-Region: eu' ${door}/api/v1/collections`,
     `curl -s -D - -o /dev/null '${door}/api/v1/search?collection=default&query_vector_id=1&k=5&metric=cosine'   # twice: X-Cache: HIT`,
   ];
+  if (writeKeyUrl) {
+    lines.push(
+      `KEY=$(curl -s ${writeKeyUrl} | node -pe 'Buffer.from(JSON.parse(require("fs").readFileSync(0)).payload.data, "base64").toString()')`,
+      `curl -s -H "api-key: $KEY" -H 'content-type: application/json' -d '{"name":"docs","dimension":3,"metric":"cosine"}' ${door}/api/v1/collections`,
+    );
+  }
+  return lines;
 }
 
 export function renderLocalWorld(w: LocalWorld & { failed?: string[] }): string {

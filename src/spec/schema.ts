@@ -129,6 +129,8 @@ export const DEFAULT_SECRET_ENV: Record<string, { secret: string; version: strin
   REDIS_HOST: { secret: 'ruvector-redis-host-${region}', version: 'latest' },
   DB_USER: { secret: 'ruvector-db-user', version: 'latest' },
   DB_PASSWORD: { secret: 'ruvector-db-password-${primaryRegion}', version: 'latest' },
+  // Writes need an API key (the service refuses them without one); one key for the topology.
+  RUVECTOR_API_KEY: { secret: 'ruvector-api-key', version: 'latest' },
 };
 
 export const ServiceSchema = z
@@ -637,15 +639,16 @@ export const IamSchema = z
 export const SecretSchema = z.strictObject({
   name: z.string().describe('secret id (template; ${region} = one per region, ${primaryRegion} = one per tier-1 region)'),
   valueFrom: z
-    .enum(['redis.host', 'sql.user', 'sql.password', 'none'])
+    .enum(['redis.host', 'sql.user', 'sql.password', 'generated', 'none'])
     .default('none')
-    .describe('where the deploy takes the value from (sql.password = generated, 32 chars)'),
+    .describe('where the deploy takes the value from (sql.password and generated = a random 32-char value)'),
 });
 
 export const DEFAULT_SECRETS: z.input<typeof SecretSchema>[] = [
   { name: 'ruvector-redis-host-${region}', valueFrom: 'redis.host' },
   { name: 'ruvector-db-user', valueFrom: 'sql.user' },
   { name: 'ruvector-db-password-${primaryRegion}', valueFrom: 'sql.password' },
+  { name: 'ruvector-api-key', valueFrom: 'generated' },
 ];
 
 // ---------- the whole spec ----------

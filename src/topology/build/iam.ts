@@ -47,7 +47,7 @@ export function buildSecrets(ctx: Ctx): void {
         const redis = redisName(ctx, r);
         valueFrom = `${redis}#host`;
         deps.push(redis);
-      } else if (s.valueFrom === 'sql.password') {
+      } else if (s.valueFrom === 'sql.password' || s.valueFrom === 'generated') {
         valueFrom = 'generate:password:32';
       } else if (s.valueFrom === 'sql.user') {
         valueFrom = `literal:${ctx.spec.sql.user}`;

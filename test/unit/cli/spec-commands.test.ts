@@ -27,7 +27,7 @@ describe('ruvector validate', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/valid — 15 regions \(5 tier 1, 10 tier 2\), 285 resources \(31 iam\.PolicyMembers, 30 compute\.Subnetwork, 30 pubsub\.Subscription, /);
+    expect(lines[0]).toMatch(/valid — 15 regions \(5 tier 1, 10 tier 2\), 286 resources \(31 iam\.PolicyMembers, 30 compute\.Subnetwork, 30 pubsub\.Subscription, /);
     // warnings go to stderr in the same file:line:col format
     expect(r.stderr).toMatch(/production\.yaml:\d+:\d+ {2}loadBalancer\.domains {2}warning: /);
   });
@@ -72,7 +72,7 @@ service:
   it('--json for both outcomes', () => {
     const ok = JSON.parse(ruvector(['validate', '-f', production, '--json']).stdout) as { valid: boolean; resources: number; byKind: Record<string, number> };
     expect(ok.valid).toBe(true);
-    expect(ok.resources).toBe(285);
+    expect(ok.resources).toBe(286);
     expect(ok.byKind['run.Service']).toBe(15);
     const bad = join(dir, 'bad2.yaml');
     writeFileSync(bad, readFileSync(production, 'utf8').replace('concurrency: 100', 'concurrency: 5000'));
@@ -93,7 +93,7 @@ describe('ruvector render', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^KIND\s+NAME\s+REGION\s+DEPENDS ON$/);
     expect(r.stdout).toMatch(/^sql\.Instance\s+projects\/ruvector-prod\/instances\/ruvector-db-me-west1-replica\s+me-west1\s+ruvector-db-europe-west1, ruvector-vpc, servicenetworking-googleapis-com$/m);
-    expect(lines.at(-1)).toBe('285 resources in 15 regions');
+    expect(lines.at(-1)).toBe('286 resources in 15 regions');
   });
 
   it('--regions keeps those regions plus the global resources they need, as JSON', () => {

@@ -40,7 +40,7 @@ describe('Spec -> CostInput', () => {
     // Armor and secrets are counted from the spec: the default policy has 4 rules (empty
     // deny and geo lists are left out) and secrets are counted per region / primary.
     expect(inp.armor.rules).toBe(4);
-    expect(inp.secrets.secrets).toBe(15 + 1 + 5);
+    expect(inp.secrets.secrets).toBe(15 + 1 + 5 + 1); // redis hosts, db user, db passwords, the API key
     for (const rates of ['seed', 'list']) {
       const table = loadPriceTable(rates);
       const fromSpec = estimate(inp, table).lines.filter((l) => l.line !== 'armor' && l.line !== 'secrets');

@@ -165,8 +165,8 @@ service:
   });
 
   it('secret env vars must name a declared secret', () => {
-    const p = at(withExtra('  secretEnv:\n    API_KEY: { secret: ruvector-api-key }\n'), 'service.secretEnv.API_KEY.secret');
-    expect(p.message).toBe('secret "ruvector-api-key" is not declared in secrets');
+    const p = at(withExtra('  secretEnv:\n    API_KEY: { secret: ruvector-api-token }\n'), 'service.secretEnv.API_KEY.secret');
+    expect(p.message).toBe('secret "ruvector-api-token" is not declared in secrets (did you mean "ruvector-api-key"?)');
   });
 
   it('dead-letter topics must exist', () => {

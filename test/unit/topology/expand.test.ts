@@ -6,7 +6,7 @@ import { get, minimal, P, production } from './helpers.js';
 const { spec, graph } = production();
 
 describe('production template: counts per kind', () => {
-  it('expands to every resource of the seed (285, with IAM members and secrets)', () => {
+  it('expands to every resource of the seed (286, with IAM members and secrets)', () => {
     expect(countByKind(graph)).toEqual({
       'compute.Network': 1,
       'compute.Firewall': 3,
@@ -18,7 +18,7 @@ describe('production template: counts per kind', () => {
       'iam.ServiceAccount': 15,
       'iam.PolicyMembers': 31, // project roles + a bucket grant per region + 15 run.invoker
       'redis.Instance': 15,
-      'secretmanager.Secret': 21, // 15 redis hosts + db user + 5 db passwords
+      'secretmanager.Secret': 22, // 15 redis hosts + db user + 5 db passwords + the API key
       'sql.Instance': 15, // 5 primaries + 10 replicas
       'sql.Database': 5,
       'sql.User': 5,
@@ -38,7 +38,7 @@ describe('production template: counts per kind', () => {
       'compute.GlobalForwardingRule': 2,
       'compute.TargetHttpProxy': 1,
     });
-    expect(graph.resources).toHaveLength(285);
+    expect(graph.resources).toHaveLength(286);
   });
 
   it('uses only documented kinds', () => {
