@@ -9,7 +9,6 @@ import { hasChanges, summarize } from '../src/engine/plan.js';
 import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
 import { PlanStaleError } from '../src/engine/session.js';
 import type { Plan, PlanSummary } from '../src/engine/types.js';
-import { TargetError } from '../src/gcp/target.js';
 import { showLocalWorld } from '../src/local/world.js';
 import { quotaPreflight } from '../src/quotas/preflight.js';
 
@@ -47,13 +46,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
 
   async run(): Promise<DeployResult> {
     const { flags } = await this.parse(Deploy);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: !flags['dry-run'] });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: !flags['dry-run'] });
     const { session, targetLabel } = opened;
     const json = this.jsonEnabled();
     try {

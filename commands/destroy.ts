@@ -7,7 +7,6 @@ import { targetFlags } from '../src/engine/command-flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
 import type { PlanSummary } from '../src/engine/types.js';
-import { TargetError } from '../src/gcp/target.js';
 
 export interface DestroyResult {
   summary: PlanSummary;
@@ -35,13 +34,7 @@ Resources without our labels are never touched. Protected resources stay unless
 
   async run(): Promise<DestroyResult> {
     const { flags } = await this.parse(Destroy);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: false });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
     const json = this.jsonEnabled();
     try {

@@ -1,12 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
-import { BaseCommand, UserError } from '../src/cli/base-command.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { renderPlan } from '../src/engine/render.js';
 import type { Plan, PlanSummary } from '../src/engine/types.js';
-import { TargetError } from '../src/gcp/target.js';
 
 export interface PlanResult {
   summary: PlanSummary;
@@ -37,13 +36,7 @@ changed. --out saves the plan for \`deploy --plan\`, which refuses it if live st
 
   async run(): Promise<PlanResult> {
     const { flags } = await this.parse(PlanCommand);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: true });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: true });
     const { session, targetLabel } = opened;
     try {
       const { plan } = await session.plan({ allowDestroyProtected: flags['allow-destroy-protected'] });

@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, UserError } from '../src/cli/base-command.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
-import { TargetError } from '../src/gcp/target.js';
 import { checkQuotas, renderQuotaReport, requestIncreases, shortfalls, type FiledRequest, type QuotaRow } from '../src/quotas/index.js';
 
 export interface QuotasResult {
@@ -35,13 +34,7 @@ preferences. Exits 1 when something does not fit.`;
 
   async run(): Promise<QuotasResult> {
     const { flags } = await this.parse(QuotasCommand);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: true });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: true });
     const { session, targetLabel } = opened;
     try {
       const rows = await checkQuotas(session.clients, { resources: session.desired });

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { confirm, openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
-import { TargetError } from '../src/gcp/target.js';
 import { formatDuration, parseDuration } from '../src/rollout/duration.js';
 import { applyBurst, parseBurst, planScale, renderScalePlan, renderScaleResults, restore, type ScalePlan, type ScaleResult } from '../src/scale/index.js';
 
@@ -47,13 +46,7 @@ and restores at the end. A normal \`deploy\` also restores the spec's minimum.`;
     } catch (e) {
       throw new UserError((e as Error).message);
     }
-    let opened;
-    try {
-      opened = await openSession(flags, { start: false });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
     const finish = (results: ScaleResult[]) => results.some((r) => r.outcome === 'failed');
     try {

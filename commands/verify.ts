@@ -1,8 +1,7 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, UserError } from '../src/cli/base-command.js';
+import { BaseCommand } from '../src/cli/base-command.js';
 import { openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
-import { TargetError } from '../src/gcp/target.js';
 import { renderVerify, verify, type VerifyReport } from '../src/verify/index.js';
 
 export default class VerifyCommand extends BaseCommand {
@@ -33,13 +32,7 @@ Exit code 1 when any check fails; warnings alone exit 0.`;
 
   async run(): Promise<VerifyReport> {
     const { flags } = await this.parse(VerifyCommand);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: false });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
     try {
       const report = await verify(session, { samples: flags.samples, timeoutMs: flags.timeout * 1000, drift: flags.drift, apiKey: flags['api-key'] }, { targetLabel });

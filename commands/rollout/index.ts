@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../../src/cli/base-command.js';
 import { openSession } from '../../src/engine/cli-support.js';
 import { targetFlags } from '../../src/engine/command-flags.js';
-import { TargetError } from '../../src/gcp/target.js';
 import { rollout, type RolloutReport } from '../../src/rollout/index.js';
 import { parseDuration } from '../../src/rollout/duration.js';
 import { describeEvent, renderResults } from '../../src/rollout/render.js';
@@ -43,13 +42,7 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
     } catch (e) {
       throw new UserError((e as Error).message);
     }
-    let opened;
-    try {
-      opened = await openSession(flags, { start: false });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
     try {
       if (!this.jsonEnabled()) this.log(`Rolling out ${flags.image} to ${session.regions.join(', ')} on ${targetLabel} (canary ${flags.canary}%)`);

@@ -1,7 +1,6 @@
-import { BaseCommand, UserError } from '../../src/cli/base-command.js';
+import { BaseCommand } from '../../src/cli/base-command.js';
 import { openSession } from '../../src/engine/cli-support.js';
 import { targetFlags } from '../../src/engine/command-flags.js';
-import { TargetError } from '../../src/gcp/target.js';
 import { rollback, type RegionResult } from '../../src/rollout/index.js';
 import { renderResults } from '../../src/rollout/render.js';
 
@@ -17,13 +16,7 @@ without a canary are left alone.`;
 
   async run(): Promise<{ results: RegionResult[] }> {
     const { flags } = await this.parse(RolloutRollback);
-    let opened;
-    try {
-      opened = await openSession(flags, { start: false });
-    } catch (e) {
-      if (e instanceof TargetError) throw new UserError(e.message);
-      throw e;
-    }
+    const opened = await openSession(flags, { start: false });
     const { session } = opened;
     try {
       const results = await rollback(session);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { loadSpec, type LoadedSpec } from '../spec/index.js';
 import { packageRoot } from '../spec/paths.js';
-import { describeTarget, resolveTarget } from '../gcp/target.js';
+import { describeTarget, resolveTarget, TargetError } from '../gcp/target.js';
+import { UserError } from '../cli/base-command.js';
 import { Session } from './session.js';
 
 export interface TargetFlags {
@@ -31,7 +32,10 @@ export function parseRegions(value?: string): string[] | undefined {
 export async function openSession(flags: TargetFlags, o: { start: boolean }): Promise<{ session: Session; loaded: LoadedSpec; file: string; targetLabel: string }> {
   const file = specPath(flags);
   const loaded = await loadSpec(file);
-  const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start });
+  // A target that cannot be reached is the user's to fix: a clean message, not a stack.
+  const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch((e: unknown) => {
+    throw e instanceof TargetError ? new UserError(e.message) : e;
+  });
   const session = new Session(loaded.spec, target, { regions: parseRegions(flags.regions) });
   return { session, loaded, file, targetLabel: describeTarget(target) };
 }
