@@ -4,11 +4,8 @@
  * through the printed front door, then `destroy --local --yes` and `emulator stop`, after
  * which nothing it started may still run. One deploy, all assertions, one destroy.
  *
- * What the spec changes from templates/local.yaml, and why (see the report of issue 7):
- * - service.env.RUVECTOR_API_KEY: the template gives the service no write key, so every
- *   write would be refused.
- * - no tier-2 region: asia-northeast1's service points DB_HOST at a read replica, and the
- *   service's startup migration (CREATE TABLE) fails there, so it never becomes ready.
+ * The spec is templates/local.yaml as shipped (three regions, one a tier-2 read replica).
+ * The write key is read the way the deploy output says: from the emulator's Secret Manager.
  * Not asserted yet (the skipped test at the end): "searchable in every region". The push
  * reaches the other region's service, which verifies the emulator's OIDC token, but each
  * tier-1 region has its own Cloud SQL primary (as the seed has it) while the service's push
@@ -26,8 +23,8 @@ import { parse, stringify } from 'yaml';
 import { canConnect } from '../../src/emulator/dataplane/ports.js';
 import { CLI, ensureBuilt, ROOT } from '../integration/engine/helpers.js';
 
-const KEY = `e2e-${process.pid}-key`;
-const REGIONS = ['us-central1', 'europe-west1'];
+let KEY = '';
+const REGIONS = ['us-central1', 'europe-west1', 'asia-northeast1'];
 /** A point written in one region is searchable in the others within this time (Pub/Sub push replication). */
 const REPLICATION_MS = 20_000;
 
@@ -116,9 +113,6 @@ describe('ruvector deploy --local: a multi-region world on this machine', () => 
       service: { env: Record<string, string> };
       loadBalancer: { clientRegionRoutes: { value: string; region: string }[] };
     };
-    doc.service.env.RUVECTOR_API_KEY = KEY;
-    doc.regions = { tier1: REGIONS, tier2: [] };
-    doc.loadBalancer.clientRegionRoutes = doc.loadBalancer.clientRegionRoutes.filter((r) => REGIONS.includes(r.region));
     project = doc.project;
     writeFileSync(join(home, 'ruvector.yaml'), stringify(doc));
 
@@ -127,6 +121,10 @@ describe('ruvector deploy --local: a multi-region world on this machine', () => 
     expect(deploy.code, deployOut.slice(-3000)).toBe(0);
     const rec = JSON.parse(readFileSync(join(home, 'emulator.json'), 'utf8')) as { host: string; port: number };
     emulator = `http://${rec.host}:${rec.port}`;
+    const secret = JSON.parse((await call(`${emulator}/v1/projects/${project}/secrets/ruvector-api-key/versions/latest:access`)).body) as { payload: { data: string } };
+    KEY = Buffer.from(secret.payload.data, 'base64').toString('utf8');
+    expect(KEY).toHaveLength(32);
+    expect(deployOut).not.toContain(KEY); // the deploy says how to read it, never the key itself
   }, 300_000);
 
   afterAll(async () => {
@@ -138,11 +136,12 @@ describe('ruvector deploy --local: a multi-region world on this machine', () => 
     }
   }, 60_000);
 
-  it('prints the front door URL and three curl commands once every region serves', async () => {
+  it('prints the front door URL and the commands to try once every region serves', async () => {
     const m = /Front door \(the global load balancer, locally\): (http:\/\/127\.0\.0\.1:\d+)/.exec(deployOut);
     expect(m, deployOut.slice(-2000)).toBeTruthy();
     door = m![1]!;
-    expect(deployOut.match(/^ {2}curl /gm)).toHaveLength(3);
+    expect(deployOut.match(/^ {2}curl /gm)).toHaveLength(4);
+    expect(deployOut).toMatch(/^ {2}KEY=\$\(curl -s http:\/\/127\.0\.0\.1:\d+\/v1\/projects\/ruvector-local\/secrets\/ruvector-api-key\/versions\/latest:access/m);
     for (const r of REGIONS) expect(deployOut).toMatch(new RegExp(`^ {2}${r} +http://127\\.0\\.0\\.1:\\d+$`, 'm'));
     const status = await dataplane();
     expect(status.services.filter((s) => REGIONS.includes(s.location)).every((s) => s.ready)).toBe(true);
