@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { UsageSchema } from './usage.js';
+// The Avro schema is the contract between the topic we create and the service that publishes to it.
+import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
 /** Status codes Cloud CDN negative caching accepts (BackendServiceCdnPolicyNegativeCachingPolicy). */
 export const NEGATIVE_CACHING_CODES = [300, 301, 302, 307, 308, 404, 405, 410, 421, 451, 501];
@@ -358,23 +360,11 @@ const TopicSchema = z.strictObject({
   subscription: SubscriptionSchema.optional().describe('a push subscription per region'),
 });
 
-const VECTOR_UPDATE_AVRO = {
-  type: 'record',
-  name: 'VectorUpdate',
-  fields: [
-    { name: 'vector_id', type: 'string' },
-    { name: 'operation', type: 'string' },
-    { name: 'timestamp', type: 'long' },
-    { name: 'region', type: 'string' },
-    { name: 'metadata', type: ['null', 'string'], default: null },
-  ],
-};
-
 export const DEFAULT_TOPICS: z.input<typeof TopicSchema>[] = [
   {
     name: 'vector-updates',
     persistenceRegions: ['us-central1', 'europe-west1', 'asia-northeast1'],
-    schema: { name: 'vector-update-schema', type: 'AVRO', definition: VECTOR_UPDATE_AVRO, encoding: 'JSON' },
+    schema: { name: 'vector-update-schema', type: 'AVRO', definition: VECTOR_UPDATE_SCHEMA, encoding: 'JSON' },
     subscription: {
       name: 'vector-updates-${region}',
       ackDeadlineSeconds: 30,
