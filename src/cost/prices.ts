@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CostError } from './errors.js';
-import { packageRoot } from './root.js';
+import { packageRoot } from '../spec/paths.js';
 
 /**
  * A price table: config/prices/<name>.json. Every entry carries where its figure comes
