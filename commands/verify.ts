@@ -3,6 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
 import { renderVerify, verify, type VerifyReport } from '../src/verify/index.js';
+import { serviceWriteKey } from '../src/verify/write-key.js';
 
 export default class VerifyCommand extends BaseCommand {
   static override summary = 'Check a deployed topology: services, health, data stores, load balancer, drift and latency';
@@ -27,7 +28,7 @@ Exit code 1 when any check fails; warnings alone exit 0.`;
     samples: Flags.integer({ summary: 'Searches per region for the latency check (0 skips it)', default: 100, min: 0 }),
     timeout: Flags.integer({ summary: 'Per-check deadline in seconds', default: 10, min: 1 }),
     drift: Flags.boolean({ summary: 'Compare every owned resource with the spec (a plan)', default: true, allowNo: true }),
-    'api-key': Flags.string({ summary: 'Write key: lets the latency check load a probe collection where a region has none (or RUVECTOR_API_KEY)', env: 'RUVECTOR_API_KEY' }),
+    'api-key': Flags.string({ summary: 'Write key for the latency check\'s probe collection (default: RUVECTOR_API_KEY, else read from the spec\'s write-key secret)', env: 'RUVECTOR_API_KEY' }),
   };
 
   async run(): Promise<VerifyReport> {
@@ -35,7 +36,7 @@ Exit code 1 when any check fails; warnings alone exit 0.`;
     const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
     try {
-      const report = await verify(session, { samples: flags.samples, timeoutMs: flags.timeout * 1000, drift: flags.drift, apiKey: flags['api-key'] }, { targetLabel });
+      const report = await verify(session, { samples: flags.samples, timeoutMs: flags.timeout * 1000, drift: flags.drift, apiKey: await serviceWriteKey(session, flags['api-key']) }, { targetLabel });
       if (!this.jsonEnabled()) this.log(renderVerify(report));
       if (report.summary.exitCode !== 0) {
         if (this.jsonEnabled()) this.logJson(report);

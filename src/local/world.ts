@@ -8,6 +8,7 @@
 import { UserError } from '../cli/base-command.js';
 import { allRegions, type Spec } from '../spec/index.js';
 import { resolveTarget } from '../gcp/target.js';
+import { writeKeySecret } from '../spec/write-key.js';
 
 export interface LocalRegion {
   region: string;
@@ -124,8 +125,8 @@ function frontDoorOf(fd: FrontDoorStatus | undefined, project: string): string |
 
 /** The write key's Secret Manager access URL on the emulator, when the spec gives the service one. */
 function writeKeyFrom(emulatorUrl: string, spec: Spec): string | undefined {
-  const ref = spec.service.secretEnv?.RUVECTOR_API_KEY?.secret ?? (spec.secrets.some((s) => s.name === 'ruvector-api-key') ? 'ruvector-api-key' : undefined);
-  return ref ? `${emulatorUrl}/v1/projects/${spec.project}/secrets/${ref}/versions/latest:access` : undefined;
+  const secret = writeKeySecret(spec);
+  return secret ? `${emulatorUrl}/v1/projects/${spec.project}/secrets/${secret}/versions/latest:access` : undefined;
 }
 
 /**

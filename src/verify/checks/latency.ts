@@ -38,6 +38,11 @@ export async function measureSearches(base: string, o: { samples: number; timeou
       probe = `ruvector-verify-${randomBytes(4).toString('hex')}`;
       const key = { 'api-key': o.apiKey };
       const made = await call('POST', '/api/v1/collections', { name: probe, dimension: PROBE_DIMENSION, metric: 'cosine' }, key);
+      // A read-replica region refuses writes by design (503): nothing to load there, so not a failure.
+      if (made.status === 503 && /read replica/.test(made.body)) {
+        probe = undefined;
+        return warn('read-replica region with no collection to search: latency not measured (load data through a primary region)');
+      }
       if (made.status >= 300) return fail(`creating probe collection: HTTP ${made.status}`);
       const points = Array.from({ length: PROBE_POINTS }, (_, i) => ({ id: i, vector: randomVector(PROBE_DIMENSION) }));
       const up = await call('POST', `/api/v1/collections/${probe}/points`, { points }, key);
