@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/cost/root.js';
+import { packageRoot } from '../../../src/spec/paths.js';
 
 export const FIXTURES = join(packageRoot(), 'test', 'fixtures', 'billing');
 

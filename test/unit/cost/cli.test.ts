@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../../src/cost/root.js';
+import { packageRoot } from '../../../src/spec/paths.js';
 import { startCatalog } from './catalog-server.js';
 
 /** `ruvector cost-estimate` as a user runs it: the built CLI in a child process. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../../src/cost/prices.js';
 import { refreshPrices } from '../../../src/cost/refresh.js';
-import { packageRoot } from '../../../src/cost/root.js';
+import { packageRoot } from '../../../src/spec/paths.js';
 import { FIXTURES, startCatalog } from './catalog-server.js';
 
 const KEY = 'test-api-key';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costReport } from '../../../src/cost/index.js';
-import { packageRoot } from '../../../src/cost/root.js';
+import { packageRoot } from '../../../src/spec/paths.js';
 
 const template = (name: string): string => join(packageRoot(), 'templates', `${name}.yaml`);
 
