@@ -8,7 +8,7 @@ import { qdrantRoutes } from './http/qdrant.js';
 import { pushRoute } from './replication/push.js';
 import { Metrics } from './metrics.js';
 import { Cache } from './cache/redis.js';
-import { createPool, ensurePartitions, migrate } from './store/db.js';
+import { createPool, ensurePartitions, isReadOnly, migrate } from './store/db.js';
 import { VectorStore } from './store/vectors.js';
 import { Analytics } from './store/analytics.js';
 import { IndexPool } from './index/pool.js';
@@ -120,6 +120,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   const closing = () => draining;
   const startedP = (async () => {
     await retry('postgres migration', log, () => migrate(pool, log), closing);
+    if (await isReadOnly(pool)) analytics.setReadOnly();
     await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
     await engine.syncCollections();
     if (snapshotter) {

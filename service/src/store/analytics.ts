@@ -49,12 +49,28 @@ export class Analytics {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
+  /**
+   * A read replica cannot store analytics: keep counting in /metrics, drop the rows here
+   * (the primary region's services record their own).
+   */
+  private readOnly = false;
+
+  setReadOnly(): void {
+    this.readOnly = true;
+    this.log.info('database is a read replica: query analytics are not stored in this region');
+  }
+
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.doFlush()).catch((e: Error) => this.log.warn({ err: e.message }, 'analytics flush failed'));
     return this.flushing;
   }
 
   private async doFlush(): Promise<void> {
+    if (this.readOnly) {
+      this.buf = [];
+      this.counts.clear();
+      return;
+    }
     while (this.buf.length > 0) {
       const rows = this.buf.splice(0, FLUSH_ROWS);
       await this.pool.query(
