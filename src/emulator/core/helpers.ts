@@ -84,3 +84,9 @@ export function checkLabels(labels: unknown, field: string): void {
     }
   }
 }
+
+/** An AIP-193 error factory for one API's domain: status, gRPC code, message, optional field violation. */
+export function domainErrors(domain: string): (status: number, grpc: string, message: string, field?: string) => EmuError {
+  return (status, grpc, message, field) =>
+    new EmuError(status, grpc, message, grpc, { domain, ...(field ? { fieldViolations: [{ field, description: message }] } : {}) });
+}

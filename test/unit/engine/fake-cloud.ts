@@ -8,17 +8,10 @@ import type { Observed, Resource } from '../../../src/engine/types.js';
 import { diffFields } from '../../../src/providers/diff.js';
 import type { Provider, ProviderContext } from '../../../src/providers/types.js';
 import type { Registry } from '../../../src/engine/plan.js';
+import { createPrng } from '../../../src/emulator/core/prng.js';
 
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded PRNG, so executor faults are reproducible the same way. */
+export const prng = createPrng;
 
 function gerr(code: number, status: string, message: string): GoogleError {
   return GoogleError.parseHttpError({ error: { code, status, message } });

@@ -10,10 +10,10 @@
  * - hard limits (isFixed) cannot be changed at all;
  * - going below current usage needs ignoreSafetyChecks QUOTA_DECREASE_BELOW_USAGE.
  */
-import { EmuError, type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
+import { type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
 import { paginate, parseUpdateMask } from '../../core/helpers.js';
 import { regionNames } from '../compute/shared/geo.js';
-import { ProtoCodec, protoRoot, wantsIntEnums, type Json } from '../sqladmin/protojson.js';
+import { codecApi, ProtoCodec, protoRoot, type Json } from '../sqladmin/protojson.js';
 import { catalog, findQuota, type QuotaEntry } from './catalog.js';
 
 const API = 'cloudquotas';
@@ -23,21 +23,7 @@ const codec = new ProtoCodec(protoRoot('@google-cloud/cloudquotas'), 'google.api
 const AUTO_APPROVE_FACTOR = 2;
 const PREF_ID_RE = /^[a-z0-9]([-a-z0-9_]{0,61}[a-z0-9])?$/i;
 
-function err(status: number, grpc: string, message: string, field?: string): EmuError {
-  return new EmuError(status, grpc, message, grpc, { domain: DOMAIN, ...(field ? { fieldViolations: [{ field, description: message }] } : {}) });
-}
-
-function decode(type: string, body: unknown): Json {
-  try {
-    return codec.decode(type, body);
-  } catch (e) {
-    throw err(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. ${(e as Error).message}`);
-  }
-}
-
-function reply(req: EmuRequest, type: string, value: Json): EmuResponse {
-  return { body: codec.encode(type, value, wantsIntEnums(req)) };
-}
+const { err, decode, reply } = codecApi(codec, DOMAIN);
 
 function checkLocation(req: EmuRequest): void {
   if (req.params['location'] !== 'global') throw err(400, 'INVALID_ARGUMENT', `Location '${String(req.params['location'])}' is not supported: use 'global'.`, 'parent');

@@ -3,8 +3,8 @@
  * (Cloud Resource Manager v1 and v3 `projects:getIamPolicy` / `:setIamPolicy`), so a
  * deployer can create its runtime identities and grant them roles.
  */
-import { EmuError, type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
-import { paginate } from '../../core/helpers.js';
+import { type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
+import { domainErrors, paginate } from '../../core/helpers.js';
 import { getPolicy, setPolicy, type Policy } from './policy.js';
 
 const API = 'iam';
@@ -28,9 +28,7 @@ export interface ServiceAccount extends Json {
   disabled?: boolean;
 }
 
-function err(status: number, grpc: string, message: string, field?: string): EmuError {
-  return new EmuError(status, grpc, message, grpc, { domain: DOMAIN, ...(field ? { fieldViolations: [{ field, description: message }] } : {}) });
-}
+const err = domainErrors(DOMAIN);
 
 function accounts(ctx: EmulatorContext) {
   return ctx.store.collection<ServiceAccount>(COLLECTION);

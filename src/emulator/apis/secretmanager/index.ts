@@ -5,9 +5,9 @@
  * Payload bytes live in their own collection and are never logged, emitted or listed;
  * events carry version metadata only (the data plane reads the payload collection itself).
  */
-import { EmuError, type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
+import { type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
 import { paginate, parseUpdateMask } from '../../core/helpers.js';
-import { ProtoCodec, protoRoot, wantsIntEnums, type Json } from '../sqladmin/protojson.js';
+import { codecApi, ProtoCodec, protoRoot, type Json } from '../sqladmin/protojson.js';
 import { getPolicy, setPolicy, deletePolicy } from '../iam/policy.js';
 import { crc32c } from './crc32c.js';
 
@@ -34,21 +34,7 @@ interface StoredSecret extends Json {
   _next?: number;
 }
 
-function err(status: number, grpc: string, message: string, field?: string): EmuError {
-  return new EmuError(status, grpc, message, grpc, { domain: DOMAIN, ...(field ? { fieldViolations: [{ field, description: message }] } : {}) });
-}
-
-function decode(type: string, body: unknown): Json {
-  try {
-    return codec.decode(type, body);
-  } catch (e) {
-    throw err(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. ${(e as Error).message}`);
-  }
-}
-
-function reply(req: EmuRequest, type: string, value: Json): EmuResponse {
-  return { body: codec.encode(type, value, wantsIntEnums(req)) };
-}
+const { err, decode, reply } = codecApi(codec, DOMAIN);
 
 function secrets(ctx: EmulatorContext) {
   return ctx.store.collection<StoredSecret>(COL.secrets);

@@ -9,6 +9,8 @@
  */
 import type protobuf from 'protobufjs';
 import * as serializer from 'proto3-json-serializer';
+import { domainErrors, wantsIntEnums } from '../../core/helpers.js';
+import type { EmuRequest, EmuResponse } from '../../core/types.js';
 export { protoRoot } from '../../core/enums.js';
 export { wantsIntEnums } from '../../core/helpers.js';
 
@@ -59,4 +61,26 @@ function stripEmptyMaps(type: protobuf.Type, value: Json): Json {
     else stripEmptyMaps(rt as protobuf.Type, v as Json);
   }
   return value;
+}
+
+/**
+ * What a gax-style module built on a ProtoCodec needs: its domain's errors, request bodies
+ * decoded (a body that does not fit the message is a 400, as the real API says it), replies
+ * encoded with int enums when the client asked for them.
+ */
+export function codecApi(codec: ProtoCodec, domain: string) {
+  const err = domainErrors(domain);
+  return {
+    err,
+    decode(type: string, body: unknown): Json {
+      try {
+        return codec.decode(type, body);
+      } catch (e) {
+        throw err(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. ${(e as Error).message}`);
+      }
+    },
+    reply(req: EmuRequest, type: string, value: Json): EmuResponse {
+      return { body: codec.encode(type, value, wantsIntEnums(req)) };
+    },
+  };
 }
