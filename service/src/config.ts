@@ -15,6 +15,8 @@ export interface ServiceConfig {
   db: { host: string; port: number; database: string; user: string; password?: string };
   storage: { bucket?: string; apiEndpoint?: string; shardSize: number; snapshotIntervalSec: number };
   pubsub: { topic?: string; apiEndpoint?: string; projectId?: string };
+  /** How often the outbox sweep re-ships writes left pending (0 = never). */
+  replicationSweepMs: number;
   push: { jwksUrl: string; audience?: string; serviceAccount?: string; issuers: string[] };
   apiKey?: string;
   rateLimit: { perWindow: number; windowSec: number };
@@ -159,6 +161,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxDimension: int(env, 'MAX_DIMENSION', 65_536, 1, 1_000_000),
     },
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
+    replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
     searchCache: searchCacheMode(env),
     trustedProxyHops: int(env, 'TRUSTED_PROXY_HOPS', 1, 0, 10),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 300_000),

@@ -5,7 +5,7 @@ import { HttpError, badRequest, conflict, notFound } from './errors.js';
 import { IndexPool, WorkerError } from './index/pool.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
-import { VectorStore, vectorBytes, bytesVector, type VectorRow, type WriteItem, type CollectionRow } from './store/vectors.js';
+import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type WriteItem, type CollectionRow } from './store/vectors.js';
 import type { Analytics } from './store/analytics.js';
 import type { Metrics } from './metrics.js';
 import { compileFilter, FilterError, type Payload } from './vectors/filter.js';
@@ -62,6 +62,9 @@ export interface WriteEvent {
   id: string;
   operation: 'insert' | 'update' | 'delete';
   timestamp: number;
+  /** Upserts only: what other regions will read from the replication batch. */
+  vector?: Float32Array;
+  metadata?: Payload | null;
 }
 
 export class RateLimited extends HttpError {}
@@ -75,6 +78,8 @@ export class Engine {
   readonly collections = new Map<string, Collection>();
   private lastTs = 0;
   onWrite: (events: WriteEvent[]) => void = () => {};
+  /** storage_path of new writes: StoragePath.PENDING while a shipper announces them to other regions. */
+  writeStoragePath: string = StoragePath.LOCAL;
 
   constructor(
     private cfg: ServiceConfig,
@@ -156,12 +161,14 @@ export class Engine {
     const unique = [...byId.values()];
     const ts = this.nextTs();
     const t0 = performance.now();
-    const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique).catch((e: { code?: string }) => {
+    const applied = await this.store.upsert(name, c.dimension, this.cfg.region, ts, unique, this.writeStoragePath).catch((e: { code?: string }) => {
       // 23503: the collection was dropped (by another instance) while this write was on its way.
       throw e.code === '23503' ? notFound(`collection ${name} not found`) : e;
     });
     const rows = unique.filter((i) => applied.has(i.id)).map((i) => ({ ...i, ts: applied.get(i.id)! }));
-    const events: WriteEvent[] = rows.map((i) => ({ collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: i.ts }));
+    const events: WriteEvent[] = rows.map((i) => ({
+      collection: name, id: i.id, operation: c.ids.get(i.id)?.deleted === false ? 'update' : 'insert', timestamp: i.ts, vector: i.vector, metadata: i.metadata,
+    }));
     await this.applyUpserts(c, rows);
     await this.afterWrite(c, rows.map((r) => r.id));
     this.metrics.writes.inc({ op: 'upsert' }, rows.length);
@@ -174,7 +181,7 @@ export class Engine {
     const c = this.get(name);
     const ts = this.nextTs();
     const t0 = performance.now();
-    const applied = await this.store.delete(name, this.cfg.region, ts, [...new Set(ids)]);
+    const applied = await this.store.delete(name, this.cfg.region, ts, [...new Set(ids)], this.writeStoragePath);
     const rows = [...applied].map(([id, v]) => ({ id, ts: v }));
     await this.applyDeletes(c, rows);
     await this.afterWrite(c, rows.map((r) => r.id));

@@ -14,8 +14,10 @@ import { Analytics } from './store/analytics.js';
 import { IndexPool } from './index/pool.js';
 import { Engine } from './engine.js';
 import { ChangeFeed } from './replication/changefeed.js';
-import { Publisher } from './replication/publisher.js';
-import { Snapshotter, bucketFor } from './snapshot/snapshotter.js';
+import { Shipper } from './replication/shipper.js';
+import { Receiver } from './replication/receiver.js';
+import { Snapshotter, bucketFor, storageFor } from './snapshot/snapshotter.js';
+import { StoragePath } from './store/vectors.js';
 
 export interface RunningServer {
   url: string;
@@ -73,9 +75,16 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   const engine = new Engine(cfg, store, index, cache, analytics, metrics, log);
   engineRef = engine;
   const feed = new ChangeFeed(engine, log);
-  const publisher = cfg.pubsub.topic ? new Publisher(cfg, log, () => metrics.publishErrors.inc()) : undefined;
-  if (publisher) engine.onWrite = (ev) => publisher.publish(ev);
-  const snapshotter = cfg.storage.bucket ? new Snapshotter(bucketFor(cfg), cfg, pool, log) : undefined;
+  const storage = cfg.storage.bucket ? storageFor(cfg) : undefined;
+  const bucket = storage ? bucketFor(cfg, storage) : undefined;
+  let readOnly = false;
+  const shipper = cfg.pubsub.topic ? new Shipper(cfg, engine, bucket, log, () => metrics.publishErrors.inc()) : undefined;
+  if (shipper) {
+    engine.onWrite = (ev) => shipper.enqueue(ev);
+    engine.writeStoragePath = StoragePath.PENDING;
+  }
+  const receiver = new Receiver(engine, storage, () => readOnly, log);
+  const snapshotter = bucket ? new Snapshotter(bucket, cfg, pool, log) : undefined;
   const timers: NodeJS.Timeout[] = [];
   const load: RunningServer['load'] = { fromSnapshot: 0, replayed: 0 };
 
@@ -107,7 +116,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   });
   nativeRoutes(app, engine, cfg);
   qdrantRoutes(app, engine, cfg);
-  pushRoute(app, engine, cfg, metrics, log);
+  pushRoute(app, receiver, cfg, metrics, log);
 
   const address = await app.listen({ port: cfg.port, host: cfg.host });
   const port = (app.server.address() as { port: number }).port;
@@ -120,7 +129,8 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   const closing = () => draining;
   const startedP = (async () => {
     await retry('postgres migration', log, () => migrate(pool, log), closing);
-    if (await isReadOnly(pool)) analytics.setReadOnly();
+    readOnly = await isReadOnly(pool);
+    if (readOnly) analytics.setReadOnly();
     await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
     await engine.syncCollections();
     if (snapshotter) {
@@ -139,6 +149,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     log.info({ replayed: n, ms: Math.round(performance.now() - t0), vectors: engine.indexSizes() }, 'index loaded; ready');
     feed.start(cfg.pollIntervalMs);
     snapshotter?.start();
+    if (!readOnly) shipper?.start(cfg.replicationSweepMs);
     timers.push(setInterval(() => void ensurePartitions(pool).catch(() => {}), 6 * 3600_000).unref());
     timers.push(setInterval(() => void pool.query('REFRESH MATERIALIZED VIEW query_metrics_hourly').catch(() => {}), 5 * 60_000).unref());
   })();
@@ -159,7 +170,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       await snapshotter?.stop();
       await app.close();
       await analytics.close().catch(() => {});
-      await publisher?.close();
+      await shipper?.close();
       await startedP.catch(() => {});
       await index.close();
       await cache.close();

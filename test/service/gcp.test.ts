@@ -56,7 +56,16 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
       else await new Promise((res) => setTimeout(res, 100));
     }
     expect(got.length).toBe(50);
-    expect(got[0]).toMatchObject({ operation: 'insert', region: 'us-central1', metadata: JSON.stringify({ collection: 'g' }) });
+    expect(got[0]).toMatchObject({ operation: 'insert', region: 'us-central1' });
+    // The message names where other regions read the vector: a RUVS batch in this region's bucket.
+    const meta = JSON.parse(got[0]!.metadata!);
+    expect(meta).toMatchObject({ collection: 'g', dimension: 8, metric: 'l2' });
+    const batch = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(meta.storage_path)!;
+    expect(batch[1]).toBe(BUCKET);
+    const batchRes = await fetch(`${emu.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent(batch[2]!)}?alt=media`);
+    const rec = decodeShard(Buffer.from(await batchRes.arrayBuffer())).records[Number(batch[3])]!;
+    expect(rec.id).toBe(got[0]!.vector_id);
+    rec.vector.forEach((x, j) => expect(x).toBeCloseTo(vecs[Number(rec.id)]![j]!, 6)); // exact, though snapshots quantize
 
     // Snapshot: seed bucket layout, RUVS shards with int8 quantization, manifest last.
     const latest = (await s.snapshot()) as { id: string; seq: number; checkpoint: string };

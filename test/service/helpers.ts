@@ -125,3 +125,29 @@ export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutM
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A JWKS endpoint and a signer for Pub/Sub push OIDC tokens, as Google's would issue them. */
+export async function startJwks(serviceAccount: string, defaultAudience: string): Promise<{
+  url: string;
+  sign: (claims?: Record<string, unknown>, aud?: string) => Promise<string>;
+  close: () => Promise<void>;
+}> {
+  const { SignJWT, exportJWK, generateKeyPair } = await import('jose');
+  const { createServer } = await import('node:http');
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  const server = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/certs`,
+    sign: (claims = {}, aud = defaultAudience) =>
+      new SignJWT({ email: serviceAccount, email_verified: true, ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('https://accounts.google.com')
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}

@@ -1,7 +1,5 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { TestEnv, call, waitFor } from './helpers.js';
+import { TestEnv, call, startJwks, waitFor } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
 import type { WriteEvent } from '../../service/src/engine.js';
 import { encodeUpdate, decodeUpdate } from '../../service/src/replication/schema.js';
@@ -9,7 +7,7 @@ import { encodeUpdate, decodeUpdate } from '../../service/src/replication/schema
 const SA = 'ruvector-service@proj.iam.gserviceaccount.com';
 const AUD = 'https://ruvector-europe-west1.example/api/v1/pubsub/vector-updates';
 const env = new TestEnv();
-let jwks: Server;
+let jwks: Awaited<ReturnType<typeof startJwks>>;
 let jwksUrl: string;
 let sign: (claims: Record<string, unknown>, aud?: string) => Promise<string>;
 let a: RunningServer; // us-central1, the writer
@@ -18,19 +16,9 @@ const published: WriteEvent[] = [];
 
 beforeAll(async () => {
   await env.setup();
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  jwks = createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })));
-  await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
-  jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/certs`;
-  sign = (claims, aud = AUD) =>
-    new SignJWT({ email: SA, email_verified: true, ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuer('https://accounts.google.com')
-      .setAudience(aud)
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(privateKey);
+  jwks = await startJwks(SA, AUD);
+  jwksUrl = jwks.url;
+  sign = jwks.sign;
   // Both regions share the Postgres primary; the change feed is off so only push can move updates.
   const common = { CHANGEFEED_POLL_MS: '0', PUBSUB_JWKS_URL: jwksUrl, PUSH_SERVICE_ACCOUNT: SA, PUSH_AUDIENCE: AUD };
   a = await env.start({ ...common, REGION: 'us-central1' });
@@ -39,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env.teardown();
-  await new Promise((r) => jwks.close(r));
+  await jwks.close();
 });
 
 function envelope(e: WriteEvent, region = 'us-central1'): unknown {

@@ -2,7 +2,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
-import type { Engine } from '../engine.js';
+import type { Receiver } from './receiver.js';
 import type { Metrics } from '../metrics.js';
 import { HttpError, badRequest } from '../errors.js';
 import { BadMessage, decodeUpdate, type UpdateMetadata } from './schema.js';
@@ -39,7 +39,7 @@ export class PushVerifier {
   }
 }
 
-export function pushRoute(app: FastifyInstance, engine: Engine, cfg: ServiceConfig, metrics: Metrics, log: Logger): void {
+export function pushRoute(app: FastifyInstance, receiver: Receiver, cfg: ServiceConfig, metrics: Metrics, log: Logger): void {
   const verifier = new PushVerifier(cfg.push);
   app.post('/api/v1/pubsub/vector-updates', { schema: { body: { type: 'object', required: ['message'], properties: { message: { type: 'object' } } } } }, async (req, reply) => {
     await verifier.verify(req);
@@ -60,23 +60,16 @@ export function pushRoute(app: FastifyInstance, engine: Engine, cfg: ServiceConf
       metrics.replication.inc({ result: 'own-region' });
       return reply.code(204).send();
     }
-    if (!engine.collections.has(meta.collection)) await engine.syncCollections();
-    if (!engine.collections.has(meta.collection)) {
-      metrics.replication.inc({ result: 'no-collection' });
-      return reply.code(204).send();
+    let outcome;
+    try {
+      outcome = await receiver.apply(update, meta);
+    } catch (e) {
+      metrics.replication.inc({ result: e instanceof HttpError && e.status === 503 ? 'retry' : 'rejected' });
+      throw e;
     }
-    // The message carries no vector: read the row the writer committed to the shared primary.
-    const row = await engine.store.row(meta.collection, update.vector_id);
-    if (!row || row.versionTs < update.timestamp) {
-      if (update.operation === 'delete' && !row) return reply.code(204).send();
-      // Our replica of the primary has not caught up yet: a non-2xx makes Pub/Sub redeliver with backoff.
-      metrics.replication.inc({ result: 'not-yet-visible' });
-      throw new HttpError(503, `vector ${update.vector_id} at ${update.timestamp} is not visible in the database yet`, { 'retry-after': '10' });
-    }
-    const applied = await engine.applyRows([row], true);
-    metrics.replication.inc({ result: applied ? 'applied' : 'stale' });
-    metrics.replicationLag.observe(Math.max(0, Date.now() - update.timestamp) / 1000);
-    log.debug({ vector_id: update.vector_id, region: update.region, applied }, 'replicated update');
+    metrics.replication.inc({ result: outcome });
+    if (outcome === 'applied') metrics.replicationLag.observe(Math.max(0, Date.now() - update.timestamp) / 1000);
+    log.debug({ vector_id: update.vector_id, region: update.region, outcome }, 'replicated update');
     return reply.code(204).send();
   });
 }

@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import type { Metric } from '../vectors/metric.js';
 
 /** The seed's Pub/Sub schema (infrastructure-design.md 5.1), topic encoding JSON. */
 export const VECTOR_UPDATE_SCHEMA = {
@@ -21,9 +22,19 @@ export interface VectorUpdate {
   metadata: string | null;
 }
 
-/** What this service puts in the metadata string: where the receiver finds the vector. */
+/**
+ * What this service puts in the metadata string: the collection (created on first receipt
+ * with its dimension and metric) and where the receiver reads the vector: record N of a RUVS
+ * object in the writer's bucket. Without storage_path (no bucket at the writer, or the seed's
+ * own publisher) the receiver reads the row from its Postgres, which works when both regions
+ * share a primary.
+ */
 export interface UpdateMetadata {
   collection: string;
+  dimension?: number;
+  metric?: Metric;
+  /** gs://BUCKET/OBJECT#RECORD */
+  storage_path?: string;
 }
 
 const type = avro.Type.forSchema(VECTOR_UPDATE_SCHEMA as unknown as avro.Schema);

@@ -32,12 +32,16 @@ interface DayIndex {
 const SNAPSHOT_LOCK = 0x52555657;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
-export function bucketFor(cfg: ServiceConfig): Bucket {
+/** The Cloud Storage client: the emulator's when STORAGE_EMULATOR_HOST is set. */
+export function storageFor(cfg: ServiceConfig): Storage {
   const s = cfg.storage;
-  const storage = s.apiEndpoint
+  return s.apiEndpoint
     ? new Storage({ apiEndpoint: s.apiEndpoint, projectId: 'local', authClient: new PassThroughClient() } as unknown as ConstructorParameters<typeof Storage>[0])
     : new Storage();
-  return storage.bucket(s.bucket!);
+}
+
+export function bucketFor(cfg: ServiceConfig, storage = storageFor(cfg)): Bucket {
+  return storage.bucket(cfg.storage.bucket!);
 }
 
 /**

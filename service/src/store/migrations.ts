@@ -136,4 +136,11 @@ GROUP BY 1, 2, 3;
 CREATE INDEX idx_query_metrics_hourly_hour ON query_metrics_hourly(hour DESC);
 `,
   },
+  {
+    version: 2,
+    name: 'replication outbox',
+    // storage_path = 'pending' marks a write of this region not yet announced to the others
+    // (service/src/replication/shipper.ts); the partial index keeps the outbox sweep cheap.
+    sql: `CREATE INDEX idx_vector_metadata_pending ON vector_metadata(seq) WHERE storage_path = 'pending';`,
+  },
 ];

@@ -29,7 +29,28 @@ export interface WriteItem {
   metadata: Payload | null;
 }
 
-export const STORAGE_PATH = 'postgres:vector_metadata.vector';
+/**
+ * vector_metadata.storage_path: where other regions read a row's vector. A write starts as
+ * PENDING when cross-region replication is on (the outbox, see replication/shipper.ts) and
+ * becomes gs://BUCKET/OBJECT#RECORD once its RUVS batch is stored and announced; LOCAL when
+ * this region replicates to no one; ANNOUNCED_DELETE for a tombstone other regions were told of.
+ */
+export const StoragePath = {
+  LOCAL: 'postgres:vector_metadata.vector',
+  PENDING: 'pending',
+  ANNOUNCED_DELETE: 'announced:delete',
+} as const;
+
+/** A row another region wrote, as its VectorUpdate and RUVS record describe it. */
+export interface ReplicatedRow {
+  id: string;
+  versionTs: number;
+  region: string;
+  /** null for a delete. */
+  vector: Float32Array | null;
+  metadata: Payload | null;
+  storagePath: string;
+}
 
 export function vectorBytes(v: Float32Array): Buffer {
   // Float32Array is little-endian on every platform Node runs on in practice (x86, arm64).
@@ -81,7 +102,7 @@ export class VectorStore {
    * its version becomes max(ts, previous + 1), so a write accepted later always carries the
    * larger version even across instances with skewed clocks. Returns id -> version.
    */
-  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[]): Promise<Map<string, number>> {
+  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, number>> {
     if (items.length === 0) return new Map();
     const ids = items.map((i) => i.id);
     const metas = items.map((i) => (i.metadata === null ? null : JSON.stringify(i.metadata)));
@@ -97,20 +118,20 @@ export class VectorStore {
          deleted = FALSE, version_ts = GREATEST(EXCLUDED.version_ts, vector_metadata.version_ts + 1),
          updated_at = NOW(), seq = nextval('vector_metadata_seq')
        RETURNING id, version_ts::text AS version_ts`,
-      [collection, dimension, region, STORAGE_PATH, ts, ids, metas, vecs, sums],
+      [collection, dimension, region, storagePath, ts, ids, metas, vecs, sums],
     );
     return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
   }
 
   /** Deletes leave a tombstone so that a late, older write from another region cannot resurrect the vector. */
-  async delete(collection: string, region: string, ts: number, ids: string[]): Promise<Map<string, number>> {
+  async delete(collection: string, region: string, ts: number, ids: string[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
-      `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2,
+      `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2, storage_path = $5,
          version_ts = GREATEST($3, version_ts + 1), updated_at = NOW(), seq = nextval('vector_metadata_seq')
        WHERE collection = $1 AND id = ANY($4::text[]) AND deleted = FALSE
        RETURNING id, version_ts::text AS version_ts`,
-      [collection, region, ts, ids],
+      [collection, region, ts, ids, storagePath],
     );
     return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
   }
@@ -133,6 +154,59 @@ export class VectorStore {
       [after, limit, SETTLE_SECONDS],
     );
     return rows.map(toRow);
+  }
+
+  /**
+   * Writes another region's rows, last writer wins: a row only replaces one with an older
+   * version, so redelivered and out-of-order messages are harmless. Returns the ids written.
+   */
+  async applyReplicated(collection: string, dimension: number, rows: ReplicatedRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const { rows: out } = await this.pool.query<{ id: string }>(
+      `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
+       SELECT $1, u.id, $2, u.meta::jsonb, u.region, u.path, u.sum, u.vec, u.vec IS NULL, u.ver
+       FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(id, meta, vec, sum, region, path, ver)
+       ON CONFLICT (collection, id) DO UPDATE SET
+         dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
+         storage_path = EXCLUDED.storage_path, checksum = EXCLUDED.checksum, vector = EXCLUDED.vector,
+         deleted = EXCLUDED.deleted, version_ts = EXCLUDED.version_ts, updated_at = NOW(), seq = nextval('vector_metadata_seq')
+       WHERE vector_metadata.version_ts < EXCLUDED.version_ts
+       RETURNING id`,
+      [
+        collection,
+        dimension,
+        rows.map((r) => r.id),
+        rows.map((r) => (r.metadata === null ? null : JSON.stringify(r.metadata))),
+        rows.map((r) => (r.vector ? vectorBytes(r.vector) : null)),
+        rows.map((r) => (r.vector ? checksum(r.vector) : null)),
+        rows.map((r) => r.region),
+        rows.map((r) => r.storagePath),
+        rows.map((r) => String(r.versionTs)),
+      ],
+    );
+    return new Set(out.map((r) => r.id));
+  }
+
+  /** The outbox: this region's writes not yet announced, old enough that their writer has given up on them. */
+  async pending(region: string, olderThanSec: number, limit: number): Promise<VectorRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
+       FROM vector_metadata WHERE storage_path = 'pending' AND region = $1 AND updated_at < NOW() - make_interval(secs => $2)
+       ORDER BY seq LIMIT $3`,
+      [region, olderThanSec, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /** Records where announced rows can be read; a row rewritten since keeps its newer state. */
+  async markAnnounced(collection: string, items: { id: string; versionTs: number; storagePath: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.pool.query(
+      `UPDATE vector_metadata v SET storage_path = u.path
+       FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, ver, path)
+       WHERE v.collection = $1 AND v.id = u.id AND v.version_ts = u.ver AND v.storage_path = 'pending'`,
+      [collection, items.map((i) => i.id), items.map((i) => String(i.versionTs)), items.map((i) => i.storagePath)],
+    );
   }
 
   /** The row including a tombstone, for replication. */

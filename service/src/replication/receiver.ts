@@ -1,0 +1,125 @@
+import type { Storage } from '@google-cloud/storage';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine.js';
+import { HttpError } from '../errors.js';
+import { decodeShard, type Shard } from '../snapshot/ruvs.js';
+import type { ReplicatedRow, VectorRow } from '../store/vectors.js';
+import { StoragePath } from '../store/vectors.js';
+import type { UpdateMetadata, VectorUpdate } from './schema.js';
+
+/** Decoded batches kept for the messages that follow: one batch's messages arrive together. */
+const SHARD_CACHE = 8;
+
+export type Outcome = 'applied' | 'stale' | 'no-collection';
+
+export function parseStoragePath(p: string): { bucket: string; object: string; record: number } | undefined {
+  const m = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(p);
+  return m ? { bucket: m[1]!, object: m[2]!, record: Number(m[3]) } : undefined;
+}
+
+/**
+ * Applies another region's VectorUpdate here, idempotently and last writer wins. The vector
+ * comes from the writer's RUVS batch in Cloud Storage; a region with a writable primary also
+ * stores the row (so its own replicas and restarts have it), a read-replica region indexes it
+ * and leaves storing to its primary's region. Throws HttpError: 503 asks Pub/Sub to redeliver
+ * later, other 4xx end in the dead-letter topic after the subscription's attempts.
+ */
+export class Receiver {
+  private shards = new Map<string, Promise<Shard>>();
+
+  constructor(
+    private engine: Engine,
+    private storage: Storage | undefined,
+    private readOnly: () => boolean,
+    private log: Logger,
+  ) {}
+
+  async apply(u: VectorUpdate, meta: UpdateMetadata): Promise<Outcome> {
+    const c = await this.collection(meta, u.operation === 'delete');
+    if (!c) return 'no-collection';
+    let row: ReplicatedRow;
+    if (u.operation === 'delete') {
+      row = { id: u.vector_id, versionTs: u.timestamp, region: u.region, vector: null, metadata: null, storagePath: StoragePath.ANNOUNCED_DELETE };
+    } else if (meta.storage_path !== undefined) {
+      row = await this.fromBatch(u, meta.storage_path, c.dimension);
+    } else {
+      return this.fromSharedPrimary(u, meta.collection);
+    }
+    if ((c.ids.get(row.id)?.ts ?? -1) >= row.versionTs) return 'stale';
+    if (!this.readOnly()) {
+      const written = await this.engine.store.applyReplicated(c.name, c.dimension, [row]);
+      if (!written.has(row.id)) {
+        // The database already holds this version or a newer one: index what it holds.
+        const current = await this.engine.store.row(c.name, row.id);
+        return current && (await this.engine.applyRows([current], true)) > 0 ? 'applied' : 'stale';
+      }
+    }
+    const vr: VectorRow = { collection: c.name, id: row.id, vector: row.vector, metadata: row.metadata, deleted: row.vector === null, versionTs: row.versionTs, region: row.region, seq: 0, settled: true };
+    return (await this.engine.applyRows([vr], true)) > 0 ? 'applied' : 'stale';
+  }
+
+  /** The local collection, created on first receipt where this region's database is writable. */
+  private async collection(meta: UpdateMetadata, isDelete: boolean) {
+    const name = meta.collection;
+    if (!this.engine.collections.has(name)) await this.engine.syncCollections();
+    let c = this.engine.collections.get(name);
+    if (!c) {
+      if (isDelete) return undefined; // nothing here to delete
+      if (meta.dimension === undefined || meta.metric === undefined) return undefined;
+      if (this.readOnly()) {
+        throw new HttpError(503, `collection ${name} is not in this region's read replica yet; its primary's region creates it`, { 'retry-after': '10' });
+      }
+      await this.engine.store.createCollection(name, meta.dimension, meta.metric);
+      await this.engine.syncCollections();
+      c = this.engine.collections.get(name);
+      if (!c) throw new HttpError(503, `collection ${name} could not be created`, { 'retry-after': '5' });
+      this.log.info({ collection: name, dimension: meta.dimension, metric: meta.metric }, 'collection created by replication');
+    }
+    if (meta.dimension !== undefined && meta.dimension !== c.dimension) {
+      throw new HttpError(409, `metadata.dimension: collection ${name} has dimension ${c.dimension} here, ${meta.dimension} in the writer's region`);
+    }
+    return c;
+  }
+
+  private async fromBatch(u: VectorUpdate, path: string, dimension: number): Promise<ReplicatedRow> {
+    const loc = parseStoragePath(path);
+    if (!loc) throw new HttpError(400, `metadata.storage_path: expected gs://BUCKET/OBJECT#RECORD, got "${path}"`);
+    if (!this.storage) throw new HttpError(503, 'metadata.storage_path: STORAGE_BUCKET is not configured here, so Cloud Storage is not reachable', { 'retry-after': '60' });
+    const shard = await this.shard(loc.bucket, loc.object);
+    const rec = shard.records[loc.record];
+    if (!rec || rec.id !== u.vector_id || rec.versionTs !== u.timestamp) {
+      throw new HttpError(422, `metadata.storage_path: record ${loc.record} of ${loc.object} is not ${u.vector_id} at ${u.timestamp}`);
+    }
+    if (shard.dimension !== dimension) throw new HttpError(409, `metadata.storage_path: batch has dimension ${shard.dimension}, the collection ${dimension}`);
+    return { id: rec.id, versionTs: rec.versionTs, region: u.region, vector: rec.vector, metadata: rec.metadata, storagePath: path };
+  }
+
+  private shard(bucket: string, object: string): Promise<Shard> {
+    const key = `${bucket}/${object}`;
+    let p = this.shards.get(key);
+    if (!p) {
+      p = this.storage!.bucket(bucket)
+        .file(object)
+        .download()
+        .then(([buf]) => decodeShard(buf))
+        .catch((e: Error & { code?: number }) => {
+          this.shards.delete(key);
+          if (e.code === 404) throw new HttpError(422, `metadata.storage_path: gs://${key} does not exist`);
+          throw new HttpError(503, `reading gs://${key}: ${e.message}`, { 'retry-after': '10' });
+        });
+      this.shards.set(key, p);
+      while (this.shards.size > SHARD_CACHE) this.shards.delete(this.shards.keys().next().value!);
+    }
+    return p;
+  }
+
+  /** Messages without a storage path: the row is read from this region's Postgres (a shared primary). */
+  private async fromSharedPrimary(u: VectorUpdate, collection: string): Promise<Outcome> {
+    const row = await this.engine.store.row(collection, u.vector_id);
+    if (!row || row.versionTs < u.timestamp) {
+      // Our replica of the primary has not caught up yet: a non-2xx makes Pub/Sub redeliver with backoff.
+      throw new HttpError(503, `vector ${u.vector_id} at ${u.timestamp} is not visible in the database yet`, { 'retry-after': '10' });
+    }
+    return (await this.engine.applyRows([row], true)) > 0 ? 'applied' : 'stale';
+  }
+}
