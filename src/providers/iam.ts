@@ -76,7 +76,12 @@ const serviceAccount: Provider = {
 interface Binding {
   role: string;
   members: string[];
+  /** An IAM condition: a conditional binding is a different binding from the plain one of the same role. */
+  condition?: { title: string; expression: string; description?: string };
 }
+
+/** Bindings are the same binding when role and condition expression agree. */
+const sameBinding = (a: Binding, b: Binding) => a.role === b.role && (a.condition?.expression ?? '') === (b.condition?.expression ?? '');
 interface Policy {
   etag?: string;
   version?: number;
@@ -86,20 +91,23 @@ interface Policy {
 /** Where a resource's policy lives: the project (Resource Manager), a Cloud Run service, a bucket. */
 async function getPolicy(ctx: ProviderContext, resource: string): Promise<Policy> {
   if (/^projects\/[^/]+$/.test(resource)) {
-    return ctx.clients.request<Policy>({ api: 'cloudresourcemanager', method: 'POST', path: `v1/${resource}:getIamPolicy`, data: {} });
+    // Version 3 so that conditional bindings come back as they are (version 1 would mangle their roles).
+    return ctx.clients.request<Policy>({ api: 'cloudresourcemanager', method: 'POST', path: `v1/${resource}:getIamPolicy`, data: { options: { requestedPolicyVersion: 3 } } });
   }
   if (resource.includes('/services/')) {
     const [p] = await ctx.clients.run.getIamPolicy({ resource }, NO_RETRY as never);
     return p as Policy;
   }
   if (resource.startsWith('projects/_/buckets/')) {
-    const [p] = await ctx.clients.storage.bucket(resource.split('/').pop()!).iam.getPolicy({ requestedPolicyVersion: 1 });
+    const [p] = await ctx.clients.storage.bucket(resource.split('/').pop()!).iam.getPolicy({ requestedPolicyVersion: 3 });
     return p as Policy;
   }
   throw new Error(`no IAM policy support for ${resource}`);
 }
 
-async function setPolicy(ctx: ProviderContext, resource: string, policy: Policy): Promise<void> {
+async function setPolicy(ctx: ProviderContext, resource: string, given: Policy): Promise<void> {
+  // A policy holding a condition must be written as version 3, or the API refuses it.
+  const policy = given.bindings?.some((b) => b.condition) ? { ...given, version: 3 } : given;
   if (/^projects\/[^/]+$/.test(resource)) {
     await ctx.clients.request({ api: 'cloudresourcemanager', method: 'POST', path: `v1/${resource}:setIamPolicy`, data: { policy } });
     return;
@@ -114,9 +122,9 @@ async function setPolicy(ctx: ProviderContext, resource: string, policy: Policy)
 function missing(want: Binding[], have: Binding[]): Binding[] {
   const out: Binding[] = [];
   for (const w of want) {
-    const h = new Set(have.filter((b) => b.role === w.role).flatMap((b) => b.members));
+    const h = new Set(have.filter((b) => sameBinding(b, w)).flatMap((b) => b.members));
     const m = w.members.filter((x) => !h.has(x));
-    if (m.length) out.push({ role: w.role, members: m });
+    if (m.length) out.push({ ...w, members: m });
   }
   return out;
 }
@@ -124,12 +132,12 @@ function missing(want: Binding[], have: Binding[]): Binding[] {
 function merge(policy: Policy, add: Binding[], remove: Binding[] = []): Policy {
   const bindings = (policy.bindings ?? []).map((b) => ({ ...b, members: [...b.members] }));
   for (const a of add) {
-    const b = bindings.find((x) => x.role === a.role);
+    const b = bindings.find((x) => sameBinding(x, a));
     if (b) b.members.push(...a.members.filter((m) => !b.members.includes(m)));
-    else bindings.push({ role: a.role, members: [...a.members] });
+    else bindings.push({ ...a, members: [...a.members] });
   }
   for (const r of remove) {
-    const b = bindings.find((x) => x.role === r.role);
+    const b = bindings.find((x) => sameBinding(x, r));
     if (b) b.members = b.members.filter((m) => !r.members.includes(m));
   }
   return { ...policy, bindings: bindings.filter((b) => b.members.length > 0) };
@@ -161,10 +169,10 @@ const policyMembers: Provider = {
     // "Exists" means at least one of our members is bound; otherwise it is a create.
     const desired = (r as Partial<Resource>).spec?.bindings as Binding[] | undefined;
     const bindings = policy.bindings ?? [];
-    const ours = desired ? desired.some((d) => bindings.some((b) => b.role === d.role && d.members.some((m) => b.members.includes(m)))) : bindings.length > 0;
+    const ours = desired ? desired.some((d) => bindings.some((b) => sameBinding(b, d) && d.members.some((m) => b.members.includes(m)))) : bindings.length > 0;
     if (!ours) return undefined;
     // `ours`: the members both the spec grants and the policy holds — all a delete may remove.
-    const mine = (desired ?? []).map((d) => ({ role: d.role, members: d.members.filter((m) => bindings.some((b) => b.role === d.role && b.members.includes(m))) }));
+    const mine = (desired ?? []).map((d) => ({ ...d, members: d.members.filter((m) => bindings.some((b) => sameBinding(b, d) && b.members.includes(m))) }));
     return { kind: 'iam.PolicyMembers', name: r.name, raw: { resource, bindings, ours: mine }, labels: {}, owner: ctx.topology, version: policy.etag };
   },
   diff(r, o): FieldChange[] {

@@ -19,14 +19,33 @@ export function buildServiceAccounts(ctx: Ctx): void {
     );
   }
   const members = [...new Set(ctx.regions.map((r) => `serviceAccount:${ctx.serviceAccountEmail(r)}`))];
-  if (ctx.spec.iam.projectRoles.length > 0) {
-    ctx.add(
-      res('iam.PolicyMembers', `projects/${ctx.p}#iam`, {
-        resource: `projects/${ctx.p}`,
-        bindings: ctx.spec.iam.projectRoles.map((role) => ({ role, members })),
-      }, [...seen]),
-    );
+  const bindings: { role: string; members: string[]; condition?: { title: string; description: string; expression: string } }[] =
+    ctx.spec.iam.projectRoles.map((role) => ({ role, members }));
+  const read = vectorBucketReaders(ctx, members);
+  if (read) bindings.push(read);
+  if (bindings.length > 0) {
+    ctx.add(res('iam.PolicyMembers', `projects/${ctx.p}#iam`, { resource: `projects/${ctx.p}`, bindings }, [...seen]));
   }
+}
+
+/**
+ * Cross-region replication: a region reads the vectors other regions announce from the
+ * writer's bucket (service/src/replication/receiver.ts), so with more than one vector bucket
+ * every service account may read objects in all of them — and, by the condition, nothing else.
+ * A project-level conditional grant keeps each bucket's own policy local to its region.
+ */
+function vectorBucketReaders(ctx: Ctx, members: string[]) {
+  const buckets = [...new Set(ctx.regions.map((r) => vectorBucketId(ctx, r)))].sort();
+  if (buckets.length < 2) return undefined;
+  return {
+    role: 'roles/storage.objectViewer',
+    members,
+    condition: {
+      title: 'ruvector-vector-buckets',
+      description: 'cross-region replication reads other regions\' vector batches',
+      expression: buckets.map((b) => `resource.name.startsWith("projects/_/buckets/${b}/objects/")`).join(' || '),
+    },
+  };
 }
 
 /**
