@@ -150,9 +150,12 @@ export function res(
   name: string,
   spec: Record<string, unknown>,
   dependsOn: string[],
-  extra: { region?: string; protect?: boolean; homeRegion?: string } = {},
+  extra: { region?: string; protect?: boolean; homeRegion?: string; after?: string[] } = {},
 ): Resource {
-  const r: Resource = { kind, name, spec, dependsOn: [...new Set(dependsOn)] };
+  // `after`: order-only predecessors (see Resource.orderAfter); they are edges like any other.
+  const after = (extra.after ?? []).filter((a) => !dependsOn.includes(a));
+  const r: Resource = { kind, name, spec, dependsOn: [...new Set([...dependsOn, ...after])] };
+  if (after.length) r.orderAfter = [...new Set(after)];
   if (extra.region) r.region = extra.region;
   if (extra.protect) r.protect = true;
   if (extra.homeRegion) r.homeRegion = extra.homeRegion;

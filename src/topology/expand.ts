@@ -43,7 +43,9 @@ export function regionOf(r: Resource): string | undefined {
  * replica keeps its primary, a service the secret it reads), plus every global resource
  * that serves no one region (network, firewalls, topics, the LB front end) and the global
  * resources those need. Global resources never pull other regions in; their edges to
- * resources left out are dropped, so the result is a closed graph. A global resource like
+ * resources left out are dropped, so the result is a closed graph. Order-only edges
+ * (Resource.orderAfter) never pull anything in: selecting one replica region keeps its
+ * primary, not the sibling replicas it is ordered after. A global resource like
  * the URL map still lists every backend in its spec, so applying a subset never rewrites
  * it to drop the other regions.
  */
@@ -56,6 +58,8 @@ export function selectRegions(g: ResourceGraph, regions: string[]): ResourceGrap
     while (queue.length > 0) {
       const r = g.byName.get(queue.pop()!)!;
       for (const d of r.dependsOn) {
+        // An order-only edge (two writes on one Cloud SQL primary) is not a need: never follow it.
+        if (r.orderAfter?.includes(d)) continue;
         const dep = g.byName.get(d);
         if (dep && !keep.has(d) && admit(dep)) {
           keep.add(d);
@@ -68,6 +72,33 @@ export function selectRegions(g: ResourceGraph, regions: string[]): ResourceGrap
   close(g.resources.filter((r) => regionOf(r) === undefined), (r) => regionOf(r) === undefined);
   const resources = g.resources
     .filter((r) => keep.has(r.name))
-    .map((r) => ({ ...r, dependsOn: r.dependsOn.filter((d) => keep.has(d)) }));
+    .map((r) => {
+      const out: Resource = { ...r, dependsOn: r.dependsOn.filter((d) => keep.has(d)) };
+      if (!r.orderAfter) return out;
+      const after = keptOrder(g, r.orderAfter, keep);
+      const needs = out.dependsOn.filter((d) => !r.orderAfter!.includes(d));
+      out.dependsOn = [...new Set([...needs, ...after])];
+      if (after.length) out.orderAfter = after;
+      else delete out.orderAfter;
+      return out;
+    });
   return makeGraph(resources);
+}
+
+/**
+ * Order-only predecessors that survive a selection: a left-out one hands the order on to its
+ * own order-only predecessors (a chain of replicas on one primary stays a chain, only shorter).
+ */
+function keptOrder(g: ResourceGraph, after: string[], keep: Set<string>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const queue = [...after];
+  while (queue.length > 0) {
+    const n = queue.shift()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (keep.has(n)) out.push(n);
+    else queue.push(...(g.byName.get(n)?.orderAfter ?? []));
+  }
+  return out;
 }

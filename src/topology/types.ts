@@ -17,6 +17,14 @@ export interface Resource {
    */
   spec: Record<string, unknown>;
   dependsOn: string[]; // names of other Resources in the graph
+  /**
+   * The entries of dependsOn that are an order, not a need: this resource does not use them,
+   * but the API runs one operation at a time on a parent they share (Cloud SQL: one per
+   * instance, and a replica's create holds its primary), so the graph states the order the
+   * API imposes anyway. Region selection never pulls them in; when one is left out, the
+   * order goes on through its own order-only predecessors that are kept.
+   */
+  orderAfter?: string[];
   protect?: boolean; // prevent_destroy / deletion_protection in the seed
   /**
    * For a global resource that exists for one region (a backend service, a health

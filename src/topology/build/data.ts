@@ -45,10 +45,32 @@ export function buildSql(ctx: Ctx): void {
     sslMode: s.requireSsl ? 'TRUSTED_CLIENT_CERTIFICATE_REQUIRED' : 'ALLOW_UNENCRYPTED_AND_ENCRYPTED',
   };
 
+  // Cloud SQL runs one operation per instance at a time, and a replica's create runs on its
+  // primary too (it holds the primary: other writes to it get 409 operationInProgress). So
+  // everything created on one primary — its cross-region replicas, its database, its user —
+  // runs one after the other whatever the executor does (the engine's 'serial:sql/<primary>'
+  // bucket, src/providers/sql.ts). The graph states that order as edges, so its critical path
+  // counts what GCP really allows. GCP imposes only "one at a time"; the order is ours: the
+  // replicas first (5-10 minutes each, and a region's Run service waits for its replica), in
+  // spec order, then the database and the user (seconds each, nothing waits for them), which
+  // is also what the engine's longest-path-first bucket picks. These edges are order-only
+  // (Resource.orderAfter): --regions never pulls another region in through them.
+  const familyOrder = new Map<string, string[]>();
+  for (const p of ctx.tier1()) {
+    familyOrder.set(p.region, ctx.regions.filter((x) => x.tier === 'tier2' && x.primary === p.region).map((x) => ctx.sqlInstanceName(x)));
+  }
+  /** The order-only predecessor of a replica: the replica before it on the same primary. */
+  const previousReplica = (r: RegionInfo): string[] => {
+    const chain = familyOrder.get(r.primary) ?? [];
+    const i = chain.indexOf(ctx.sqlInstanceName(r));
+    return i > 0 ? [chain[i - 1]!] : [];
+  };
+
   for (const r of ctx.tier1()) {
     const sizing = ctx.spec.tiers.tier1.sql;
     const id = ctx.sqlInstanceId(r);
     const name = ctx.sqlInstanceName(r);
+    const lastReplica = (familyOrder.get(r.region) ?? []).slice(-1);
     ctx.add(
       res('sql.Instance', name, {
         name: id,
@@ -86,7 +108,8 @@ export function buildSql(ctx: Ctx): void {
         },
       }, [network, ...psa], { region: r.region, protect: s.deletionProtection || s.preventDestroy }),
     );
-    ctx.add(res('sql.Database', `${name}/databases/${s.database}`, { name: s.database, instance: id }, [name], { region: r.region }));
+    const database = `${name}/databases/${s.database}`;
+    ctx.add(res('sql.Database', database, { name: s.database, instance: id }, [name], { region: r.region, after: lastReplica }));
     const pwSecret = dbPasswordSecret(ctx, r);
     ctx.add(
       res('sql.User', `${name}/users/${s.user}`, {
@@ -94,7 +117,7 @@ export function buildSql(ctx: Ctx): void {
         instance: id,
         // Never inline: the engine reads the generated password from Secret Manager.
         ...(pwSecret ? { password: ref(pwSecret, 'payload') } : {}),
-      }, [name, ...(pwSecret ? [pwSecret] : [])], { region: r.region }),
+      }, [name, ...(pwSecret ? [pwSecret] : [])], { region: r.region, after: [database] }),
     );
   }
 
@@ -117,7 +140,7 @@ export function buildSql(ctx: Ctx): void {
           ipConfiguration,
           userLabels: ctx.labels({ tier: r.tier }),
         },
-      }, [primary, network, ...psa], { region: r.region }),
+      }, [primary, network, ...psa], { region: r.region, after: previousReplica(r) }),
     );
   }
 }

@@ -344,6 +344,60 @@ describe('the graph', () => {
     }
   });
 
+  it('orders every two Cloud SQL writes GCP runs one at a time on a primary (replicas, then database, then user)', () => {
+    // The family GCP serialises: a primary, its replicas (their create holds it), its database and user.
+    const familyOf = (r: (typeof graph.resources)[number]): string | undefined => {
+      if (!r.kind.startsWith('sql.')) return undefined;
+      const master = r.spec.masterInstanceName;
+      if (typeof master === 'string') return master.slice(master.indexOf(':') + 1);
+      return /instances\/([^/]+)/.exec(r.name)![1];
+    };
+    const reaches = (from: string, to: string): boolean => {
+      const seen = new Set<string>();
+      const stack = [from];
+      while (stack.length) {
+        const n = stack.pop()!;
+        if (n === to) return true;
+        if (seen.has(n)) continue;
+        seen.add(n);
+        stack.push(...graph.byName.get(n)!.dependsOn);
+      }
+      return false;
+    };
+    const families = new Map<string, string[]>();
+    for (const r of graph.resources) {
+      const f = familyOf(r);
+      if (f) families.set(f, [...(families.get(f) ?? []), r.name]);
+    }
+    expect(families.size).toBe(5);
+    for (const members of families.values()) {
+      for (const a of members) for (const b of members) if (a < b) expect(reaches(a, b) || reaches(b, a), `${a} vs ${b}`).toBe(true);
+    }
+    // The order itself: replicas in spec order, then the database, then the user.
+    const db = (p: string) => `${P}/instances/ruvector-db-${p}/databases/ruvector`;
+    const replica = (r: string) => `${P}/instances/ruvector-db-${r}-replica`;
+    expect(get(graph, replica('europe-west2')).orderAfter).toBeUndefined();
+    expect(get(graph, replica('europe-west3')).orderAfter).toEqual([replica('europe-west2')]);
+    expect(get(graph, replica('europe-north1')).orderAfter).toEqual([replica('europe-west3')]);
+    expect(get(graph, replica('me-west1')).orderAfter).toEqual([replica('europe-north1')]);
+    expect(get(graph, db('europe-west1')).orderAfter).toEqual([replica('me-west1')]);
+    expect(get(graph, `${P}/instances/ruvector-db-europe-west1/users/ruvector`).orderAfter).toEqual([db('europe-west1')]);
+    // A primary without replicas: database, then user.
+    expect(get(graph, db('southamerica-east1')).orderAfter).toBeUndefined();
+    expect(get(graph, `${P}/instances/ruvector-db-southamerica-east1/users/ruvector`).orderAfter).toEqual([db('southamerica-east1')]);
+    // Order-only edges are edges like any other, and never stand for a need.
+    for (const r of graph.resources) {
+      for (const a of r.orderAfter ?? []) {
+        expect(r.dependsOn, r.name).toContain(a);
+        expect(familyOf(graph.byName.get(a)!), r.name).toBe(familyOf(r));
+      }
+    }
+    // Only GCP's serialisation: 6 replica -> replica, 4 database -> last replica, 5 user -> database.
+    expect(graph.resources.flatMap((r) => r.orderAfter ?? [])).toHaveLength(15);
+    expect(graph.resources.reduce((n, r) => n + r.dependsOn.length, 0)).toBe(530); // 515 before the order edges
+    expect(topoWaves(graph)).toHaveLength(11);
+  });
+
   it('protects what the seed protects: Redis (prevent_destroy) and SQL primaries (deletion_protection)', () => {
     const protectedKinds = countByKind({ resources: graph.resources.filter((r) => r.protect), byName: new Map() });
     expect(protectedKinds).toEqual({ 'redis.Instance': 15, 'sql.Instance': 5 });

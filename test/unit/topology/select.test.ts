@@ -27,6 +27,32 @@ describe('region selection (--regions)', () => {
     expect(g.byName.has(`${P}/locations/europe-west1/instances/ruvector-redis-europe-west1`)).toBe(false);
   });
 
+  it('the order of Cloud SQL writes on one primary never pulls another region in', () => {
+    const replica = (r: string) => `${P}/instances/ruvector-db-${r}-replica`;
+    // me-west1's replica is ordered after europe-north1's (same primary): selecting it keeps its primary only.
+    expect(get(graph, replica('me-west1')).orderAfter).toEqual([replica('europe-north1')]);
+    const one = expandTopology(spec, { regions: ['me-west1'] });
+    expect(graphProblems(one)).toEqual([]);
+    expect([...new Set(one.resources.map(regionOf).filter(Boolean))].sort()).toEqual(['europe-west1', 'me-west1']);
+    for (const r of ['europe-west2', 'europe-west3', 'europe-north1']) expect(one.byName.has(replica(r)), r).toBe(false);
+    const kept = get(one, replica('me-west1'));
+    expect(kept.orderAfter).toBeUndefined();
+    expect(kept.dependsOn).toContain(`${P}/instances/ruvector-db-europe-west1`);
+
+    // A primary region alone: its database waits for no replica (they are not in the selection).
+    const primary = expandTopology(spec, { regions: ['europe-west1'] });
+    expect([...new Set(primary.resources.map(regionOf).filter(Boolean))]).toEqual(['europe-west1']);
+    expect(primary.resources.filter((r) => r.kind === 'sql.Instance').map((r) => r.name)).toEqual([`${P}/instances/ruvector-db-europe-west1`]);
+    expect(get(primary, `${P}/instances/ruvector-db-europe-west1/databases/ruvector`).dependsOn).toEqual([`${P}/instances/ruvector-db-europe-west1`]);
+
+    // Two replicas of one primary with the ones between them left out stay in order.
+    const two = expandTopology(spec, { regions: ['europe-west2', 'me-west1'] });
+    expect(graphProblems(two)).toEqual([]);
+    expect(get(two, replica('me-west1')).orderAfter).toEqual([replica('europe-west2')]);
+    expect(get(two, replica('me-west1')).dependsOn).toContain(replica('europe-west2'));
+    expect(two.byName.has(replica('europe-north1'))).toBe(false);
+  });
+
   it('global resources keep their full spec; edges to left-out regions are dropped', () => {
     const g = expandTopology(spec, { regions: ['me-west1'] });
     const full = get(graph, `${P}/global/urlMaps/ruvector-url-map`);
