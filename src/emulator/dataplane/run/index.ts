@@ -14,7 +14,7 @@ import { serviceEntry } from './entry.js';
 import { isRunnableImage, unrunnableMessage } from './image.js';
 import { Instance } from './instance.js';
 import type { ProbeSpec } from './probes.js';
-import { ServiceRouter, WeightedPicker, type Target } from './router.js';
+import { ServiceRouter, type RouteTable } from './router.js';
 
 export interface RunPartOptions {
   /** Most instances per revision locally, whatever minInstanceCount says (default 2). */
@@ -35,7 +35,6 @@ interface RevState {
   reported?: boolean;
   everReady: boolean;
   wiring: Record<string, string>;
-  rr: number;
 }
 
 interface SvcState {
@@ -46,7 +45,6 @@ interface SvcState {
   router: ServiceRouter;
   listening: Promise<void>;
   revisions: Map<string, RevState>;
-  picker: WeightedPicker;
   lastGood?: string;
   ready: boolean;
   gone: boolean;
@@ -95,22 +93,32 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     return [...out].map(([key, weight]) => ({ key, weight }));
   }
 
-  function choose(st: SvcState): Target | undefined {
-    const s = peekService(st.name);
-    if (!s) return undefined;
+  /** What the router needs: the split over revisions, their ready instances' ports, and the traffic tags. */
+  function routes(st: SvcState, s: Service | undefined): RouteTable {
+    if (!s) return { weights: [], ports: {} };
     const w = weights(st, s);
-    const available = w.filter((x) => readyInstances(st.revisions.get(x.key)).length > 0);
-    // A revision with no ready instance keeps its share waiting only when nothing else could serve: Cloud Run would queue it.
-    const key = st.picker.pick(available.length === w.length ? w : available);
-    const r = key ? st.revisions.get(key) : undefined;
-    const ready = readyInstances(r);
-    if (!r || ready.length === 0) return undefined;
-    const i = ready[r.rr++ % ready.length]!;
-    return { port: i.port, revision: r.name };
+    const tags = tagged(st, s);
+    const ports: Record<string, number[]> = {};
+    for (const key of new Set([...w.map((x) => x.key), ...Object.values(tags)])) ports[key] = readyInstances(st.revisions.get(key)).map((i) => i.port);
+    return { weights: w, ports, tags };
+  }
+
+  /** Traffic tag -> the revision its URL reaches (a LATEST tag: the revision LATEST traffic goes to). */
+  function tagged(st: SvcState, s: Service): Record<string, string> {
+    const out: Record<string, string> = {};
+    const latest = s.latestCreatedRevision;
+    const fallback = st.lastGood ?? s.latestReadyRevision;
+    for (const t of s.traffic ?? []) {
+      if (!t.tag) continue;
+      const key = t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' && t.revision ? `${s.name}/revisions/${t.revision}` : latest && readyInstances(st.revisions.get(latest)).length > 0 ? latest : (fallback ?? latest);
+      if (key) out[t.tag.toLowerCase()] = key;
+    }
+    return out;
   }
 
   function refreshReady(st: SvcState): void {
     const s = peekService(st.name);
+    st.router.setTable(routes(st, s));
     const now = !!s && weights(st, s).some((w) => readyInstances(st.revisions.get(w.key)).length > 0);
     if (now === st.ready) return;
     st.ready = now;
@@ -177,7 +185,7 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
   }
 
   function startRevision(st: SvcState, s: Service, name: string): RevState {
-    const r: RevState = { name, instances: [], everReady: false, wiring: {}, rr: 0 };
+    const r: RevState = { name, instances: [], everReady: false, wiring: {} };
     st.revisions.set(name, r);
     const rev = peekRevision(name);
     const c = rev?.containers?.[0];
@@ -279,6 +287,8 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     const wanted = new Set<string>();
     if (s.latestCreatedRevision) wanted.add(s.latestCreatedRevision);
     for (const w of weights(st, s)) wanted.add(w.key);
+    // A tagged revision serves its tag URL even with no share of the traffic.
+    for (const key of Object.values(tagged(st, s))) wanted.add(key);
     for (const rev of wanted) if (!st.revisions.has(rev)) startRevision(st, s, rev);
     for (const r of st.revisions.values()) if (r.failed) reportFailure(st, r);
     // A revision no longer wanted stops once something else serves (no gap during a rollout).
@@ -293,9 +303,9 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     let st = svcs.get(name);
     if (st) return st;
     const { project, location, service } = parse(name);
-    const router: ServiceRouter = new ServiceRouter(() => choose(st!), opts.holdMs);
+    const router = new ServiceRouter(opts.holdMs);
     const ports = store().collection<{ port: number }>(PORTS);
-    st = { name, project, location, service, router, revisions: new Map(), picker: new WeightedPicker(), ready: false, gone: false, listening: Promise.resolve() };
+    st = { name, project, location, service, router, revisions: new Map(), ready: false, gone: false, listening: Promise.resolve() };
     const created = st;
     created.listening = router.listen(ports.peek(name)?.port ?? 0).then((port) => {
       ports.put(name, { port });
