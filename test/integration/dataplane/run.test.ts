@@ -5,6 +5,7 @@
  * traffic split divides requests between revisions; an image that cannot run fails the
  * revision; deleting and stopping leave no process or port.
  */
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreParts, createLocalDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { canConnect } from '../../../src/emulator/dataplane/ports.js';
@@ -71,6 +72,30 @@ describe('Cloud Run on the local data plane', () => {
     }, 60_000);
     const got = (await (await fetch(`${uri}/api/v1/collections/docs/points/1`)).json()) as { vector: number[] };
     expect(got.vector).toEqual([1, 0, 0]);
+  }, 90_000);
+
+  it('an instance whose port another listener took meanwhile restarts on a new port', async () => {
+    const before = runStatus().services[0]!.revisions[0]!.instances[0]!;
+    // What happened with the front door: it bound the port freePort had handed the instance.
+    const squatter = createServer((_req, res) => res.end('{"status":"ok","region":"squatter"}'));
+    process.kill(before.pid!, 'SIGKILL');
+    await until('port taken', () =>
+      new Promise<boolean>((resolve) => {
+        squatter.once('error', () => resolve(false));
+        squatter.listen(before.port, '127.0.0.1', () => resolve(true));
+      }),
+    );
+    try {
+      const now = await until('restart on another port', () => {
+        const i = runStatus().services[0]!.revisions[0]!.instances[0]!;
+        return i.pid !== before.pid && i.inRotation && i.port !== before.port ? i : undefined;
+      }, 60_000);
+      expect(now.port).not.toBe(before.port);
+      const ready = (await (await fetch(`${uri}/health/ready`)).json()) as { region: string };
+      expect(ready.region).toBe(REGION);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   }, 90_000);
 
   it('a traffic split divides requests between two revisions by percent', async () => {

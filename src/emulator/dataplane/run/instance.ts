@@ -3,6 +3,7 @@
  * its startup probe, taken out of rotation while its readiness probe fails, restarted when
  * its liveness probe fails or it dies.
  */
+import { createServer } from 'node:net';
 import { spawnChild, type Child } from '../child.js';
 import { freePort } from '../ports.js';
 import { probeOnce, type ProbeSpec } from './probes.js';
@@ -35,6 +36,16 @@ export interface InstanceEvents {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** True when nothing listens on 127.0.0.1:port (binding it works). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 export class Instance {
   state: InstanceState = 'starting';
   port = 0;
@@ -66,10 +77,18 @@ export class Instance {
     this.clearTimers();
     this.setRotation(false);
     this.state = this.everStarted ? 'restarting' : 'starting';
-    // Keep the port across restarts when it is still free: logs and metrics stay readable.
-    this.port ||= await freePort();
     // Never two processes for one instance: a start racing a restart replaces, not adds.
     if (this.child?.alive()) await this.child.stop(1000);
+    if (this.stopping || gen !== this.generation) return;
+    // Keep the port across restarts while it is still free: logs and metrics stay readable.
+    // Taken meanwhile (freePort's answer is only true until someone else binds it: another
+    // listener of this emulator may have), a new one: else the instance would fail to bind
+    // on every restart while its probes pass against whatever holds the port.
+    if (this.port && !(await portFree(this.port))) {
+      this.events.log(`instance ${this.spec.id}: port ${this.port} is taken by another listener; moving to a new port`);
+      this.port = 0;
+    }
+    this.port ||= await freePort();
     if (this.stopping || gen !== this.generation) return;
     const child = spawnChild(this.spec.command, this.spec.args, { env: this.spec.env(this.port), cwd: this.spec.cwd, keepLines: 100 });
     this.child = child;
