@@ -1,6 +1,7 @@
 /** Cloud Storage buckets through @google-cloud/storage (JSON API). */
 import type { Bucket } from '@google-cloud/storage';
 import { isNotFound } from '../gcp/errors.js';
+import { FORCE_DESTROY_LABEL } from '../topology/kinds.js';
 import type { Observed } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { labelsOf, lastSegment, ownerOf, type Obj } from './common.js';
@@ -65,7 +66,12 @@ export const storageProviders: Provider[] = [
     },
 
     async delete(ctx, o) {
-      await bucket(ctx, o.name).delete();
+      const b = bucket(ctx, o.name);
+      // Only a bucket whose spec says forceDestroy (carried as a label, so it holds even after
+      // the spec dropped the bucket) loses its objects; any other non-empty bucket refuses
+      // deletion, as Cloud Storage does, and destroy reports it.
+      if (o.labels[FORCE_DESTROY_LABEL] === 'true') await b.deleteFiles({ versions: true, force: true });
+      await b.delete();
     },
   },
 ];

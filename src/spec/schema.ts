@@ -313,6 +313,10 @@ export const StorageSchema = z
         publicAccessPrevention: z.enum(['enforced', 'inherited']).default('enforced'),
         uniformBucketLevelAccess: z.boolean().default(true),
         labels: labels.default({ environment: 'production', service: 'ruvector' }),
+        forceDestroy: z
+          .boolean()
+          .default(false)
+          .describe('destroy deletes the bucket\'s objects (every version) with it; otherwise destroy stops at a bucket that holds data'),
       })
       .prefault({})
       .describe('Vector buckets, one per tier-1 region'),

@@ -56,6 +56,8 @@ export const RESOURCE_KINDS = Object.keys(KIND_DOCS) as ResourceKind[];
 export const MANAGED_BY_LABEL = 'managed-by';
 export const MANAGED_BY_VALUE = 'ruvector';
 export const TOPOLOGY_LABEL = 'ruvector-topology';
+/** On a bucket whose spec sets forceDestroy: destroy deletes its objects too (a label, so it holds after the spec drops the bucket). */
+export const FORCE_DESTROY_LABEL = 'ruvector-force-destroy';
 
 /** The description marker for kinds without labels. */
 export function ownershipMarker(topology: string): string {

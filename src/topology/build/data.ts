@@ -1,6 +1,7 @@
 import { primaryZone } from '../../spec/regions.js';
 import { Ctx, res, type RegionInfo } from '../context.js';
 import { ref } from '../refs.js';
+import { FORCE_DESTROY_LABEL } from '../kinds.js';
 import { psaConnectionName } from './network.js';
 
 /** Memorystore per region (seed §2.1). */
@@ -186,7 +187,7 @@ export function buildStorage(ctx: Ctx): void {
         ...(v.kmsKeyName ? { encryption: { defaultKmsKeyName: ctx.fill(v.kmsKeyName, r) } } : {}),
         logging: { logBucket: logsId, logObjectPrefix: ctx.fill(v.accessLogPrefix, r) },
         iamConfiguration: { publicAccessPrevention: v.publicAccessPrevention, uniformBucketLevelAccess: { enabled: v.uniformBucketLevelAccess } },
-        labels: ctx.labels({ ...v.labels, tier: r.tier }),
+        labels: ctx.labels({ ...v.labels, tier: r.tier, ...(v.forceDestroy ? { [FORCE_DESTROY_LABEL]: 'true' } : {}) }),
       }, [logs], { region: r.region }),
     );
   }

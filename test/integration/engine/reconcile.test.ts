@@ -148,6 +148,8 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
       await s.clients.compute('GlobalOperationsClient').wait({ project: spec.project, operation: op.latestResponse.name });
       await s.clients.storage.createBucket('someone-elses-bucket', { location: 'US' } as never);
       await s.clients.publisher.createTopic({ name: `projects/${spec.project}/topics/not-ours`, labels: { team: 'x' } });
+      // A bucket of ours holding data: templates/local.yaml sets forceDestroy, so it goes too.
+      await s.clients.storage.bucket('ruvector-vectors-us-central1').file('replication/batch.bin').save(Buffer.from('x'));
 
       const { plan, observed } = await s.plan({ destroy: true });
       expect(plan.items.every((i) => i.action === 'delete')).toBe(true);
@@ -160,6 +162,30 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
       expect(after.has(`projects/${spec.project}/global/networks/team-vpc`)).toBe(true);
       expect(after.has('projects/_/buckets/someone-elses-bucket')).toBe(true);
       expect(after.has(`projects/${spec.project}/topics/not-ours`)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('destroy stops at a bucket that holds data unless its spec says forceDestroy, and the data survives', async () => {
+    emu = await startTestEmulator();
+    const spec = templateSpec('local', (d) => {
+      d.storage = { vectors: { forceDestroy: false } };
+    });
+    const s = sessionFor(spec, emu, homes.make());
+    try {
+      expect((await deployUntilOk(s)).result.ok).toBe(true);
+      const file = s.clients.storage.bucket('ruvector-vectors-us-central1').file('vectors/2026/11/28/shard-00000.bin');
+      await file.save(Buffer.from('snapshot'));
+      const { plan, observed } = await s.plan({ destroy: true });
+      const result = await s.apply(plan, observed);
+      expect(result.ok).toBe(false);
+      const failed = result.results.filter((r) => r.status === 'failed');
+      expect(failed.map((r) => r.name)).toEqual(['projects/_/buckets/ruvector-vectors-us-central1']);
+      expect(failures(result)).toMatch(/not empty/);
+      expect((await file.exists())[0]).toBe(true);
+      // The empty bucket of the other region went.
+      expect((await s.clients.storage.bucket('ruvector-vectors-europe-west1').exists())[0]).toBe(false);
     } finally {
       await s.close();
     }
