@@ -5,7 +5,7 @@
  * traffic split divides requests between revisions; an image that cannot run fails the
  * revision; deleting and stopping leave no process or port.
  */
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoreParts, createLocalDataPlane, type LocalDataPlane } from '../../../src/emulator/dataplane/index.js';
 import { canConnect } from '../../../src/emulator/dataplane/ports.js';
@@ -118,6 +118,46 @@ describe('Cloud Run on the local data plane', () => {
       seen[r.region] = (seen[r.region] ?? 0) + 1;
     }
     expect(seen).toEqual({ [REGION]: 15, canary: 5 });
+  }, 90_000);
+
+  it('a traffic tag gets a URL that reaches only the tagged revision, even with no share of the traffic', async () => {
+    const client = t.clients.runServices();
+    const name = `${parent}/services/ruvector-streaming`;
+    const [svc] = await client.getService({ name });
+    const first = svc.traffic!.find((x) => x.revision !== 'ruvector-streaming-canary')!.revision!;
+    svc.traffic = [
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: first, percent: 100 },
+      { type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: 'ruvector-streaming-canary', percent: 0, tag: 'canary' },
+    ];
+    await (await client.updateService({ service: svc }))[0].promise();
+    const [after] = await client.getService({ name });
+    const tagUri = after.trafficStatuses!.find((s) => s.tag === 'canary')?.uri;
+    expect(tagUri).toBe(`http://canary---ruvector-streaming.localhost:${new URL(uri).port}`);
+    // As curl sends it for that URL (*.localhost is loopback): the Host names the tag.
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: Number(new URL(uri).port), path: '/health/ready', headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const seen: Record<string, number> = {};
+    for (let n = 0; n < 10; n++) {
+      const r = JSON.parse((await get(new URL(tagUri!).host)).body) as { region: string };
+      seen[r.region] = (seen[r.region] ?? 0) + 1;
+    }
+    expect(seen).toEqual({ canary: 10 });
+    const plain: Record<string, number> = {};
+    for (let n = 0; n < 10; n++) {
+      const r = (await (await fetch(`${uri}/health/ready`)).json()) as { region: string };
+      plain[r.region] = (plain[r.region] ?? 0) + 1;
+    }
+    expect(plain).toEqual({ [REGION]: 10 });
+    const unknown = await get(`nosuchtag---ruvector-streaming.localhost:${new URL(uri).port}`);
+    expect(unknown.status).toBe(404);
   }, 90_000);
 
   it('an image the emulator cannot run fails the revision with a clear condition', async () => {

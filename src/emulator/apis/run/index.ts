@@ -49,7 +49,12 @@ export default {
     /** Output form: data-plane URI override, and enums in the encoding the caller asked for. */
     const renderService = (s: Service, req?: EmuRequest): Service => {
       const uri = ctx.dataPlane?.serviceUri?.(s.name);
-      const out = uri ? { ...s, uri, urls: [uri, ...(s.urls ?? []).filter((u) => u !== uri)] } : s;
+      // A tag's URL, locally: the service's router reaches the tagged revision for a Host of
+      // TAG---anything (run/router.ts); SERVICE.localhost resolves to loopback in curl and browsers.
+      const tagUri = (tag: string) => `http://${tag}---${s.name.split('/').pop()}.localhost:${new URL(uri!).port}`;
+      const out = uri
+        ? { ...s, uri, urls: [uri, ...(s.urls ?? []).filter((u) => u !== uri)], ...(s.trafficStatuses ? { trafficStatuses: s.trafficStatuses.map((t) => (t.tag ? { ...t, uri: tagUri(t.tag) } : t)) } : {}) }
+        : s;
       return req ? serviceCodec().forWire(out, wantsIntEnums(req)) : out;
     };
 
