@@ -92,7 +92,7 @@ describe('ruvector render', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^KIND\s+NAME\s+REGION\s+DEPENDS ON$/);
-    expect(r.stdout).toMatch(/^sql\.Instance\s+projects\/ruvector-prod\/instances\/ruvector-db-me-west1-replica\s+me-west1\s+ruvector-db-europe-west1, ruvector-vpc, servicenetworking-googleapis-com$/m);
+    expect(r.stdout).toMatch(/^sql\.Instance\s+projects\/ruvector-prod\/instances\/ruvector-db-me-west1-replica\s+me-west1\s+ruvector-db-europe-west1, ruvector-vpc, servicenetworking-googleapis-com, ruvector-db-europe-north1-replica$/m);
     expect(lines.at(-1)).toBe('286 resources in 15 regions');
   });
 
