@@ -171,7 +171,9 @@ describe('Cloud Run on the local data plane', () => {
     });
     expect(svc.terminalCondition?.message).toMatch(/Image 'us-docker.pkg.dev\/cloudrun\/container\/hello' not found/);
     const [rev] = await t.clients.runRevisions().getRevision({ name: svc.latestCreatedRevision! });
-    expect(rev.conditions?.find((c) => c.type === 'Ready')?.state).toBe('CONDITION_FAILED');
+    const ready = rev.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.state).toBe('CONDITION_FAILED');
+    expect(ready?.reason).toBe('CONTAINER_MISSING');
     await (await client.deleteService({ name }))[0].promise();
   }, 30_000);
 

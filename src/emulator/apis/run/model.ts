@@ -33,6 +33,8 @@ export interface Condition {
   lastTransitionTime?: string;
   severity?: string;
   reason?: string;
+  /** v2 Condition.revision_reason (e.g. HEALTH_CHECK_CONTAINER_ERROR), on a revision's conditions. */
+  revisionReason?: string;
 }
 export interface Service {
   name: string;

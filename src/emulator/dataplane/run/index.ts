@@ -14,7 +14,7 @@ import { serviceEntry } from './entry.js';
 import { isRunnableImage, unrunnableMessage } from './image.js';
 import { Instance } from './instance.js';
 import type { ProbeSpec } from './probes.js';
-import { ServiceRouter, type RouteTable } from './router.js';
+import { RouterThread, ServiceRouter, type RouteTable } from './router.js';
 
 export interface RunPartOptions {
   /** Most instances per revision locally, whatever minInstanceCount says (default 2). */
@@ -31,6 +31,8 @@ interface RevState {
   name: string;
   instances: Instance[];
   failed?: string;
+  /** Cloud Run's reason for the failure on the revision's Ready condition (v2 Condition: reason or revisionReason). */
+  why?: { reason: string } | { revisionReason: string };
   /** Failure written to the control plane already. */
   reported?: boolean;
   everReady: boolean;
@@ -66,6 +68,8 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
   const cap = Math.max(1, opts.instanceCap ?? 2);
   const svcs = new Map<string, SvcState>();
   let host: CoreHost | undefined;
+  /** This part keeps the router thread running while attached. */
+  let held = false;
 
   const store = () => host!.ctx.store;
   const peekService = (name: string) => store().collection<Service>(SERVICES).peek(name);
@@ -129,20 +133,26 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
   /** Cloud Run's verdict on a revision that cannot serve: on the revision, and on the service while it is the latest. */
   function reportFailure(st: SvcState, r: RevState): void {
     const s = peekService(st.name);
-    if (!s || s.reconciling || r.reported || !r.failed) return;
-    r.reported = true;
+    if (!s || r.reported || !r.failed) return;
     const now = host!.ctx.now().toISOString();
     const rev = peekRevision(r.name);
-    if (rev) {
+    const ready = rev?.conditions?.find((c) => c.type === 'Ready');
+    if (rev && !(ready?.state === 'CONDITION_FAILED' && ready.message === r.failed)) {
       rev.reconciling = false;
       rev.conditions = [
-        { type: 'Ready', state: 'CONDITION_FAILED', message: r.failed, lastTransitionTime: now, severity: 'ERROR', reason: 'REVISION_FAILED' },
-        { type: 'ContainerHealthy', state: 'CONDITION_FAILED', message: r.failed, lastTransitionTime: now, severity: 'ERROR' },
+        { type: 'Ready', state: 'CONDITION_FAILED', message: r.failed, lastTransitionTime: now, severity: 'ERROR', ...(r.why ?? { reason: 'REVISION_FAILED' }) },
+        { type: 'ContainerHealthy', state: 'CONDITION_FAILED', message: r.failed, lastTransitionTime: now, severity: 'ERROR', ...(r.why ?? {}) },
       ];
       store().collection<Revision>(REVISIONS).put(rev.name, rev);
     }
+    // While the rollout's operation runs, the service's conditions are its to write: it finds
+    // the revision failed and fails (apis/run finishReconcile), as Cloud Run's operation does.
+    if (s.reconciling) return;
+    r.reported = true;
     if (s.latestCreatedRevision !== r.name) return;
     const message = `Revision '${short(r.name)}' is not ready and cannot serve traffic. ${r.failed}`;
+    // The failed operation wrote this verdict already: writing it again would change the etag under a client that just read it.
+    if (s.terminalCondition?.state === 'CONDITION_FAILED' && s.terminalCondition.message === message) return;
     s.terminalCondition = { type: 'Ready', state: 'CONDITION_FAILED', message, lastTransitionTime: now, severity: 'ERROR', reason: 'REVISION_FAILED' };
     s.conditions = [
       { type: 'RoutesReady', state: st.lastGood ? 'CONDITION_SUCCEEDED' : 'CONDITION_FAILED', lastTransitionTime: now, ...(st.lastGood ? {} : { message }) },
@@ -157,8 +167,9 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
 
   /** A revision that failed its startup probe came up after all (what it waited for appeared): it is Ready now. */
   function clearFailure(st: SvcState, r: RevState): void {
-    const wasReported = r.reported;
+    const wasReported = r.reported || persistedFailed(peekRevision(r.name));
     r.failed = undefined;
+    r.why = undefined;
     r.reported = false;
     if (!wasReported) return;
     const now = host!.ctx.now().toISOString();
@@ -191,12 +202,14 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     const c = rev?.containers?.[0];
     if (!rev || !c) {
       r.failed = `Revision '${short(name)}' has no container.`;
+      r.why = { reason: 'CONTAINER_MISSING' };
       return r;
     }
     // A failure recorded before a restart is not trusted: the world may have changed since, so try again.
     if (persistedFailed(rev)) r.reported = true;
     if (!isRunnableImage(c.image)) {
       r.failed = unrunnableMessage(c.image);
+      r.why = { reason: 'CONTAINER_MISSING' };
       return r;
     }
     const svc = { name: st.name, project: st.project, location: st.location, service: st.service };
@@ -248,6 +261,7 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
             if (r.failed) return;
             const tail = i.tail().slice(-3).join(' | ');
             r.failed = `The user-provided container failed to start and listen on the port defined provided by the PORT=${i.port} environment variable: ${why}.${tail ? ` Last output: ${tail}` : ''}`;
+            r.why = { revisionReason: 'HEALTH_CHECK_CONTAINER_ERROR' };
             reportFailure(st, r);
             reconcile(st.name);
           },
@@ -336,6 +350,8 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
     name: 'run',
     async attach(h: DataPlaneHost) {
       host = h as CoreHost;
+      RouterThread.hold();
+      held = true;
       h.ctx.events.on('resource.changed', (ev) => {
         // A database user, a Redis, a secret version: what a failing revision may be waiting for.
         if (ev.api === 'sqladmin' || ev.api === 'redis' || ev.api === 'secretmanager') {
@@ -376,7 +392,11 @@ export function createRunPart(opts: RunPartOptions = {}): DataPlanePart & RunSid
       return st && st.router.port ? `http://127.0.0.1:${st.router.port}` : undefined;
     },
     services: () => [...svcs.values()].filter((s) => s.router.port).map(local),
-    stop: stopAll,
+    async stop() {
+      await stopAll();
+      if (held) RouterThread.unhold();
+      held = false;
+    },
     reset: stopAll,
     status() {
       return {

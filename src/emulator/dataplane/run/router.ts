@@ -221,9 +221,15 @@ export type FromWorker =
   | { op: 'closed'; id: number }
   | { op: 'requests'; counts: [number, number][] };
 
-/** The one worker thread all of this process's routers run on; started with the first, ended with the last. */
-class RouterThread {
+/**
+ * The one worker thread all of this process's routers run on. Started ahead of the first
+ * service (hold(), from the run part's attach: a service's URL is known only once its
+ * router listens, and a client reading the service right after creating it should get it),
+ * ended when nothing holds it and no router is left.
+ */
+export class RouterThread {
   private static current: RouterThread | undefined;
+  private static holds = 0;
   private readonly worker: Worker;
   private readonly pending = new Map<string, { resolve(v: FromWorker): void; reject(e: Error): void }>();
   readonly routers = new Map<number, ServiceRouter>();
@@ -231,6 +237,17 @@ class RouterThread {
 
   static get(): RouterThread {
     return (RouterThread.current ??= new RouterThread());
+  }
+
+  /** Keep the thread running (and start it now) until unhold(). */
+  static hold(): void {
+    RouterThread.holds++;
+    RouterThread.get();
+  }
+
+  static unhold(): void {
+    RouterThread.holds = Math.max(0, RouterThread.holds - 1);
+    RouterThread.current?.maybeEnd();
   }
 
   private constructor() {
@@ -280,10 +297,14 @@ class RouterThread {
     });
   }
 
-  /** A router closed: the thread ends with the last one. */
+  /** A router closed. */
   release(id: number): void {
     this.routers.delete(id);
-    if (this.routers.size > 0) return;
+    this.maybeEnd();
+  }
+
+  private maybeEnd(): void {
+    if (this.routers.size > 0 || RouterThread.holds > 0) return;
     if (RouterThread.current === this) RouterThread.current = undefined;
     void this.worker.terminate();
   }
