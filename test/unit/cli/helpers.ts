@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +38,15 @@ export interface Run {
   stderr: string;
 }
 
-/** `node bin/run.js ...args`, as a user runs it. */
-export function ruvector(args: string[], cwd = ROOT): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', RUVECTOR_DEBUG: '' },
+/**
+ * `node bin/run.js ...args`, as a user runs it. Asynchronous: a synchronous spawn blocks the
+ * test worker, and on a loaded machine vitest's worker RPC times out while it waits.
+ */
+export function ruvector(args: string[], cwd = ROOT): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', RUVECTOR_DEBUG: '' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

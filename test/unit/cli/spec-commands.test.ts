@@ -14,16 +14,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const production = join(ROOT, 'templates', 'production.yaml');
 
 describe('ruvector --help', () => {
-  it('lists the spec commands', () => {
-    const r = ruvector(['--help']);
+  it('lists the spec commands', async () => {
+    const r = await ruvector(['--help']);
     expect(r.code).toBe(0);
     for (const c of ['init', 'validate', 'render', 'spec']) expect(r.stdout).toMatch(new RegExp(`^\\s+${c}\\s`, 'm'));
   });
 });
 
 describe('ruvector validate', () => {
-  it('exit 0 and a one-line summary for a valid spec', () => {
-    const r = ruvector(['validate', '-f', production]);
+  it('exit 0 and a one-line summary for a valid spec', async () => {
+    const r = await ruvector(['validate', '-f', production]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -32,7 +32,7 @@ describe('ruvector validate', () => {
     expect(r.stderr).toMatch(/production\.yaml:\d+:\d+ {2}loadBalancer\.domains {2}warning: /);
   });
 
-  it('exit 1 and every problem, one per line, never a stack trace', () => {
+  it('exit 1 and every problem, one per line, never a stack trace', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, `apiVersion: ruvector.dev/v1alpha1
 kind: Topology
@@ -47,7 +47,7 @@ service:
   image: x
   concurency: 1
 `);
-    const r = ruvector(['validate', '-f', bad]);
+    const r = await ruvector(['validate', '-f', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([
       `${bad}:6:24  regions.tier1[1]  unknown region "europe-wst1" (did you mean "europe-west1"?)`,
@@ -58,25 +58,25 @@ service:
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('malformed YAML and a missing file are clean errors too', () => {
+  it('malformed YAML and a missing file are clean errors too', async () => {
     const bad = join(dir, 'broken.yaml');
     writeFileSync(bad, 'apiVersion: [oops\nkind: Topology\n');
-    const r = ruvector(['validate', '-f', bad]);
+    const r = await ruvector(['validate', '-f', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/broken\.yaml:\d+:\d+ {2}\(root\) {2}malformed YAML/);
-    const missing = ruvector(['validate', '-f', join(dir, 'nope.yaml')]);
+    const missing = await ruvector(['validate', '-f', join(dir, 'nope.yaml')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('file not found');
   });
 
-  it('--json for both outcomes', () => {
-    const ok = JSON.parse(ruvector(['validate', '-f', production, '--json']).stdout) as { valid: boolean; resources: number; byKind: Record<string, number> };
+  it('--json for both outcomes', async () => {
+    const ok = JSON.parse((await ruvector(['validate', '-f', production, '--json'])).stdout) as { valid: boolean; resources: number; byKind: Record<string, number> };
     expect(ok.valid).toBe(true);
     expect(ok.resources).toBe(286);
     expect(ok.byKind['run.Service']).toBe(15);
     const bad = join(dir, 'bad2.yaml');
     writeFileSync(bad, readFileSync(production, 'utf8').replace('concurrency: 100', 'concurrency: 5000'));
-    const r = ruvector(['validate', '-f', bad, '--json']);
+    const r = await ruvector(['validate', '-f', bad, '--json']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { valid: boolean; problems: { path: string; message: string }[] };
     expect(out.valid).toBe(false);
@@ -87,8 +87,8 @@ service:
 });
 
 describe('ruvector render', () => {
-  it('prints the graph as a table', () => {
-    const r = ruvector(['render', '-f', production]);
+  it('prints the graph as a table', async () => {
+    const r = await ruvector(['render', '-f', production]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^KIND\s+NAME\s+REGION\s+DEPENDS ON$/);
@@ -96,8 +96,8 @@ describe('ruvector render', () => {
     expect(lines.at(-1)).toBe('286 resources in 15 regions');
   });
 
-  it('--regions keeps those regions plus the global resources they need, as JSON', () => {
-    const r = ruvector(['render', '-f', production, '--regions', 'us-central1,europe-west1', '--json']);
+  it('--regions keeps those regions plus the global resources they need, as JSON', async () => {
+    const r = await ruvector(['render', '-f', production, '--regions', 'us-central1,europe-west1', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { count: number; regions: string[]; resources: { kind: string; region?: string; homeRegion?: string }[] };
     expect(out.regions).toEqual(['us-central1', 'europe-west1']);
@@ -107,41 +107,41 @@ describe('ruvector render', () => {
     expect(out.count).toBe(out.resources.length);
   });
 
-  it('--regions naming a region outside the spec is a clear error', () => {
-    const r = ruvector(['render', '-f', production, '--regions', 'us-central1,mars-north1']);
+  it('--regions naming a region outside the spec is a clear error', async () => {
+    const r = await ruvector(['render', '-f', production, '--regions', 'us-central1,mars-north1']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--regions: mars-north1 not in the spec');
   });
 
-  it('an invalid spec fails with its problems', () => {
+  it('an invalid spec fails with its problems', async () => {
     const bad = join(dir, 'bad3.yaml');
     writeFileSync(bad, 'apiVersion: ruvector.dev/v1alpha1\nkind: Topology\n');
-    const r = ruvector(['render', '-f', bad]);
+    const r = await ruvector(['render', '-f', bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('metadata  required field is missing');
   });
 });
 
 describe('ruvector init', () => {
-  it.each(['production', 'regional', 'local'])('writes the %s template, which validates', (t) => {
+  it.each(['production', 'regional', 'local'])('writes the %s template, which validates', async (t) => {
     const out = join(dir, `${t}.yaml`);
-    const r = ruvector(['init', '--template', t, '--out', out]);
+    const r = await ruvector(['init', '--template', t, '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`wrote ${out}`);
     const text = readFileSync(out, 'utf8');
     // the schema line points at this installation's schema, relative to the new file
     const ref = /^# yaml-language-server: \$schema=(.+)$/m.exec(text)![1]!;
     expect(readFileSync(join(dir, ref), 'utf8')).toContain('"title": "ruvector topology spec"');
-    expect(ruvector(['validate', '-f', out]).code).toBe(0);
+    expect((await ruvector(['validate', '-f', out])).code).toBe(0);
   });
 
-  it('refuses to overwrite without --force; --project sets the project keeping comments', () => {
+  it('refuses to overwrite without --force; --project sets the project keeping comments', async () => {
     const out = join(dir, 'mine.yaml');
-    expect(ruvector(['init', '--out', out]).code).toBe(0);
-    const again = ruvector(['init', '--out', out]);
+    expect((await ruvector(['init', '--out', out])).code).toBe(0);
+    const again = await ruvector(['init', '--out', out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already exists (use --force to overwrite)');
-    const r = ruvector(['init', '--out', out, '--force', '--project', 'acme-vectors', '--json']);
+    const r = await ruvector(['init', '--out', out, '--force', '--project', 'acme-vectors', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ template: 'regional', out });
     const text = readFileSync(out, 'utf8');
@@ -151,8 +151,8 @@ describe('ruvector init', () => {
 });
 
 describe('ruvector spec schema', () => {
-  it('prints the JSON Schema the validator uses', () => {
-    const r = ruvector(['spec', 'schema']);
+  it('prints the JSON Schema the validator uses', async () => {
+    const r = await ruvector(['spec', 'schema']);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
     expect(schema.properties).toHaveProperty('loadBalancer');
