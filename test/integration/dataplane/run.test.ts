@@ -177,6 +177,26 @@ describe('Cloud Run on the local data plane', () => {
     await (await client.deleteService({ name }))[0].promise();
   }, 30_000);
 
+  it('a container that exits at start fails its revision with the reason and its last output', async () => {
+    const client = t.clients.runServices();
+    const env = seedEnv().map((e) => (e.name === 'LOG_LEVEL' ? { name: 'LOG_LEVEL', value: 'loud' } : e));
+    const [op] = await client.createService({ parent, serviceId: 'crasher', service: { template: { containers: [{ image: 'ruvector:local', env, startupProbe }] } } });
+    await op.promise();
+    const name = `${parent}/services/crasher`;
+    const svc = await until('failed condition', async () => {
+      const [s] = await client.getService({ name });
+      return s.terminalCondition?.state === 'CONDITION_FAILED' ? s : undefined;
+    }, 60_000);
+    expect(svc.terminalCondition?.message).toMatch(/is not ready and cannot serve traffic\. The user-provided container failed to start and listen on the port .*exited \(\d+\) 3 times without listening/);
+    expect(svc.terminalCondition?.message).toMatch(/LOG_LEVEL/);
+    const [rev] = await t.clients.runRevisions().getRevision({ name: svc.latestCreatedRevision! });
+    const ready = rev.conditions?.find((c) => c.type === 'Ready');
+    expect(ready?.state).toBe('CONDITION_FAILED');
+    expect(ready?.revisionReason).toBe('HEALTH_CHECK_CONTAINER_ERROR');
+    await (await client.deleteService({ name }))[0].promise();
+    await until('crasher gone', () => !runStatus().services.some((s) => s.name === name));
+  }, 90_000);
+
   it('deleting the service and stopping the emulator leave no process or port', async () => {
     const pids = runStatus().services.flatMap((s) => s.revisions.flatMap((r) => r.instances.map((i) => i.pid))).filter((p): p is number => !!p);
     const ports = runStatus().services.flatMap((s) => [Number(new URL(s.uri).port), ...s.revisions.flatMap((r) => r.instances.map((i) => i.port))]);

@@ -36,6 +36,9 @@ export interface InstanceEvents {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Exits before the first successful startup probe after which the revision is failed (and retried slowly). */
+const CRASHES_BEFORE_FAILED = 3;
+
 /** True when nothing listens on 127.0.0.1:port (binding it works). */
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -55,6 +58,8 @@ export class Instance {
   everStarted = false;
   inRotation = false;
   lastExit: string | undefined;
+  /** Exits before the startup probe ever passed, in a row. */
+  private crashes = 0;
   private stopping = false;
   private timers = new Set<NodeJS.Timeout>();
   private generation = 0;
@@ -103,6 +108,17 @@ export class Instance {
     this.setRotation(false);
     if (!this.everStarted && this.state === 'failed') return;
     this.restarts++;
+    if (!this.everStarted && ++this.crashes >= CRASHES_BEFORE_FAILED) {
+      // A container that exits at start (bad config, a missing file) never listens: Cloud Run
+      // fails the revision rather than retrying it for the whole startup budget. It is still
+      // retried, slowly: what made it exit (a database user, a secret) may yet change.
+      this.state = 'failed';
+      this.events.startupFailed(this, `the container exited (${code}) ${this.crashes} times without listening`);
+      const slow = Math.min(2000 * this.restarts, 15_000);
+      this.events.log(`instance ${this.spec.id} (pid ${child.pid}) exited (${code}) before it ever listened; retrying in ${slow} ms`);
+      this.later(() => void this.start().catch((e: Error) => this.events.log(`instance ${this.spec.id} restart failed: ${e.message}`)), slow);
+      return;
+    }
     const wait = Math.min(250 * 2 ** Math.min(this.restarts - 1, 5), 8000);
     this.events.log(`instance ${this.spec.id} (pid ${child.pid}) exited (${code}); restarting in ${wait} ms`);
     this.state = 'restarting';
@@ -122,6 +138,7 @@ export class Instance {
       if (await probeOnce(p, this.port)) {
         if (this.stopping || gen !== this.generation) return;
         this.everStarted = true;
+        this.crashes = 0;
         this.state = 'serving';
         this.events.started(this);
         this.watch(gen);
