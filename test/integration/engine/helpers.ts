@@ -91,6 +91,8 @@ export function ensureBuilt(): void {
   } catch {
     // tsc exits non-zero on type errors in files other engineers own but still emits.
   }
+  // The command manifest (flags, help) must match the commands just built.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'oclif-manifest.mjs')], { stdio: 'pipe' });
   if (!existsSync(out)) throw new Error('build did not produce dist/commands/deploy.js');
 }
 
