@@ -115,7 +115,13 @@ export class RouterCore {
   }
 
   async listen(preferredPort = 0): Promise<number> {
-    const server = createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => void this.forward(req, res));
+    const server = createServer({ noDelay: true, keepAliveTimeout: 5000 }, (req, res) => {
+      // Never an unhandled rejection: on the router thread it would end every service's router.
+      this.forward(req, res).catch((e: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`Bad Gateway: ${e instanceof Error ? e.message : String(e)}\n`);
+      });
+    });
     const tryListen = (port: number) =>
       new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -234,6 +240,7 @@ export class RouterThread {
   private readonly pending = new Map<string, { resolve(v: FromWorker): void; reject(e: Error): void }>();
   readonly routers = new Map<number, ServiceRouter>();
   private nextId = 1;
+  private ending = false;
 
   static get(): RouterThread {
     return (RouterThread.current ??= new RouterThread());
@@ -263,8 +270,7 @@ export class RouterThread {
     this.worker.on('message', (m: FromWorker) => {
       if (m.op === 'requests') {
         for (const [id, n] of m.counts) {
-          const r = this.routers.get(id);
-          if (r) r.requests = n;
+          this.routers.get(id)?.counted(n);
         }
         return;
       }
@@ -279,7 +285,14 @@ export class RouterThread {
       this.pending.clear();
     };
     this.worker.on('error', dead);
-    this.worker.on('exit', (code) => dead(new Error(`router thread exited (${code})`)));
+    this.worker.on('exit', (code) => {
+      dead(new Error(`router thread exited (${code})`));
+      if (this.ending) return;
+      // It died under its routers: they listen again, on their ports, on a new thread.
+      const orphans = [...this.routers.values()];
+      this.routers.clear();
+      for (const r of orphans) void r.respawn();
+    });
   }
 
   id(): number {
@@ -306,6 +319,7 @@ export class RouterThread {
   private maybeEnd(): void {
     if (this.routers.size > 0 || RouterThread.holds > 0) return;
     if (RouterThread.current === this) RouterThread.current = undefined;
+    this.ending = true;
     void this.worker.terminate();
   }
 }
@@ -318,6 +332,8 @@ export class ServiceRouter {
   port = 0;
   /** Requests received (reported by the router thread a few times a second). */
   requests = 0;
+  /** Requests counted by threads before the current one. */
+  private earlier = 0;
 
   constructor(private readonly holdMs = 10_000) {}
 
@@ -350,5 +366,17 @@ export class ServiceRouter {
     if (!thread) return;
     await thread.call({ op: 'close', id: this.id }).catch(() => undefined);
     thread.release(this.id);
+  }
+
+  /** Its thread died: listen again on the same port (the service's URL) with the same routes. */
+  async respawn(): Promise<void> {
+    if (!this.thread) return;
+    this.thread = undefined;
+    this.earlier = this.requests;
+    await this.listen(this.port).catch(() => undefined);
+  }
+
+  counted(n: number): void {
+    this.requests = this.earlier + n;
   }
 }
