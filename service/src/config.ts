@@ -17,6 +17,7 @@ export interface ServiceConfig {
   pubsub: { topic?: string; apiEndpoint?: string; projectId?: string };
   /** How often the outbox sweep re-ships writes left pending (0 = never). */
   replicationSweepMs: number;
+  tombstoneRetentionDays: number;
   push: { jwksUrl: string; audience?: string; serviceAccount?: string; issuers: string[] };
   apiKey?: string;
   rateLimit: { perWindow: number; windowSec: number };
@@ -162,6 +163,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     },
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
+    // Longer than Pub/Sub's longest message retention (7 days): see VectorStore.purgeTombstones.
+    tombstoneRetentionDays: int(env, 'TOMBSTONE_RETENTION_DAYS', 8, 1, 3650),
     searchCache: searchCacheMode(env),
     trustedProxyHops: int(env, 'TRUSTED_PROXY_HOPS', 1, 0, 10),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0, 300_000),

@@ -151,6 +151,15 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     snapshotter?.start();
     if (!readOnly) shipper?.start(cfg.replicationSweepMs);
     timers.push(setInterval(() => void ensurePartitions(pool).catch(() => {}), 6 * 3600_000).unref());
+    if (!readOnly) {
+      const purge = () =>
+        void store
+          .purgeTombstones(cfg.tombstoneRetentionDays)
+          .then((n) => n > 0 && log.info({ purged: n }, 'purged old tombstones'))
+          .catch((e: Error) => log.warn({ err: e.message }, 'tombstone purge failed'));
+      purge();
+      timers.push(setInterval(purge, 6 * 3600_000).unref());
+    }
     timers.push(setInterval(() => void pool.query('REFRESH MATERIALIZED VIEW query_metrics_hourly').catch(() => {}), 5 * 60_000).unref());
   })();
   startedP.catch((e: Error) => {

@@ -124,4 +124,15 @@ describe('instances of one region', () => {
     await call(x.url, 'DELETE', '/api/v1/collections/feed', undefined, key);
     await waitFor('y drops the collection', async () => (await call(y.url, 'GET', '/api/v1/collections/feed')).status === 404);
   });
+
+  it('purges tombstones past their retention at start, and keep younger ones', async () => {
+    const key = { 'api-key': env.apiKey };
+    const x = await env.start({ CHANGEFEED_POLL_MS: '0', REGION: 'asia-northeast1' });
+    expect((await call(x.url, 'POST', '/api/v1/collections', { name: 'tomb', dimension: 2, metric: 'l2' }, key)).status).toBe(201);
+    await call(x.url, 'POST', '/api/v1/collections/tomb/points', { points: [{ id: 'old', vector: [1, 1] }, { id: 'young', vector: [2, 2] }] }, key);
+    await call(x.url, 'POST', '/api/v1/collections/tomb/points/delete', { ids: ['old', 'young'] }, key);
+    await env.query("UPDATE vector_metadata SET updated_at = NOW() - interval '9 days' WHERE collection = 'tomb' AND id = 'old'");
+    await env.start({ CHANGEFEED_POLL_MS: '0', REGION: 'asia-northeast1' });
+    await waitFor('the old tombstone purged', async () => (await env.query("SELECT id FROM vector_metadata WHERE collection = 'tomb'")).rows.map((r) => r.id).join() === 'young');
+  });
 });

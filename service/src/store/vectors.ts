@@ -219,6 +219,19 @@ export class VectorStore {
     return rows[0] ? toRow(rows[0]) : undefined;
   }
 
+  /**
+   * Removes tombstones older than the retention. They exist so a late, older write from
+   * another region cannot resurrect a deleted point; past Pub/Sub's longest message
+   * retention (7 days) no such write can still be in flight. Announced ones only.
+   */
+  async purgeTombstones(retentionDays: number): Promise<number> {
+    const r = await this.pool.query(
+      `DELETE FROM vector_metadata WHERE deleted AND storage_path <> 'pending' AND updated_at < NOW() - make_interval(days => $1)`,
+      [retentionDays],
+    );
+    return r.rowCount ?? 0;
+  }
+
   async maxSeq(): Promise<number> {
     const { rows } = await this.pool.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
     return Number(rows[0]?.s ?? 0);
