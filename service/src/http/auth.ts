@@ -23,10 +23,17 @@ export function requireWriteKey(req: FastifyRequest, expected: string | undefine
   if (!timingSafeEqual(digest(got), digest(expected))) throw new HttpError(401, 'api-key is not valid', { 'www-authenticate': 'Bearer' });
 }
 
+const keyIds = new Map<string, string>();
+
 /** Rate-limit identity: the API key (hashed, never logged in clear) or the client address. */
 export function userOf(req: FastifyRequest, expected: string | undefined): string {
   const got = presentedKey(req);
-  if (got !== undefined && expected !== undefined && got === expected) return `key-${digest(got).toString('hex').slice(0, 12)}`;
+  if (got !== undefined && expected !== undefined && got === expected) {
+    // Hashed once: this runs on every search.
+    let id = keyIds.get(expected);
+    if (id === undefined) keyIds.set(expected, (id = `key-${digest(expected).toString('hex').slice(0, 12)}`));
+    return id;
+  }
   const uid = req.headers['x-user-id'];
   if (typeof uid === 'string' && /^[\w.@-]{1,64}$/.test(uid) && got !== undefined && expected !== undefined && got === expected) return uid;
   return `ip-${req.ip}`;
