@@ -8,6 +8,7 @@
  * Extra parts get a `DataPlaneHost` (types.ts): the emulator context, each Cloud Run
  * service's local URI (by full name or project/location/service), service ready/unready
  * notifications, env every service instance also gets, and extra /__emulator/ routes.
+ * Parts register env and routes in prepare(), which runs for every part before any attach().
  */
 import type { DataPlane, EmuResponse, EmulatorContext } from '../core/types.js';
 import type { Child } from './child.js';
@@ -69,6 +70,8 @@ export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDat
   const env: EnvContribution[] = [];
   const routes: ControlRoute[] = [];
   let host: CoreHost | undefined;
+  /** Every part's prepare() has run: env contributions from now on come too late for restored services. */
+  let prepared = false;
 
   const services = (): LocalService[] => core.run?.services() ?? [];
 
@@ -77,6 +80,7 @@ export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDat
       return host;
     },
     async attach(ctx: EmulatorContext) {
+      prepared = false;
       const ledger = new ChildLedger(ctx.dataDir);
       const reaped = ledger.reapLeftovers();
       if (reaped > 0) log(`reaped ${reaped} process(es) a previous emulator left running`);
@@ -92,7 +96,10 @@ export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDat
         serviceUriFor: (project, location, service) => core.run?.serviceUri(`projects/${project}/locations/${location}/services/${service}`),
         services,
         onServiceChange: (l) => void listeners.push(l),
-        addServiceEnv: (c) => void env.push(c),
+        addServiceEnv: (c) => {
+          if (prepared) log('a service env contribution was added after prepare: instances started before it lack it until they restart');
+          env.push(c);
+        },
         addControlRoute: (r) => void routes.push(r),
         log,
         envContributions: () => env,
@@ -106,6 +113,11 @@ export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDat
           }
         },
       };
+      // Two phases: every part's env and routes are known before the run part starts the
+      // services the state dir holds (it does so in its attach), so no instance starts without
+      // them (a service restored without the push part's PUBSUB_JWKS_URL rejects every push).
+      for (const p of all) await p.prepare?.(host);
+      prepared = true;
       for (const p of all) await p.attach(host);
     },
     serviceUri: (name) => core.run?.serviceUri(name),

@@ -4,8 +4,18 @@
  * (apis/pubsub/delivery.ts): it leases messages, POSTs each as the push envelope with an ID
  * token signed by the emulator's key (oidc.ts, JWKS at /__emulator/oauth2/v3/certs), acks
  * on 102/200/201/202/204 and nacks anything else (an error, a timeout at the ack deadline,
- * a refused connection). Retry backoff, redelivery and dead-lettering after
- * maxDeliveryAttempts are the queue's, exactly as a pull subscriber sees them.
+ * a refused connection, a 401). Redelivery and dead-lettering after maxDeliveryAttempts are
+ * the queue's, exactly as a pull subscriber sees them.
+ *
+ * A rejected message is never retried at once: it waits out the subscription's retryPolicy
+ * backoff (minimumBackoff doubling per attempt up to maximumBackoff; with no retryPolicy,
+ * Pub/Sub's defaults 10s..600s), scaled by --latency-scale like the rest of GCP's pacing but
+ * never under MIN_RETRY_MS. And a window in which nothing was acked pauses the subscription's
+ * loop (Pub/Sub's push backoff), so an endpoint that rejects everything costs a few requests
+ * a second, not a hot loop.
+ *
+ * The env and the JWKS route are registered in prepare(), before the run part starts the
+ * services the state dir holds, so a restored service verifies pushes like a new one.
  *
  * Every Cloud Run instance also gets the env the service's push verifier reads:
  * PUBSUB_JWKS_URL (this emulator's JWKS) and PUSH_SERVICE_ACCOUNT (the service's own runtime
@@ -13,6 +23,7 @@
  */
 import type { EmulatorContext } from '../core/types.js';
 import type { Delivery } from '../apis/pubsub/delivery.js';
+import { parseDuration } from '../apis/pubsub/common.js';
 import { pushSubscriptions, queuesFor } from '../apis/pubsub/runtime.js';
 import type { StoredSubscription } from '../apis/pubsub/model.js';
 import { EmulatorOidc, JWKS_PATH } from './oidc.js';
@@ -24,11 +35,54 @@ const ACK_CODES = new Set([102, 200, 201, 202, 204]);
 const WINDOW = 16;
 /** How long a loop sleeps with nothing to do before re-reading its subscription. */
 const IDLE_MS = 2000;
+/** Pub/Sub's RetryPolicy defaults, for a push subscription without one. */
+const DEFAULT_MIN_BACKOFF_S = 10;
+const DEFAULT_MAX_BACKOFF_S = 600;
+/** However small --latency-scale makes a backoff, a rejected message or a failing window waits at least this long. */
+export const MIN_RETRY_MS = 100;
+/** Pub/Sub's push backoff (the loop's pause after a window with no ack): 100 ms doubling to 60 s, scaled. */
+const PUSH_BACKOFF_MAX_S = 60;
+
+/** A retryPolicy's bounds in seconds (Pub/Sub's defaults for what is unset or unreadable). */
+function policyBounds(p: StoredSubscription['retryPolicy']): { min: number; max: number } {
+  const read = (v: string | undefined, fallback: number) => {
+    try {
+      return parseDuration(v, 'retryPolicy') ?? fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  const min = read(p?.minimumBackoff, DEFAULT_MIN_BACKOFF_S);
+  return { min, max: Math.max(min, read(p?.maximumBackoff, DEFAULT_MAX_BACKOFF_S)) };
+}
+
+/** Exponential backoff before delivery attempt `attempt + 1`, in unscaled ms. */
+function backoffFor(bounds: { min: number; max: number }, attempt: number): number {
+  return Math.min(bounds.max, bounds.min * 2 ** Math.max(0, attempt - 1)) * 1000;
+}
+
+/**
+ * How long a message rejected on delivery attempt `attempt` waits before the next one (ms):
+ * the subscription's retry backoff (Pub/Sub's defaults without a retryPolicy) times the
+ * latency scale, and never under MIN_RETRY_MS.
+ */
+export function retryDelayMs(policy: StoredSubscription['retryPolicy'], attempt: number, latencyScale: number): number {
+  return Math.max(MIN_RETRY_MS, backoffFor(policyBounds(policy), attempt) * latencyScale);
+}
+
+/** The attempt a delivery is: deliveryAttempt when the subscription dead-letters, else what the queue's ack ID carries (messageId:attempt:nonce). */
+function attemptOf(d: Delivery): number {
+  if (d.deliveryAttempt !== undefined) return d.deliveryAttempt;
+  const m = /^\d+:(\d+):/.exec(Buffer.from(d.ackId, 'base64url').toString('utf8'));
+  return m ? Number(m[1]) : 1;
+}
 
 export interface PushStats {
   delivered: number;
   acked: number;
   nacked: number;
+  /** Windows in a row with no ack (the loop pauses after each, longer every time). */
+  failingWindows: number;
   lastStatus?: number;
   lastError?: string;
 }
@@ -50,6 +104,8 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
   let oidc: EmulatorOidc | undefined;
   let scanTimer: NodeJS.Timeout | undefined;
   let offAvailable: (() => void) | undefined;
+  /** The host prepare() registered with (once per host). */
+  let prepared: DataPlaneHost | undefined;
 
   const ctx = (): EmulatorContext => host!.ctx;
 
@@ -72,7 +128,7 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
 
   function startLoop(name: string): Loop {
     const stop = new AbortController();
-    const stats: PushStats = { delivered: 0, acked: 0, nacked: 0 };
+    const stats: PushStats = { delivered: 0, acked: 0, nacked: 0, failingWindows: 0 };
     const done = (async () => {
       const q = queuesFor(ctx());
       const stopped = aborted(stop.signal);
@@ -89,13 +145,22 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
           await Promise.race([q.waitForWork(name, Date.now() + IDLE_MS), stopped]);
           continue;
         }
-        await Promise.all(batch.map((d) => deliver(sub, d, stop.signal, stats)));
+        const acked = (await Promise.all(batch.map((d) => deliver(sub, d, stop.signal, stats)))).some(Boolean);
+        if (acked) {
+          stats.failingWindows = 0;
+          continue;
+        }
+        // Nothing in the window was accepted: Pub/Sub's push backoff holds the whole subscription.
+        stats.failingWindows += 1;
+        const pause = Math.max(MIN_RETRY_MS, Math.min(PUSH_BACKOFF_MAX_S * 1000, MIN_RETRY_MS * 2 ** (stats.failingWindows - 1)) * ctx().latencyScale);
+        await Promise.race([new Promise((r) => setTimeout(r, pause).unref()), stopped]);
       }
     })().catch((e: unknown) => host?.log(`push ${name}: loop failed: ${e instanceof Error ? e.message : String(e)}`));
     return { stop, done, stats };
   }
 
-  async function deliver(sub: StoredSubscription, d: Delivery, signal: AbortSignal, stats: PushStats): Promise<void> {
+  /** POSTs one delivery; true when the endpoint acknowledged it. */
+  async function deliver(sub: StoredSubscription, d: Delivery, signal: AbortSignal, stats: PushStats): Promise<boolean> {
     const q = queuesFor(ctx());
     const endpoint = localEndpoint(sub.pushConfig.pushEndpoint!);
     const req = await buildRequest(sub, d);
@@ -110,18 +175,26 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
     } catch (e) {
       stats.lastError = e instanceof Error ? e.message : String(e);
     }
-    if (signal.aborted) return; // stopping: the lease runs out and the message stays queued
+    if (signal.aborted) return false; // stopping: the lease runs out and the message stays queued
+    const ok = status !== undefined && ACK_CODES.has(status);
     try {
-      if (status !== undefined && ACK_CODES.has(status)) {
+      if (ok) {
         q.ack(sub.name, [d.ackId]);
         stats.acked += 1;
       } else {
-        q.modifyDeadline(sub.name, [d.ackId], 0);
+        // Held for the retry backoff, then deliverable again. The queue adds its own backoff
+        // after the hold when the subscription has a retryPolicy (the same exponential one,
+        // scaled): hold only for what it does not cover.
+        const attempt = attemptOf(d);
+        const wait = retryDelayMs(sub.retryPolicy, attempt, ctx().latencyScale);
+        const queueWait = sub.retryPolicy ? backoffFor(policyBounds(sub.retryPolicy), attempt) * ctx().latencyScale : 0;
+        q.modifyDeadline(sub.name, [d.ackId], Math.max(0, wait - queueWait) / 1000);
         stats.nacked += 1;
       }
     } catch {
       /* the subscription went away meanwhile */
     }
+    return ok;
   }
 
   /** The envelope (or, with noWrapper, the bare payload) and headers for one delivery. */
@@ -190,20 +263,29 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
     await Promise.all(all.map((l) => l.done));
   }
 
+  /** The JWKS route and the env every Cloud Run instance gets: before any service starts. */
+  async function prepare(h: DataPlaneHost): Promise<void> {
+    if (prepared === h) return;
+    prepared = h;
+    host = h;
+    oidc = await EmulatorOidc.open(opts.keyFile ?? EmulatorOidc.keyFileIn(h.ctx.dataDir));
+    h.addControlRoute(oidc.route());
+    h.addServiceEnv((svc) => {
+      const sa = runtimeServiceAccount(svc.name);
+      return {
+        PUBSUB_JWKS_URL: `${h.ctx.baseUrl()}/__emulator${JWKS_PATH}`,
+        ...(sa ? { PUSH_SERVICE_ACCOUNT: sa } : {}),
+      };
+    });
+  }
+
   return {
     name: 'pubsub-push',
     oidc: () => oidc,
+    prepare,
     async attach(h) {
+      await prepare(h); // a no-op when the data plane ran it already
       host = h;
-      oidc = await EmulatorOidc.open(opts.keyFile ?? EmulatorOidc.keyFileIn(h.ctx.dataDir));
-      h.addControlRoute(oidc.route());
-      h.addServiceEnv((svc) => {
-        const sa = runtimeServiceAccount(svc.name);
-        return {
-          PUBSUB_JWKS_URL: `${h.ctx.baseUrl()}/__emulator${JWKS_PATH}`,
-          ...(sa ? { PUSH_SERVICE_ACCOUNT: sa } : {}),
-        };
-      });
       h.ctx.events.on('resource.changed', (e) => {
         if (e.api === 'pubsub' && e.kind === 'subscription') sync();
       });

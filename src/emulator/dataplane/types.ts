@@ -49,6 +49,13 @@ export interface DataPlaneHost {
 /** One piece of the local data plane. */
 export interface DataPlanePart {
   name: string;
+  /**
+   * Register what other parts read when they start (addServiceEnv, addControlRoute), and
+   * nothing else. Every part's prepare runs before any part's attach: the run part starts the
+   * services restored from the state dir during its attach, and their env is built from the
+   * contributions registered by then.
+   */
+  prepare?(host: DataPlaneHost): void | Promise<void>;
   attach(host: DataPlaneHost): void | Promise<void>;
   /** Stop everything this part started: no process, port or temp file left. */
   stop(): void | Promise<void>;
