@@ -10,7 +10,8 @@ import type { ProviderContext } from '../providers/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TOPOLOGY_LABEL } from '../topology/kinds.js';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
 import { Journal } from './journal.js';
-import { computePlan, deferOutOfSelection, observeAll, type Registry } from './plan.js';
+import { computePlan, deferOutOfSelection, fingerprint, observeAll, type Registry } from './plan.js';
+import { reroutedGlobals, specWithout } from './retire.js';
 import type { Observed, Plan, Resource } from './types.js';
 
 export interface SessionOptions {
@@ -105,7 +106,33 @@ export class Session {
       backoff: this.timing.backoff,
     });
     if (this.selected && !o.destroy) deferOutOfSelection(plan, this.desired, this.all, observed);
+    if (o.destroy && this.selected) await this.rerouteBeforeRetiring(plan, observed);
     return { plan, observed };
+  }
+
+  /**
+   * destroy --regions: the URL map still routes to the retiring regions' backends, and GCP
+   * refuses to delete a backend in use. Plan the URL map as the remaining topology has it;
+   * apply runs every update before any delete.
+   */
+  private async rerouteBeforeRetiring(plan: Plan, observed: Map<string, Observed>): Promise<void> {
+    const rest = specWithout(this.spec, this.all, this.selected!);
+    if (!rest) return;
+    const globals = reroutedGlobals(rest).filter((r) => observed.get(r.name)?.owner === this.topology);
+    if (globals.length === 0) return;
+    const upd = await computePlan(globals, observed, this.registry, this.ctx, {
+      topology: this.topology,
+      project: this.target.project,
+      target: this.target.kind,
+      allDesiredNames: new Set(this.all.map((r) => r.name)),
+      backoff: this.timing.backoff,
+    });
+    const updates = upd.items.filter((i) => i.action === 'update' && globals.some((g) => g.name === i.name));
+    if (updates.length === 0) return;
+    const names = new Set(updates.map((i) => i.name));
+    plan.items = [...plan.items.filter((i) => !names.has(i.name)), ...updates.map((i) => ({ ...i, dependsOn: [] }))];
+    plan.resources = [...plan.resources.filter((r) => !names.has(r.name)), ...globals.filter((g) => names.has(g.name))];
+    plan.fingerprint = fingerprint(plan.items);
   }
 
   /** Re-plan and refuse when the saved plan no longer matches live state. */
