@@ -459,6 +459,10 @@ export const NetworkSchema = z
         // first /28 of each.
         baseCidr: cidr.default('10.129.0.0/16').describe('connector subnet i = first /28 of cidrsubnet(baseCidr, newBits, i)'),
         newBits: int(1, 20).default(8),
+        overrides: z
+          .record(z.string(), z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/28$/, 'a /28 IPv4 CIDR (VPC Access connectors need one)'))
+          .optional()
+          .describe('region -> explicit connector subnet range, instead of the computed layout'),
         minThroughput: int(200, 1000).default(200),
         maxThroughput: int(300, 1000).default(1000),
         machineType: z.enum(['f1-micro', 'e2-micro', 'e2-standard-4']).optional(),

@@ -138,6 +138,8 @@ export class Ctx {
   }
   connectorRange(r: RegionInfo): string {
     const c = this.spec.network.connector;
+    const pinned = c.overrides?.[r.region];
+    if (pinned) return pinned;
     const block = cidrSubnet(c.baseCidr, c.newBits, r.index);
     return block ? (narrow(block, 28) ?? '') : '';
   }
