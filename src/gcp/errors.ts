@@ -173,6 +173,13 @@ export function classify(err: unknown): ClassifiedError {
   const r = (reason ?? '').toLowerCase();
   const m = message.toLowerCase();
 
+  // Cloud Run's verdict on a revision that cannot run (a rollout operation's error, code 9):
+  // retrying makes the same revision again and fails the same way (or races the failed
+  // operation with a 409), so the reason goes to the person. First: the message ends with the
+  // container's own output, which may say anything ("already exists", "in use by", ...).
+  if (grpcCode === GRPC.FAILED_PRECONDITION && /is not ready and cannot serve traffic/.test(message)) {
+    return { ...base, kind: 'fatal', retryable: false };
+  }
   // Order matters: the message/reason checks recover what the REST fallback mapping loses.
   if (r === 'alreadyexists' || r === 'instancealreadyexists' || grpcCode === GRPC.ALREADY_EXISTS || /already exists/.test(m)) {
     return { ...base, kind: 'alreadyExists', retryable: false };

@@ -163,13 +163,19 @@ describe('Cloud Run on the local data plane', () => {
   it('an image the emulator cannot run fails the revision with a clear condition', async () => {
     const client = t.clients.runServices();
     const [op] = await client.createService({ parent, serviceId: 'hello', service: { template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] } } });
-    await op.promise();
+    // As Cloud Run's: the operation fails with code 9 (FAILED_PRECONDITION) and the revision's reason.
+    const err = (await op.promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { code?: number; message?: string } | undefined;
+    expect(err, 'the create operation should fail').toBeDefined();
+    expect(err!.code).toBe(9);
+    expect(err!.message).toMatch(/Revision 'hello-\S+' is not ready and cannot serve traffic\. Image 'us-docker.pkg.dev\/cloudrun\/container\/hello' not found/);
     const name = `${parent}/services/hello`;
-    const svc = await until('failed condition', async () => {
-      const [s] = await client.getService({ name });
-      return s.terminalCondition?.state === 'CONDITION_FAILED' ? s : undefined;
-    });
+    const [svc] = await client.getService({ name });
+    expect(svc.terminalCondition?.state).toBe('CONDITION_FAILED');
     expect(svc.terminalCondition?.message).toMatch(/Image 'us-docker.pkg.dev\/cloudrun\/container\/hello' not found/);
+    expect(svc.latestReadyRevision).toBeFalsy();
     const [rev] = await t.clients.runRevisions().getRevision({ name: svc.latestCreatedRevision! });
     const ready = rev.conditions?.find((c) => c.type === 'Ready');
     expect(ready?.state).toBe('CONDITION_FAILED');
@@ -181,7 +187,9 @@ describe('Cloud Run on the local data plane', () => {
     const client = t.clients.runServices();
     const env = seedEnv().map((e) => (e.name === 'LOG_LEVEL' ? { name: 'LOG_LEVEL', value: 'loud' } : e));
     const [op] = await client.createService({ parent, serviceId: 'crasher', service: { template: { containers: [{ image: 'ruvector:local', env, startupProbe }] } } });
-    await op.promise();
+    // The operation does not wait for instances: it usually ends before the third exit, and
+    // fails like Cloud Run's (code 9) when the revision failed first.
+    await op.promise().catch((e: { code?: number }) => expect(e.code).toBe(9));
     const name = `${parent}/services/crasher`;
     const svc = await until('failed condition', async () => {
       const [s] = await client.getService({ name });

@@ -165,7 +165,8 @@ describe('rollout and scale (us-central1)', () => {
     const r = report.results[0]!;
     expect(r.outcome, r.reason).toBe('rolled-back');
     expect(r.previous).toBe(before.latestReady);
-    expect(r.reason).toMatch(/is not ready: .*Image 'gcr.io\/ruvector-local\/nginx:1.25' not found/);
+    // The rollout operation fails with Cloud Run's verdict, or the rollout finds the revision failed.
+    expect(r.reason).toMatch(/is not ready(:| and cannot serve traffic\.) .*Image 'gcr.io\/ruvector-local\/nginx:1.25' not found/);
     const after = (await readService(us, US))!;
     expect(after.image).toBe(before.image);
     expect(after.shares.map((s) => s.percent)).toEqual([100]);

@@ -41,6 +41,20 @@ describe('classify', () => {
     expect(classify(new OperationTimeoutError('slow')).kind).toBe('unknownOutcome');
   });
 
+  it("a Cloud Run revision that is not ready and cannot serve traffic is final, whatever its container printed", () => {
+    const notReady = "Revision 'ruvector-00001-abc' is not ready and cannot serve traffic. Image 'us-docker.pkg.dev/p/r/ruvector:v1' not found.";
+    expect(classify(new OperationFailedError(notReady, 9))).toMatchObject({ kind: 'fatal', retryable: false, grpcStatus: 'FAILED_PRECONDITION', message: notReady });
+    // As google-gax rejects an operation's promise with the operation's error.
+    expect(classify(Object.assign(new GoogleError(notReady), { code: 9 }))).toMatchObject({ kind: 'fatal', retryable: false });
+    expect(classify(gaxFromBody({ error: { code: 400, status: 'FAILED_PRECONDITION', message: notReady } }))).toMatchObject({ kind: 'fatal', retryable: false });
+    // The container's last output is part of the message and must not decide the kind.
+    const output = "Revision 'ruvector-00002-xyz' is not ready and cannot serve traffic. The user-provided container failed to start and listen on the port defined provided by the PORT=8080 environment variable: exited (1). Last output: relation \"vectors\" already exists | address in use by another process";
+    expect(classify(new OperationFailedError(output, 9))).toMatchObject({ kind: 'fatal', retryable: false });
+    // Other "not ready" errors are still waited out.
+    expect(classify(new OperationFailedError('The instance is not ready yet.', 9))).toMatchObject({ kind: 'transient', retryable: true });
+    expect(classify(gaxFromBody({ error: { code: 400, status: 'FAILED_PRECONDITION', message: 'Resource not ready' } }))).toMatchObject({ kind: 'transient', retryable: true });
+  });
+
   it('classifies failed operations', () => {
     expect(classify(new OperationFailedError('QUOTA_EXCEEDED: Quota exceeded for REDIS_GB', 8)).kind).toBe('quota');
     expect(classify(new OperationFailedError('bad machine type', 3)).kind).toBe('fatal');

@@ -155,6 +155,29 @@ export default {
       const s = services.peek(name);
       if (!s) return undefined;
       const now = ctx.now().toISOString();
+      const latest = s.latestCreatedRevision ? revisions.peek(s.latestCreatedRevision) : undefined;
+      const failed = latest?.conditions?.find((c) => c.type === 'Ready' && c.state === 'CONDITION_FAILED');
+      // Only the operation that rolled the revision out fails with it: an update that makes no
+      // revision (traffic only: what a rollback pins first) still moves the traffic.
+      if (latest && failed && op.meta.revision === latest.name) {
+        // The data plane found the revision cannot run (an image it cannot run, no container;
+        // dataplane/run reportFailure). Cloud Run's operation fails with the revision's message
+        // (code 9), the service is Ready=False, and traffic stays with the last ready revision.
+        // A failure found only after the operation (a startup probe that runs out) is reported on
+        // the revision and service later, as before: the operation does not wait for instances.
+        const message = `Revision '${latest.name.split('/').pop()}' is not ready and cannot serve traffic. ${failed.message ?? ''}`.trim();
+        s.reconciling = false;
+        s.observedGeneration = s.generation;
+        s.terminalCondition = { ...condition('Ready', 'CONDITION_FAILED', now, message), severity: 'ERROR', reason: 'REVISION_FAILED' };
+        s.conditions = [
+          condition('RoutesReady', s.latestReadyRevision ? 'CONDITION_SUCCEEDED' : 'CONDITION_FAILED', now, s.latestReadyRevision ? undefined : message),
+          condition('ConfigurationsReady', 'CONDITION_FAILED', now, message),
+        ];
+        s.etag = newEtag(s);
+        services.put(name, s);
+        ctx.events.emit('resource.changed', { api: 'run', kind: 'Service', name, resource: s, change: 'updated' });
+        throw new EmuError(400, 'FAILED_PRECONDITION', message);
+      }
       if (s.latestCreatedRevision) {
         const rev = revisions.peek(s.latestCreatedRevision);
         if (rev && rev.reconciling) {
@@ -165,7 +188,8 @@ export default {
       }
       s.reconciling = false;
       s.observedGeneration = s.generation;
-      s.latestReadyRevision = s.latestCreatedRevision;
+      // A failed latest revision is not the latest ready one (a traffic-only update after it).
+      if (!failed) s.latestReadyRevision = s.latestCreatedRevision;
       s.terminalCondition = condition('Ready', 'CONDITION_SUCCEEDED', now);
       s.conditions = [condition('RoutesReady', 'CONDITION_SUCCEEDED', now), condition('ConfigurationsReady', 'CONDITION_SUCCEEDED', now)];
       s.trafficStatuses = (s.traffic ?? []).map((t) => {
@@ -240,7 +264,7 @@ export default {
       services.insert(name, s);
       revisions.insert(`${name}/revisions/${rev}`, makeRevision(s, rev, now));
       ctx.events.emit('resource.changed', { api: 'run', kind: 'Service', name, resource: s, change: 'created' });
-      return renderOp(startOp(project, location, 'run.reconcile', name, DEPLOY_MS, finishReconcile), req);
+      return renderOp(startOp(project, location, 'run.reconcile', name, DEPLOY_MS, finishReconcile, { revision: `${name}/revisions/${rev}` }), req);
     };
 
     const svcName = (p: Record<string, string>) => `projects/${p.project}/locations/${p.location}/services/${p.service}`;
@@ -327,7 +351,7 @@ export default {
           services.put(name, next);
           if (rev) revisions.insert(`${name}/revisions/${rev}`, makeRevision(next, rev, now));
           ctx.events.emit('resource.changed', { api: 'run', kind: 'Service', name, resource: next, change: 'updated' });
-          return { body: renderOp(startOp(project, location, 'run.reconcile', name, specChanged ? DEPLOY_MS : DEPLOY_MS / 10, finishReconcile), req) };
+          return { body: renderOp(startOp(project, location, 'run.reconcile', name, specChanged ? DEPLOY_MS : DEPLOY_MS / 10, finishReconcile, rev ? { revision: `${name}/revisions/${rev}` } : {}), req) };
         },
       },
       {
