@@ -17,19 +17,30 @@ export async function runCheck(d: CheckDef): Promise<CheckResult> {
   const started = performance.now();
   const ctl = new AbortController();
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const timeout = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => {
+      timedOut = true;
       ctl.abort();
       resolve({ verdict: 'fail', reason: `timed out after ${(d.timeoutMs / 1000).toFixed(d.timeoutMs < 1000 ? 1 : 0)} s` });
     }, d.timeoutMs);
   });
+  const running = d.run(ctl.signal);
   let outcome: Outcome;
   try {
-    outcome = await Promise.race([d.run(ctl.signal), timeout]);
+    outcome = await Promise.race([running, timeout]);
   } catch (err) {
     outcome = { verdict: 'fail', reason: message(err) };
   } finally {
     clearTimeout(timer);
+  }
+  if (timedOut && d.cleanupMs) {
+    // Aborted: let the check's finally blocks run (what it made is removed) rather than
+    // returning, and perhaps exiting, under them. Bounded by its cleanupMs: a check that
+    // ignores its signal does not hold verify up.
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([running.then(() => undefined, () => undefined), new Promise((r) => (grace = setTimeout(r, d.cleanupMs)))]);
+    clearTimeout(grace);
   }
   return {
     id: checkId(d),

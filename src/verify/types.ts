@@ -31,6 +31,8 @@ export interface CheckDef {
   subject: string;
   /** Per-check budget: a slow region never stalls the others. */
   timeoutMs: number;
+  /** Once aborted at its deadline, how long the check may take to undo what it made (a probe collection); default 0: not waited for. */
+  cleanupMs?: number;
   run(signal: AbortSignal): Promise<Outcome>;
 }
 

@@ -19,8 +19,28 @@ interface Collection {
 
 const PROBE_POINTS = 500;
 const PROBE_DIMENSION = 64;
+/** Probe collections are named ruvector-verify-<base36 creation ms>-<hex> (older runs: ruvector-verify-<hex>). */
+const PROBE_PREFIX = 'ruvector-verify-';
+const PROBE_RE = /^ruvector-verify-(?:([0-9a-z]+)-)?[0-9a-f]{8}$/;
+/** A probe older than this was left by a verify that died (killed, or a cleanup that could not reach the service): swept. */
+export const STALE_PROBE_MS = 15 * 60_000;
+/** The cleanup's own budget per DELETE: it runs after the check's deadline may have passed. */
+const CLEANUP_TIMEOUT_MS = 5000;
+/** What the runner waits, after aborting the check, for its cleanup. */
+export const PROBE_CLEANUP_MS = 2 * CLEANUP_TIMEOUT_MS + 1000;
 
 const randomVector = (d: number): number[] => Array.from({ length: d }, () => Math.random() * 2 - 1);
+
+export const probeName = (now = Date.now()): string => `${PROBE_PREFIX}${now.toString(36)}-${randomBytes(4).toString('hex')}`;
+
+/** True for a probe collection a verify that is no longer running left behind. */
+export function isStaleProbe(name: string, now = Date.now()): boolean {
+  const m = PROBE_RE.exec(name);
+  if (!m) return false;
+  if (!m[1]) return true; // the old name carried no time: only a verify that died left one
+  const at = parseInt(m[1], 36);
+  return Number.isFinite(at) && now - at > STALE_PROBE_MS;
+}
 
 export async function measureSearches(base: string, o: { samples: number; timeoutMs: number; signal?: AbortSignal; apiKey?: string; concurrency?: number }): Promise<Outcome> {
   // Keep-alive: the figure is the search, not a TCP (or TLS) handshake per request.
@@ -28,46 +48,84 @@ export async function measureSearches(base: string, o: { samples: number; timeou
   const call = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers?: Record<string, string>) =>
     request(`${base}${path}`, { method, body, headers, timeoutMs: o.timeoutMs, signal: o.signal, agent });
   let probe: string | undefined;
+  const stale: string[] = [];
+  let outcome: Outcome | undefined;
   try {
-    const list = await call('GET', '/api/v1/collections');
-    if (list.status !== 200) return fail(`GET /api/v1/collections: HTTP ${list.status}`);
-    const cols = ((jsonOf(list.body)?.collections ?? []) as Collection[]).filter((c) => c.count > 0);
-    let target = cols.sort((a, b) => b.count - a.count)[0];
-    if (!target) {
-      if (!o.apiKey) return warn('no collection with points to search: latency not measured (load data, or pass --api-key for a probe collection)');
-      probe = `ruvector-verify-${randomBytes(4).toString('hex')}`;
-      const key = { 'api-key': o.apiKey };
-      const made = await call('POST', '/api/v1/collections', { name: probe, dimension: PROBE_DIMENSION, metric: 'cosine' }, key);
-      // A read-replica region refuses writes by design (503): nothing to load there, so not a failure.
-      if (made.status === 503 && /read replica/.test(made.body)) {
-        probe = undefined;
-        return warn('read-replica region with no collection to search: latency not measured (load data through a primary region)');
+    outcome = await (async (): Promise<Outcome> => {
+      const list = await call('GET', '/api/v1/collections');
+      if (list.status !== 200) return fail(`GET /api/v1/collections: HTTP ${list.status}`);
+      const all = (jsonOf(list.body)?.collections ?? []) as Collection[];
+      // Another verify's probe is never the collection to measure; a dead one's is swept below.
+      for (const c of all) if (isStaleProbe(c.name)) stale.push(c.name);
+      const cols = all.filter((c) => c.count > 0 && !c.name.startsWith(PROBE_PREFIX));
+      let target = cols.sort((a, b) => b.count - a.count)[0];
+      if (!target) {
+        if (!o.apiKey) return warn('no collection with points to search: latency not measured (load data, or pass --api-key for a probe collection)');
+        // Named before the request: a create whose answer is lost (timeout, abort) may still have made it.
+        probe = probeName();
+        const key = { 'api-key': o.apiKey };
+        const made = await call('POST', '/api/v1/collections', { name: probe, dimension: PROBE_DIMENSION, metric: 'cosine' }, key);
+        // A read-replica region refuses writes by design (503): nothing to load there, so not a failure.
+        if (made.status === 503 && /read replica/.test(made.body)) {
+          probe = undefined;
+          return warn('read-replica region with no collection to search: latency not measured (load data through a primary region)');
+        }
+        if (made.status >= 300) return fail(`creating probe collection: HTTP ${made.status}`);
+        const points = Array.from({ length: PROBE_POINTS }, (_, i) => ({ id: i, vector: randomVector(PROBE_DIMENSION) }));
+        const up = await call('POST', `/api/v1/collections/${probe}/points`, { points }, key);
+        if (up.status >= 300) return fail(`loading probe collection: HTTP ${up.status}`);
+        target = { name: probe, dimension: PROBE_DIMENSION, count: PROBE_POINTS };
       }
-      if (made.status >= 300) return fail(`creating probe collection: HTTP ${made.status}`);
-      const points = Array.from({ length: PROBE_POINTS }, (_, i) => ({ id: i, vector: randomVector(PROBE_DIMENSION) }));
-      const up = await call('POST', `/api/v1/collections/${probe}/points`, { points }, key);
-      if (up.status >= 300) return fail(`loading probe collection: HTTP ${up.status}`);
-      target = { name: probe, dimension: PROBE_DIMENSION, count: PROBE_POINTS };
-    }
-    const samples: number[] = [];
-    const errors: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < o.samples) {
-        next++;
-        const r = await call('POST', `/api/v1/collections/${encodeURIComponent(target!.name)}/search`, { vector: randomVector(target!.dimension), k: 10 });
-        if (r.status === 200) samples.push(r.ms);
-        else errors.push(`HTTP ${r.status}`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, o.samples) }, worker));
-    if (errors.length) return fail(`${errors.length} of ${o.samples} searches failed (${[...new Set(errors)].join(', ')})`);
-    const out = judgeLatency(latencyStats(samples));
-    return { ...out, reason: `${target.name}: ${out.reason}` };
+      const samples: number[] = [];
+      const errors: string[] = [];
+      let next = 0;
+      const worker = async () => {
+        while (next < o.samples) {
+          next++;
+          const r = await call('POST', `/api/v1/collections/${encodeURIComponent(target!.name)}/search`, { vector: randomVector(target!.dimension), k: 10 });
+          if (r.status === 200) samples.push(r.ms);
+          else errors.push(`HTTP ${r.status}`);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, o.samples) }, worker));
+      if (errors.length) return fail(`${errors.length} of ${o.samples} searches failed (${[...new Set(errors)].join(', ')})`);
+      const out = judgeLatency(latencyStats(samples));
+      return { ...out, reason: `${target.name}: ${out.reason}` };
+    })();
   } finally {
-    if (probe && o.apiKey) await call('DELETE', `/api/v1/collections/${probe}`, undefined, { 'api-key': o.apiKey }).catch(() => undefined);
+    // Also after a failure, a timeout or an abort (the check's signal is spent by then, so the
+    // cleanup has its own deadline), and for probes a dead verify left.
+    const left: string[] = [];
+    if (o.apiKey) {
+      for (const name of [...(probe ? [probe] : []), ...stale]) {
+        const why = await dropCollection(base, name, o.apiKey, agent);
+        if (why && name === probe) left.push(`${name} (${why})`);
+      }
+    }
     agent.destroy();
+    // Only reached with an outcome (a throw propagates as it is): say what stayed behind.
+    if (outcome && left.length) {
+      outcome = { ...outcome, verdict: outcome.verdict === 'pass' ? 'warn' : outcome.verdict, reason: `${outcome.reason}; probe collection left behind: ${left.join(', ')}` };
+    }
   }
+  return outcome!; // set whenever the try completed; a throw went on past the finally
+}
+
+/** DELETE a collection, twice at most; undefined when it is gone (404 included), else why not. */
+async function dropCollection(base: string, name: string, apiKey: string, agent: http.Agent): Promise<string | undefined> {
+  let why = '';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      // A fresh agent on the retry: the first may have failed on a socket the service closed.
+      const r = await request(`${base}/api/v1/collections/${encodeURIComponent(name)}`, { method: 'DELETE', headers: { 'api-key': apiKey }, timeoutMs: CLEANUP_TIMEOUT_MS, ...(attempt === 0 ? { agent } : {}) });
+      if (r.status < 300 || r.status === 404) return undefined;
+      why = `HTTP ${r.status}`;
+      if (r.status < 500 && r.status !== 429) break; // refused (no key, read replica): asking again will not help
+    } catch (e) {
+      why = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return why;
 }
 
 export function latencyChecks(v: VerifyContext, region: string): CheckDef[] {
@@ -77,6 +135,8 @@ export function latencyChecks(v: VerifyContext, region: string): CheckDef[] {
     region,
     subject: lastSegment(d.name),
     timeoutMs: Math.max(v.opts.timeoutMs, v.opts.samples * 200),
+    // With an API key it may have made a probe collection: time for its DELETE (two tries) after a timeout.
+    ...(v.opts.apiKey ? { cleanupMs: PROBE_CLEANUP_MS } : {}),
     async run(signal) {
       const o = await v.live.get(d);
       const uri = typeof o?.raw.uri === 'string' ? o.raw.uri.replace(/\/$/, '') : undefined;
