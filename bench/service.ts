@@ -204,7 +204,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 200));
 }
 const ready = await req('GET', '/health/ready');
-const nWorkers = a.workers ? Number(a.workers) : Math.max(1, (await import('node:os')).availableParallelism() - 1);
+const nWorkers = a.workers ? Number(a.workers) : (await import('node:os')).availableParallelism();
 await req('POST', '/api/v1/collections', { name: 'bench', dimension: DIM, metric: 'l2' });
 const rssIdle = rssMb(child.pid!);
 const t3 = performance.now();
@@ -280,7 +280,7 @@ async function loadBatched(concurrency: number): Promise<Row> {
 }
 const httpRows: Row[] = [];
 for (const c of [1, 16, 64]) httpRows.push(await load(c));
-httpRows.push(await loadBatched(8));
+httpRows.push(await loadBatched(8), await loadBatched(64));
 httpRows[0]!.ingest = httpIngest;
 httpRows[0]!.recall = httpRecall;
 rows.push(...httpRows);

@@ -9,7 +9,7 @@ export interface ServiceConfig {
   hnsw: { m: number; efConstruction: number; efSearch: number };
   quantization: boolean;
   cacheSizeGb: number;
-  /** Number of search worker threads; each holds a full index replica. Default: CPUs - 1. */
+  /** Number of search worker threads; each holds a full index replica. Default: one per CPU. */
   searchWorkers: number;
   redis: { host: string; port: number; keyPrefix: string; password?: string };
   db: { host: string; port: number; database: string; user: string; password?: string };
@@ -125,8 +125,8 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     hnsw: { m, efConstruction, efSearch },
     quantization: bool(env, 'QUANTIZATION_ENABLED', false),
     cacheSizeGb: num(env, 'CACHE_SIZE_GB', 1, 0),
-    // One core is left to the main thread (HTTP, JSON, validation); see service/README.md.
-    searchWorkers: int(env, 'SEARCH_WORKERS', Math.max(1, availableParallelism() - 1), 1, 256),
+    // One replica per vCPU: the main thread's HTTP work shares the cores (see service/README.md).
+    searchWorkers: int(env, 'SEARCH_WORKERS', availableParallelism(), 1, 256),
     redis: {
       host: str(env, 'REDIS_HOST') ?? '127.0.0.1',
       port: int(env, 'REDIS_PORT', 6379, 1, 65535),
