@@ -234,53 +234,40 @@ httpRecall /= NQ;
 
 let qcursor = NQ; // the recall queries above may be cached; the load runs use fresh ones
 const bodies = queries.map((q) => JSON.stringify({ vector: Array.from(q), k: K }));
-async function load(concurrency: number): Promise<Row> {
+/**
+ * Searches at `concurrency` requests in flight for SECONDS. With `perRequest` > 1 the batch
+ * API (`vectors: [...]`) carries that many queries per request, so the HTTP and JSON cost per
+ * query shrinks; QPS counts queries, p50/p99 are per request.
+ */
+async function load(concurrency: number, perRequest = 1): Promise<Row> {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const end = performance.now() + SECONDS * 1000;
   let n = 0;
   const ts = performance.now();
+  const nextBody = (): string | unknown => {
+    if (perRequest === 1) return bodies[qcursor++ % bodies.length]!;
+    const vectors: number[][] = [];
+    for (let i = 0; i < perRequest; i++) vectors.push(Array.from(queries[qcursor++ % queries.length]!));
+    return { vectors, k: K };
+  };
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
-        const body = bodies[qcursor++ % bodies.length]!;
+        const body = nextBody();
         const s = process.hrtime.bigint();
         const r = await req('POST', '/api/v1/collections/bench/search', body);
         if (r.status !== 200) throw new Error(`search ${r.status}`);
         h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
-        n++;
+        n += perRequest;
       }
     }),
   );
-  return { name: `service over HTTP, concurrency ${concurrency}`, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
-}
-/**
- * The batch API (`vectors: [...]`): the same searches, BATCH_Q per request, so the HTTP and
- * JSON cost per query shrinks. QPS counts queries; p50/p99 are per request.
- */
-const BATCH_Q = 16;
-async function loadBatched(concurrency: number): Promise<Row> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  const ts = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const vs: number[][] = [];
-        for (let i = 0; i < BATCH_Q; i++) vs.push(Array.from(queries[qcursor++ % queries.length]!));
-        const s = process.hrtime.bigint();
-        const r = await req('POST', '/api/v1/collections/bench/search', { vectors: vs, k: K });
-        if (r.status !== 200) throw new Error(`batch search ${r.status}`);
-        h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
-        n += BATCH_Q;
-      }
-    }),
-  );
-  return { name: `service over HTTP, ${BATCH_Q} queries/request, concurrency ${concurrency} (p50/p99 per request)`, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
+  const name = perRequest === 1 ? `service over HTTP, concurrency ${concurrency}` : `service over HTTP, ${perRequest} queries/request, concurrency ${concurrency} (p50/p99 per request)`;
+  return { name, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
 }
 const httpRows: Row[] = [];
 for (const c of [1, 16, 64]) httpRows.push(await load(c));
-httpRows.push(await loadBatched(8), await loadBatched(64));
+httpRows.push(await load(8, 16), await load(64, 16));
 httpRows[0]!.ingest = httpIngest;
 httpRows[0]!.recall = httpRecall;
 rows.push(...httpRows);
