@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ServiceConfig } from './config.js';
 import { HttpError, badRequest, conflict, notFound } from './errors.js';
 import { IndexPool, WorkerError } from './index/pool.js';
+import type { SavedReplica } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
 import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type WriteItem, type CollectionRow } from './store/vectors.js';
@@ -68,6 +69,24 @@ export interface WriteEvent {
 }
 
 export class RateLimited extends HttpError {}
+
+/** indices/*.labels.json: the labels of one collection's saved HNSW graph (service/FORMAT.md). */
+export interface IndexSidecar {
+  format: 'ruvector-hnsw-labels';
+  version: 1;
+  collection: string;
+  uid: string;
+  /** Per label: the point id, its last-writer-wins version, its payload. */
+  ids: string[];
+  ts: number[];
+  payloads: (Payload | null)[];
+  /** Labels whose id is deleted (main-thread tombstones). */
+  tombstones: number[];
+  /** Labels the graph never held (a delete that arrived before any insert). */
+  absent: number[];
+  /** Labels marked deleted in the graph. */
+  deleted: number[];
+}
 
 /**
  * The vector engine: Postgres is the source of truth, the worker pool holds the HNSW
@@ -272,6 +291,42 @@ export class Engine {
       if (invalidate && fresh.length) await this.afterWrite(coll, fresh.map((r) => r.id));
     }
     return applied;
+  }
+
+  /**
+   * Writes a collection's HNSW graph to `path` and returns what the graph file does not hold:
+   * the id, version and tombstone of every label, and the payloads. Both halves describe the
+   * same moment: the maps are copied in the tick the request is queued, and the worker handles
+   * its queue in order.
+   */
+  async exportIndex(name: string, path: string): Promise<IndexSidecar> {
+    const c = this.get(name);
+    const ids = [...c.labels];
+    const ts = ids.map((id) => c.ids.get(id)!.ts);
+    const tomb = ids.flatMap((id, label) => (c.ids.get(id)!.deleted ? [label] : []));
+    const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
+    const absent: number[] = [];
+    for (let l = 0; l < ids.length; l++) if (saved.payloads[l] === undefined) absent.push(l);
+    return { format: 'ruvector-hnsw-labels', version: 1, collection: name, uid: c.uid, ids, ts, tombstones: tomb, absent, payloads: ids.map((_, l) => saved.payloads[l] ?? null), deleted: saved.deleted };
+  }
+
+  /** Loads a graph written by exportIndex into every replica, in place of what they hold. */
+  async importIndex(row: CollectionRow, path: string, side: IndexSidecar): Promise<number> {
+    if (side.ids.length !== side.ts.length || side.ids.length !== side.payloads.length) throw new Error(`index sidecar for ${row.name} is inconsistent`);
+    const c = await this.loadCollection(row);
+    const absent = new Set(side.absent);
+    const tomb = new Set(side.tombstones);
+    const payloads: (Payload | null)[] = side.payloads.map((p, l) => (absent.has(l) ? (undefined as unknown as null) : p));
+    await this.pool.broadcast({ op: 'load', name: row.name, path, payloads, deleted: side.deleted });
+    c.ids.clear();
+    c.labels.length = 0;
+    c.live = 0;
+    side.ids.forEach((id, label) => {
+      c.labels.push(id);
+      c.ids.set(id, { label, ts: side.ts[label]!, deleted: tomb.has(label) });
+      if (!tomb.has(label)) c.live++;
+    });
+    return c.live;
   }
 
   /** Points by id: Redis first (vector:, meta:), then Postgres, filling the cache. */

@@ -27,7 +27,7 @@ export interface RunningServer {
   started: Promise<void>;
   snapshot(): Promise<unknown>;
   /** How the index was loaded: from which snapshot, and how many rows the change feed replayed after it. */
-  load: { snapshot?: string; fromSnapshot: number; replayed: number };
+  load: { snapshot?: string; fromSnapshot: number; replayed: number; graphs?: number };
   /** Graceful drain: stop taking traffic, finish in-flight requests, flush, close. */
   close(): Promise<void>;
 }
@@ -85,6 +85,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   }
   const receiver = new Receiver(engine, storage, () => readOnly, log);
   const snapshotter = bucket ? new Snapshotter(bucket, cfg, pool, log) : undefined;
+  snapshotter?.attach(engine, () => feed.watermark);
   const timers: NodeJS.Timeout[] = [];
   const load: RunningServer['load'] = { fromSnapshot: 0, replayed: 0 };
 
@@ -136,11 +137,12 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     if (snapshotter) {
       const r = await snapshotter.restore(engine).catch((e: Error) => {
         log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
-        return { seq: 0, vectors: 0, snapshot: undefined };
+        return { seq: 0, vectors: 0, snapshot: undefined, graphs: 0 };
       });
       feed.watermark = r.seq;
       load.snapshot = r.snapshot;
       load.fromSnapshot = r.vectors;
+      load.graphs = r.graphs ?? 0;
     }
     const t0 = performance.now();
     const n = await feed.catchUp(false);

@@ -86,8 +86,14 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
     await call(s.url, 'POST', '/api/v1/collections/g/points/delete', { ids: [0, 1, 2] }, key);
     await s.close();
 
+    // indices/: the HNSW graph and its labels, named in the manifest.
+    expect(names.some((n) => /^indices\/hnsw-full-\d{8}-[0-9TZ]+-\d+\.idx$/.test(n))).toBe(true);
+    const manifest = await (await fetch(`${emu.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('metadata/manifest.json')}?alt=media`)).json();
+    expect(manifest.latest.collections[0].index).toMatchObject({ graph: expect.stringMatching(/\.idx$/), labels: expect.stringMatching(/\.labels\.json$/) });
+
     const again = await env.start(gcpEnv);
-    expect(again.load).toMatchObject({ snapshot: latest.id, fromSnapshot: 50 });
+    // The graph is loaded, not rebuilt from the (quantized) shards.
+    expect(again.load).toMatchObject({ snapshot: latest.id, fromSnapshot: 50, graphs: 1 });
     expect(again.load.replayed).toBeGreaterThanOrEqual(13); // 10 inserts + 3 deletes after the snapshot
     expect((await call(again.url, 'GET', '/api/v1/collections/g')).body.count).toBe(57);
     expect((await call(again.url, 'GET', '/api/v1/collections/g/points/1')).status).toBe(404);
@@ -96,5 +102,18 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
     expect(p7.body.vector[0]).toBeCloseTo(vecs[7]![0]!, 6);
     const near = await call(again.url, 'POST', '/api/v1/collections/g/search', { vector: vecs[55], k: 1 });
     expect(near.body.results[0].id).toBe('55');
+    // Every stored point is found by its own vector through the loaded graph.
+    for (const i of [3, 17, 49]) {
+      const hit = await call(again.url, 'POST', '/api/v1/collections/g/search', { vector: vecs[i], k: 1 });
+      expect(hit.body.results[0].id).toBe(String(i));
+    }
+    await again.close();
+
+    // A damaged graph is not fatal: the cold start falls back to the shards.
+    const graph = manifest.latest.collections[0].index.graph as string;
+    await fetch(`${emu.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent(graph)}`, { method: 'POST', body: 'not a graph' });
+    const third = await env.start(gcpEnv);
+    expect(third.load).toMatchObject({ snapshot: latest.id, fromSnapshot: 50, graphs: 0 });
+    expect((await call(third.url, 'GET', '/api/v1/collections/g')).body.count).toBe(57);
   });
 });

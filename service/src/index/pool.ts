@@ -103,6 +103,11 @@ export class IndexPool {
     return (await best.send(req)) as Hit[][];
   }
 
+  /** One request to the first replica (they are identical): e.g. writing its graph to a file. */
+  async first(req: WorkerRequest): Promise<unknown> {
+    return this.workers[0]!.send(req);
+  }
+
   /** Searches served per worker since start (shows that every replica takes load). */
   searchCounts(): number[] {
     return this.workers.map((w) => w.searches);

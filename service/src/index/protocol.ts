@@ -9,7 +9,17 @@ export type WorkerRequest =
   | { op: 'upsert'; name: string; labels: number[]; vectors: Float32Array; payloads: (Payload | null)[] }
   | { op: 'delete'; name: string; labels: number[] }
   | { op: 'search'; name: string; queries: Float32Array; k: number; ef: number; filter?: unknown; withPayload: boolean }
-  | { op: 'stats' };
+  | { op: 'stats' }
+  /** Writes the collection's HNSW graph (hnswlib's own format) to a local file. */
+  | { op: 'save'; name: string; path: string }
+  /** Replaces the collection's replica with a graph written by 'save'. */
+  | { op: 'load'; name: string; path: string; payloads: (Payload | null)[]; deleted: number[] };
+
+/** What 'save' returns beside the file: per label, what the graph file does not hold. */
+export interface SavedReplica {
+  payloads: (Payload | null)[];
+  deleted: number[];
+}
 
 export interface Hit {
   label: number;

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
-import type { WorkerReply, WorkerRequest, Hit, WorkerStats } from './protocol.js';
+import type { WorkerReply, WorkerRequest, Hit, SavedReplica, WorkerStats } from './protocol.js';
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 
@@ -100,6 +100,22 @@ function handle(msg: WorkerRequest): unknown {
         out.push(hits);
       }
       return out;
+    }
+    case 'save': {
+      const r = replica(msg.name);
+      r.index.writeIndexSync(msg.path);
+      const saved: SavedReplica = { payloads: r.payloads, deleted: [...r.deleted] };
+      return saved;
+    }
+    case 'load': {
+      const r = replica(msg.name);
+      const index = new hnswlib.HierarchicalNSW(r.metric, r.dimension);
+      index.readIndexSync(msg.path);
+      const deleted = new Set(msg.deleted);
+      let live = 0;
+      for (let l = 0; l < msg.payloads.length; l++) if (msg.payloads[l] !== undefined && !deleted.has(l)) live++;
+      replicas.set(msg.name, { index, dimension: r.dimension, metric: r.metric, payloads: msg.payloads, live, deleted });
+      return undefined;
     }
     case 'stats': {
       const mem = process.memoryUsage();

@@ -3,8 +3,11 @@ import { PassThroughClient } from 'google-auth-library';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
-import type { Engine } from '../engine.js';
-import { bytesVector, type VectorRow } from '../store/vectors.js';
+import type { Engine, IndexSidecar } from '../engine.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesVector, type CollectionRow, type VectorRow } from '../store/vectors.js';
 import { Compression, decodeShard, encodeShard, type ShardRecord } from './ruvs.js';
 import type { Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
@@ -20,7 +23,16 @@ export interface Manifest {
     /** Change-feed position the snapshot is consistent with: a cold start replays seq > this. */
     seq: number;
     checkpoint: string;
-    collections: { name: string; uid: string; dimension: number; metric: Metric; count: number; shards: string[] }[];
+    collections: {
+      name: string;
+      uid: string;
+      dimension: number;
+      metric: Metric;
+      count: number;
+      shards: string[];
+      /** The saved HNSW graph and its labels; a cold start loads it instead of rebuilding from the shards. */
+      index?: { graph: string; labels: string; seq: number };
+    }[];
   };
 }
 
@@ -141,6 +153,7 @@ export class Snapshotter {
     await this.write(`${dayDir}/index.json`, Buffer.from(JSON.stringify(index, null, 2)), 'application/json');
     const checkpoint = `checkpoints/checkpoint-${y}${m}${d}-${pad(now.getUTCHours(), 2)}${pad(now.getUTCMinutes(), 2)}${pad(now.getUTCSeconds(), 2)}.bin`;
     await this.write(checkpoint, encodeCheckpoint(seq, now.getTime()), 'application/octet-stream');
+    if (this.source) await this.saveGraphs(collections, `indices/hnsw-full-${y}${m}${d}-${id}`);
     const latest: Manifest['latest'] = { id, createdAt: now.toISOString(), region: this.cfg.region, seq, checkpoint, collections };
     const manifest: Manifest = { format: 'ruvector-manifest', version: 1, latest };
     await this.write('metadata/manifest.json', Buffer.from(JSON.stringify(manifest, null, 2)), 'application/json');
@@ -148,18 +161,82 @@ export class Snapshotter {
     return latest;
   }
 
+  /** Where the snapshot reads the in-memory HNSW graphs from, and the change-feed position they include. */
+  private source?: { engine: Engine; watermark: () => number };
+  attach(engine: Engine, watermark: () => number): void {
+    this.source = { engine, watermark };
+  }
+
+  /**
+   * indices/: each collection's graph as hnswlib writes it, plus its labels (ids, versions,
+   * payloads). Everything up to the change-feed watermark taken first is in the graph, so a
+   * cold start loads it and replays from there instead of re-inserting every vector.
+   */
+  private async saveGraphs(collections: Manifest['latest']['collections'], prefix: string): Promise<void> {
+    const { engine, watermark } = this.source!;
+    const dir = await mkdtemp(join(tmpdir(), 'ruvector-graph-'));
+    try {
+      for (const c of collections) {
+        const live = engine.collections.get(c.name);
+        if (!live || live.uid !== c.uid) continue;
+        const seq = watermark();
+        const file = join(dir, `${c.uid}.idx`);
+        const side = await engine.exportIndex(c.name, file);
+        const graph = `${prefix}-${c.uid}.idx`;
+        const labels = `${prefix}-${c.uid}.labels.json`;
+        await this.write(graph, await readFile(file), 'application/octet-stream');
+        await this.write(labels, Buffer.from(JSON.stringify(side)), 'application/json');
+        c.index = { graph, labels, seq };
+      }
+    } catch (e) {
+      // The shards alone still restore everything: a snapshot without graphs is only slower to load.
+      this.log.warn({ err: (e as Error).message }, 'saving HNSW graphs failed; the snapshot has shards only');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Loads a saved graph; undefined when it cannot (the caller falls back to the shards). */
+  private async loadGraph(engine: Engine, live: CollectionRow, index: { graph: string; labels: string }): Promise<number | undefined> {
+    const dir = await mkdtemp(join(tmpdir(), 'ruvector-graph-'));
+    try {
+      const file = join(dir, 'graph.idx');
+      await this.bucket.file(index.graph).download({ destination: file });
+      const side = await this.readJson<IndexSidecar>(index.labels);
+      if (!side || side.uid !== live.uid) return undefined;
+      return await engine.importIndex(live, file, side);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message, graph: index.graph }, 'loading the saved HNSW graph failed; rebuilding from shards');
+      return undefined;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   /**
    * Loads the newest snapshot's shards into the engine and returns its seq watermark (0 when
    * there is none, or it is unusable: the change feed then replays everything from Postgres).
    */
-  async restore(engine: Engine): Promise<{ seq: number; snapshot?: string; vectors: number }> {
+  async restore(engine: Engine): Promise<{ seq: number; snapshot?: string; vectors: number; graphs?: number }> {
     const manifest = await this.readJson<Manifest>('metadata/manifest.json');
     if (!manifest?.latest) return { seq: 0, vectors: 0 };
     let vectors = 0;
+    let graphs = 0;
+    let seq = manifest.latest.seq;
     const known = new Map((await engine.store.listCollections()).map((c) => [c.name, c]));
     for (const c of manifest.latest.collections) {
       const live = known.get(c.name);
       if (!live || live.uid !== c.uid) continue; // dropped or re-created since: Postgres has the truth
+      if (c.index) {
+        const n = await this.loadGraph(engine, live, c.index);
+        if (n !== undefined) {
+          vectors += n;
+          seq = Math.min(seq, c.index.seq);
+          graphs++;
+          continue;
+        }
+        await engine.unloadCollection(live.name); // a half-loaded replica must not stay
+      }
       const coll = await engine.loadCollection(live);
       for (const file of c.shards) {
         const [buf] = await this.bucket.file(file).download();
@@ -170,8 +247,8 @@ export class Snapshotter {
         vectors += await engine.applyRows(rows, false);
       }
     }
-    this.log.info({ snapshot: manifest.latest.id, seq: manifest.latest.seq, vectors }, 'restored snapshot');
-    return { seq: manifest.latest.seq, snapshot: manifest.latest.id, vectors };
+    this.log.info({ snapshot: manifest.latest.id, seq, vectors, graphs }, 'restored snapshot');
+    return { seq, snapshot: manifest.latest.id, vectors, graphs };
   }
 
   start(): void {
