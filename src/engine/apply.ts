@@ -108,6 +108,9 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   const results = new Map<string, ItemResult>();
   const retries = new Map<string, number>();
 
+  // A create an earlier (killed) run sent and that landed shows up here as an existing
+  // resource: its pending-create marker has served its purpose.
+  for (const i of plan.items) if (i.action !== 'create' && o.journal.pending(i.name)) await o.journal.clear(i.name);
   const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred);
   for (const i of plan.items.filter((x) => x.deferred)) {
     results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'deferred', error: i.deferred, retries: 0 });

@@ -76,7 +76,9 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
     const parent = 'projects/daemon-test/locations/us-central1';
     const client = new (ServicesClient as unknown as new (o: unknown) => ServicesClient)(gaxOptions(rec));
     const [op] = await client.createService({ parent, serviceId: 'kept', service: { template: { containers: [{ image: 'gcr.io/x/y:1' }] } } });
-    await op.promise();
+    // The daemon's data plane runs only the ruvector image: the operation fails as Cloud Run's
+    // does for an image it cannot run, and the service stays (not ready) to be kept.
+    await expect(op.promise()).rejects.toThrow(/is not ready and cannot serve traffic/);
     await client.close();
 
     const stopped = await cli(['emulator', 'stop', '--json']);

@@ -103,6 +103,18 @@ describe('applyPlan', () => {
     expect(j.pending('net')).toBeUndefined();
   });
 
+  it('clears the marker of a crashed create that landed and is already visible (planned as no change)', async () => {
+    const cloud = new FakeCloud({ consistencyMs: 0 });
+    const desired = graph(['a']);
+    const j = journal();
+    await j.mark('net', { kind: 'net', requestId: 'req-2', startedAt: new Date().toISOString() });
+    await cloud.insert(desired[0]!, ctxFor().ownerLabels, 'req-2');
+    const { result, plan } = await deploy(cloud, desired, j);
+    expect(plan.items.find((i) => i.name === 'net')!.action).toBe('noop');
+    expect(result.ok).toBe(true);
+    expect(j.pending('net')).toBeUndefined();
+  });
+
   it('re-uses the journaled requestId when the crashed create never landed', async () => {
     const cloud = new FakeCloud();
     const desired = graph(['a']);
