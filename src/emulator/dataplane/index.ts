@@ -59,6 +59,10 @@ export interface LocalDataPlane extends DataPlane {
   /** Resolves when every named service (default: all served) is ready, or rejects after timeoutMs. */
   waitReady(opts?: { names?: string[]; timeoutMs?: number }): Promise<LocalService[]>;
   status(): Record<string, unknown>;
+  /** Stops what every part started and stays attached (optional on DataPlane, always here). */
+  reset(): Promise<void>;
+  /** Stops every part, services before what they use; rejects with the first failure (optional on DataPlane, always here). */
+  stop(): Promise<void>;
 }
 
 export function createLocalDataPlane(opts: LocalDataPlaneOptions = {}): LocalDataPlane {
