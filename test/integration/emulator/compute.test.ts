@@ -1,7 +1,7 @@
 import * as compute from '@google-cloud/compute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPeering, removePeering } from '../../../src/emulator/apis/compute/index.js';
-import { expectError, PROJECT, REGION, startCompute, type ComputeTest } from './compute-helpers.js';
+import { expectError, PROJECT, REGION, startCompute, type ComputeTest, type Op } from './compute-helpers.js';
 
 let h: ComputeTest;
 let base: string;
@@ -290,14 +290,16 @@ describe('compute operations, requestId, quotas, events', () => {
     const requestId = '6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
     const [a] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
     const [b] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
-    const opA = a.latestResponse as { id: string; name: string };
-    const opB = b.latestResponse as { id: string; name: string };
+    const opA = a.latestResponse as Op;
+    const opB = b.latestResponse as Op;
+    expect(opA.id).toBeTruthy();
     expect(opB.id).toBe(opA.id);
     expect(opB.name).toBe(opA.name);
     await h.wait(a);
     const [again] = await h.c.firewalls.insert({ project: PROJECT, requestId, firewallResource: { name: 'fw-idem', network: 'global/networks/net-a', allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], sourceRanges: ['10.0.0.0/8'] } });
-    expect((again.latestResponse as { status: string; id: string }).id).toBe(opA.id);
-    expect((again.latestResponse as { status: string }).status).toBe('DONE');
+    const opAgain = again.latestResponse as Op;
+    expect(opAgain.id).toBe(opA.id);
+    expect(opAgain.status).toBe('DONE');
     const [list] = await h.c.firewalls.list({ project: PROJECT, filter: 'name = fw-idem' });
     expect(list).toHaveLength(1);
     // Without the requestId the repeat is a conflict.

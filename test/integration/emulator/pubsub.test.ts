@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { v1 } from '@google-cloud/pubsub';
+import { IamProtos } from 'google-gax';
 import { errorBody, PROJECT, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const P = `projects/${PROJECT}`;
@@ -319,16 +320,19 @@ describe('Pub/Sub v1 through the official clients (REST fallback)', () => {
   });
 
   it('keeps IAM policies on topics and subscriptions, refusing a stale etag with ABORTED', async () => {
+    // The clients' IAM methods are typed with the request message classes, not their I* interfaces.
+    const { GetIamPolicyRequest, SetIamPolicyRequest } = IamProtos.google.iam.v1;
+    const get = (resource: string) => GetIamPolicyRequest.create({ resource });
     const topic = `${P}/topics/dead-letter`;
-    const [empty] = await publisher.getIamPolicy({ resource: topic });
+    const [empty] = await publisher.getIamPolicy(get(topic));
     expect(empty.bindings ?? []).toHaveLength(0);
     const member = `serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com`;
-    const [set] = await publisher.setIamPolicy({ resource: topic, policy: { bindings: [{ role: 'roles/pubsub.publisher', members: [member] }], etag: empty.etag } });
+    const [set] = await publisher.setIamPolicy(SetIamPolicyRequest.create({ resource: topic, policy: { bindings: [{ role: 'roles/pubsub.publisher', members: [member] }], etag: empty.etag } }));
     expect(set.bindings).toEqual([expect.objectContaining({ role: 'roles/pubsub.publisher', members: [member] })]);
-    expect(await failure(publisher.setIamPolicy({ resource: topic, policy: { bindings: [], etag: empty.etag } }))).toBe('409 ABORTED');
-    const [sub] = await subscriber.getIamPolicy({ resource: `${P}/subscriptions/defaults` });
+    expect(await failure(publisher.setIamPolicy(SetIamPolicyRequest.create({ resource: topic, policy: { bindings: [], etag: empty.etag } })))).toBe('409 ABORTED');
+    const [sub] = await subscriber.getIamPolicy(get(`${P}/subscriptions/defaults`));
     expect(sub.etag).toBeTruthy();
-    expect(await failure(publisher.getIamPolicy({ resource: `${P}/topics/missing` }))).toBe('404 NOT_FOUND');
+    expect(await failure(publisher.getIamPolicy(get(`${P}/topics/missing`)))).toBe('404 NOT_FOUND');
   });
 });
 

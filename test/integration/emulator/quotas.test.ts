@@ -1,6 +1,6 @@
 /** Cloud Quotas v1 through @google-cloud/cloudquotas: quota infos and preferences raising limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CloudQuotasClient } from '@google-cloud/cloudquotas';
+import { protos, type CloudQuotasClient } from '@google-cloud/cloudquotas';
 import { errorBody, PROJECT, startTestEmulator, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
@@ -106,7 +106,7 @@ describe('Cloud Quotas', () => {
     const body = { service: 'compute.googleapis.com', quotaId: 'NETWORKS-per-project', quotaConfig: { preferredValue: 2 } };
     const refused = await cq.createQuotaPreference({ parent, quotaPreferenceId: 'networks', quotaPreference: body }).catch((e: unknown) => e);
     expect(errorBody(refused).status).toBe('FAILED_PRECONDITION');
-    const [ok] = await cq.createQuotaPreference({ parent, quotaPreferenceId: 'networks', quotaPreference: body, ignoreSafetyChecks: ['QUOTA_DECREASE_BELOW_USAGE'] });
+    const [ok] = await cq.createQuotaPreference({ parent, quotaPreferenceId: 'networks', quotaPreference: body, ignoreSafetyChecks: [protos.google.api.cloudquotas.v1.QuotaSafetyCheck.QUOTA_DECREASE_BELOW_USAGE] });
     expect(ok.reconciling).toBe(false);
     expect(t.emu.ctx.quotas.limit('global', 'NETWORKS')).toBe(2);
   });

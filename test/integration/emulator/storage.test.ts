@@ -3,10 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Storage, type Bucket } from '@google-cloud/storage';
+import { Storage, type Bucket, type BucketMetadata, type CreateBucketRequest } from '@google-cloud/storage';
 import { errorBody, PROJECT, startTestEmulator, type TestEmulator } from './helpers.js';
 
 const KMS = `projects/${PROJECT}/locations/us-central1/keyRings/ruvector/cryptoKeys/storage-us-central1`;
+
+/**
+ * createBucket sends its whole metadata argument as the bucket resource, but CreateBucketRequest
+ * declares only some of the writable fields; these are the others the tests set.
+ */
+type BucketCreate = CreateBucketRequest & Pick<BucketMetadata, 'encryption' | 'iamConfiguration' | 'labels' | 'lifecycle' | 'logging'>;
 
 /** The seed's vector bucket (section 4.1), as the CLI would send it. */
 function vectorBucketMetadata(region: string, logBucket: string) {
@@ -25,7 +31,7 @@ function vectorBucketMetadata(region: string, logBucket: string) {
     logging: { logBucket, logObjectPrefix: `storage-logs/${region}/` },
     iamConfiguration: { publicAccessPrevention: 'enforced', uniformBucketLevelAccess: { enabled: true } },
     labels: { environment: 'production', service: 'ruvector', tier: 'tier1' },
-  };
+  } satisfies BucketCreate;
 }
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
@@ -38,12 +44,13 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
   beforeAll(async () => {
     t = await startTestEmulator();
     storage = t.clients.storage();
-    await storage.createBucket(`ruvector-logs-${PROJECT}`, {
+    const logs: BucketCreate = {
       location: 'US',
       storageClass: 'COLDLINE',
       lifecycle: { rule: [{ action: { type: 'Delete' }, condition: { age: 90 } }] },
       iamConfiguration: { publicAccessPrevention: 'enforced' },
-    });
+    };
+    await storage.createBucket(`ruvector-logs-${PROJECT}`, logs);
     [vectors] = await storage.createBucket('ruvector-vectors-us-central1', vectorBucketMetadata('us-central1', `ruvector-logs-${PROJECT}`));
   });
   afterAll(async () => {
@@ -265,7 +272,8 @@ describe('Cloud Storage JSON API through @google-cloud/storage', () => {
   });
 
   it('update (PUT) replaces the writable settings; an empty bucket deletes', async () => {
-    await storage.createBucket('ruvector-scratch', { location: 'europe-west1', labels: { a: 'b' }, versioning: { enabled: true } });
+    const scratch: BucketCreate = { location: 'europe-west1', labels: { a: 'b' }, versioning: { enabled: true } };
+    await storage.createBucket('ruvector-scratch', scratch);
     const r = await fetch(`${t.url}/storage/v1/b/ruvector-scratch?ifMetagenerationMatch=1`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
