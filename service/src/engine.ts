@@ -316,7 +316,7 @@ export class Engine {
     const c = await this.loadCollection(row);
     const absent = new Set(side.absent);
     const tomb = new Set(side.tombstones);
-    const payloads: (Payload | null)[] = side.payloads.map((p, l) => (absent.has(l) ? (undefined as unknown as null) : p));
+    const payloads = side.payloads.map((p, l) => (absent.has(l) ? undefined : p));
     await this.pool.broadcast({ op: 'load', name: row.name, path, payloads, deleted: side.deleted });
     c.ids.clear();
     c.labels.length = 0;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { TestEnv, call, randomVectors } from './helpers.js';
 import { decodeShard } from '../../service/src/snapshot/ruvs.js';
+import type { Manifest } from '../../service/src/snapshot/snapshotter.js';
 import { decodeUpdate, VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
 /** Snapshots and publishing against the project's GCP emulator, reached the way the client libraries reach any emulator. */
@@ -88,8 +89,8 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
 
     // indices/: the HNSW graph and its labels, named in the manifest.
     expect(names.some((n) => /^indices\/hnsw-full-\d{8}-[0-9TZ]+-\d+\.idx$/.test(n))).toBe(true);
-    const manifest = await (await fetch(`${emu.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('metadata/manifest.json')}?alt=media`)).json();
-    expect(manifest.latest.collections[0].index).toMatchObject({ graph: expect.stringMatching(/\.idx$/), labels: expect.stringMatching(/\.labels\.json$/) });
+    const manifest = (await (await fetch(`${emu.url}/storage/v1/b/${BUCKET}/o/${encodeURIComponent('metadata/manifest.json')}?alt=media`)).json()) as Manifest;
+    expect(manifest.latest.collections[0]!.index).toMatchObject({ graph: expect.stringMatching(/\.idx$/), labels: expect.stringMatching(/\.labels\.json$/) });
 
     const again = await env.start(gcpEnv);
     // The graph is loaded, not rebuilt from the (quantized) shards.
@@ -110,7 +111,7 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
     await again.close();
 
     // A damaged graph is not fatal: the cold start falls back to the shards.
-    const graph = manifest.latest.collections[0].index.graph as string;
+    const graph = manifest.latest.collections[0]!.index!.graph;
     await fetch(`${emu.url}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent(graph)}`, { method: 'POST', body: 'not a graph' });
     const third = await env.start(gcpEnv);
     expect(third.load).toMatchObject({ snapshot: latest.id, fromSnapshot: 50, graphs: 0 });

@@ -13,11 +13,12 @@ export type WorkerRequest =
   /** Writes the collection's HNSW graph (hnswlib's own format) to a local file. */
   | { op: 'save'; name: string; path: string }
   /** Replaces the collection's replica with a graph written by 'save'. */
-  | { op: 'load'; name: string; path: string; payloads: (Payload | null)[]; deleted: number[] };
+  /** payloads[label] is undefined for a label the graph never held. */
+  | { op: 'load'; name: string; path: string; payloads: (Payload | null | undefined)[]; deleted: number[] };
 
 /** What 'save' returns beside the file: per label, what the graph file does not hold. */
 export interface SavedReplica {
-  payloads: (Payload | null)[];
+  payloads: (Payload | null | undefined)[];
   deleted: number[];
 }
 

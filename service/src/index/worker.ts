@@ -13,7 +13,8 @@ interface Replica {
   index: hnswlib.HierarchicalNSW;
   dimension: number;
   metric: Metric;
-  payloads: (Payload | null)[];
+  /** Sparse: undefined where the graph holds no such label. */
+  payloads: (Payload | null | undefined)[];
   live: number;
   deleted: Set<number>;
 }
