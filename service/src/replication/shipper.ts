@@ -16,6 +16,7 @@ const FLUSH_MS = 20;
 /** A pending row younger than this may still be in its writer's queue: the sweep leaves it alone. */
 const SWEEP_AGE_SEC = 10;
 const SWEEP_LOCK = 0x52555652;
+const MAX_SWEEP_PAGES = 50;
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -150,7 +151,8 @@ export class Shipper {
       if (!lock.rows[0]?.ok) return 0;
       try {
         let total = 0;
-        for (;;) {
+        // Bounded: a page that could not be marked (rewritten meanwhile) must not spin here.
+        for (let page = 0; page < MAX_SWEEP_PAGES; page++) {
           const rows = await this.store.pending(this.cfg.region, SWEEP_AGE_SEC, BATCH);
           if (rows.length === 0) break;
           const events: WriteEvent[] = rows.map((r) => ({
