@@ -2,10 +2,7 @@
  * Engine acceptance harness: an in-process emulator, specs from the shipped templates, and a
  * Session pointed at the emulator exactly as `--local` would be.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -13,6 +10,7 @@ import { parseSpec, type Spec } from '../../../src/spec/index.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator/server.js';
 import { Session } from '../../../src/engine/session.js';
 import type { ApplyResult } from '../../../src/engine/apply.js';
+import { ROOT } from '../../build.js';
 
 export const LATENCY = 0.001;
 
@@ -73,30 +71,8 @@ export function failures(r: ApplyResult): string {
   return JSON.stringify(r.results.filter((x) => x.status !== 'done').slice(0, 5), null, 1);
 }
 
-/** `node bin/run.js`, built first when dist/ is older than the sources. */
-export function ensureBuilt(): void {
-  const out = join(ROOT, 'dist', 'commands', 'deploy.js');
-  const newest = (dir: string): number => {
-    let n = 0;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      n = Math.max(n, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-    }
-    return n;
-  };
-  const src = Math.max(...['src', 'commands'].map((d) => newest(join(ROOT, d))));
-  if (existsSync(out) && statSync(out).mtimeMs >= src) return;
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'pipe' });
-  } catch {
-    // tsc exits non-zero on type errors in files other engineers own but still emits.
-  }
-  // The command manifest (flags, help) must match the commands just built.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'oclif-manifest.mjs')], { stdio: 'pipe' });
-  if (!existsSync(out)) throw new Error('build did not produce dist/commands/deploy.js');
-}
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { ensureBuilt, ROOT } from '../../build.js';
 export const CLI = join(ROOT, 'bin', 'run.js');
 
 export function cliEnv(emu: RunningEmulator, home: string): NodeJS.ProcessEnv {
