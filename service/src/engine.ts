@@ -302,8 +302,9 @@ export class Engine {
   async exportIndex(name: string, path: string): Promise<IndexSidecar> {
     const c = this.get(name);
     const ids = [...c.labels];
-    const ts = ids.map((id) => c.ids.get(id)!.ts);
-    const tomb = ids.flatMap((id, label) => (c.ids.get(id)!.deleted ? [label] : []));
+    const entries = ids.map((id) => c.ids.get(id)!);
+    const ts = entries.map((e) => e.ts);
+    const tomb = entries.flatMap((e, label) => (e.deleted ? [label] : []));
     const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
     const absent: number[] = [];
     for (let l = 0; l < ids.length; l++) if (saved.payloads[l] === undefined) absent.push(l);

@@ -87,6 +87,17 @@ export class Session {
     return observeAll(this.ctx, this.registry, this.all, { regions: this.regions, backoff: this.timing.backoff });
   }
 
+  /** What every plan of this session shares: whose resources, where, and how to retry. */
+  private planBasics() {
+    return {
+      topology: this.topology,
+      project: this.target.project,
+      target: this.target.kind,
+      allDesiredNames: new Set(this.all.map((r) => r.name)),
+      backoff: this.timing.backoff,
+    };
+  }
+
   async plan(o: { destroy?: boolean; allowDestroyProtected?: boolean } = {}): Promise<{ plan: Plan; observed: Map<string, Observed> }> {
     const observed = await this.observe();
     let keep: Set<string> | undefined;
@@ -95,15 +106,11 @@ export class Session {
       keep = new Set(rest.length ? expandTopology(this.spec, { regions: rest }).resources.map((r) => r.name) : []);
     }
     const plan = await computePlan(this.desired, observed, this.registry, this.ctx, {
-      topology: this.topology,
-      project: this.target.project,
-      target: this.target.kind,
+      ...this.planBasics(),
       regions: this.selected,
-      allDesiredNames: new Set(this.all.map((r) => r.name)),
       allowDestroyProtected: o.allowDestroyProtected,
       destroy: o.destroy,
       keep,
-      backoff: this.timing.backoff,
     });
     if (this.selected && !o.destroy) deferOutOfSelection(plan, this.desired, this.all, observed);
     if (o.destroy && this.selected) await this.rerouteBeforeRetiring(plan, observed);
@@ -120,13 +127,7 @@ export class Session {
     if (!rest) return;
     const globals = reroutedGlobals(rest).filter((r) => observed.get(r.name)?.owner === this.topology);
     if (globals.length === 0) return;
-    const upd = await computePlan(globals, observed, this.registry, this.ctx, {
-      topology: this.topology,
-      project: this.target.project,
-      target: this.target.kind,
-      allDesiredNames: new Set(this.all.map((r) => r.name)),
-      backoff: this.timing.backoff,
-    });
+    const upd = await computePlan(globals, observed, this.registry, this.ctx, this.planBasics());
     const updates = upd.items.filter((i) => i.action === 'update' && globals.some((g) => g.name === i.name));
     if (updates.length === 0) return;
     const names = new Set(updates.map((i) => i.name));
