@@ -66,6 +66,8 @@ export interface WriteEvent {
   /** Upserts only: what other regions will read from the replication batch. */
   vector?: Float32Array;
   metadata?: Payload | null;
+  /** The whole collection was dropped at `timestamp` (id is empty). */
+  drop?: true;
 }
 
 export class RateLimited extends HttpError {}
@@ -95,6 +97,12 @@ export interface IndexSidecar {
  */
 export class Engine {
   readonly collections = new Map<string, Collection>();
+  /**
+   * Read-replica regions: collections unloaded on another region's drop while the replica
+   * database still has them; syncCollections leaves them out until the drop reaches the
+   * replica (the row goes) or a write newer than the drop arrives.
+   */
+  private dropHolds = new Map<string, { uid: string; ts: number }>();
   private lastTs = 0;
   onWrite: (events: WriteEvent[]) => void = () => {};
   /** storage_path of new writes: StoragePath.PENDING while a shipper announces them to other regions. */
@@ -154,10 +162,28 @@ export class Engine {
     return this.loadCollection(row);
   }
 
+  /** Drops here and, through onWrite, in every other region (last writer wins, see store/drops.ts). */
   async dropCollection(name: string): Promise<boolean> {
-    const existed = await this.store.dropCollection(name);
+    const ts = await this.store.dropCollection(name, this.cfg.region, this.nextTs(), this.writeStoragePath === StoragePath.PENDING);
     if (this.collections.has(name)) await this.unloadCollection(name);
-    return existed;
+    if (ts === undefined) return false;
+    this.onWrite([{ collection: name, id: '', operation: 'delete', timestamp: ts, drop: true }]);
+    return true;
+  }
+
+  /** A read-replica region's share of another region's drop at ts: out of the index, and kept out. */
+  async unloadDropped(name: string, ts: number): Promise<void> {
+    const c = this.collections.get(name);
+    if (!c) return;
+    this.dropHolds.set(name, { uid: c.uid, ts });
+    await this.unloadCollection(name);
+  }
+
+  /** The drop a held collection was unloaded for; a write newer than it lifts the hold. */
+  dropHeld(name: string, writeTs?: number): number | undefined {
+    const h = this.dropHolds.get(name);
+    if (h && writeTs !== undefined && writeTs > h.ts) this.dropHolds.delete(name);
+    return h?.ts;
   }
 
   /** Brings the in-memory collection list in line with Postgres (other instances create and drop). */
@@ -166,8 +192,12 @@ export class Engine {
     const seen = new Set<string>();
     for (const r of rows) {
       seen.add(r.name);
+      const hold = this.dropHolds.get(r.name);
+      if (hold?.uid === r.uid) continue;
+      if (hold) this.dropHolds.delete(r.name); // dropped and created anew since
       await this.loadCollection(r);
     }
+    for (const name of [...this.dropHolds.keys()]) if (!seen.has(name)) this.dropHolds.delete(name);
     for (const name of [...this.collections.keys()]) if (!seen.has(name)) await this.unloadCollection(name);
   }
 
@@ -274,7 +304,11 @@ export class Engine {
       g.push(r);
       groups.set(r.collection, g);
     }
-    for (const [name, g] of groups) {
+    for (const [name, all] of groups) {
+      const held = this.dropHolds.get(name);
+      const g = held ? all.filter((r) => r.versionTs > held.ts) : all;
+      if (g.length === 0) continue;
+      if (held) this.dropHolds.delete(name);
       let c = this.collections.get(name);
       if (!c) {
         await this.syncCollections();

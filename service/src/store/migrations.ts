@@ -143,4 +143,27 @@ CREATE INDEX idx_query_metrics_hourly_hour ON query_metrics_hourly(hour DESC);
     // (service/src/replication/shipper.ts); the partial index keeps the outbox sweep cheap.
     sql: `CREATE INDEX idx_vector_metadata_pending ON vector_metadata(seq) WHERE storage_path = 'pending';`,
   },
+  {
+    version: 3,
+    name: 'collection drops replicate',
+    // A drop is last writer wins like a point write (service/README.md, Replication): the
+    // collection's creation gets a version to compare a drop with, and a dropped name keeps a
+    // tombstone so an update older than the drop cannot re-create it. pending = this region's
+    // drop not yet announced (the outbox, as vector_metadata.storage_path = 'pending').
+    sql: `
+ALTER TABLE collections ADD COLUMN created_ts BIGINT;
+UPDATE collections SET created_ts = (extract(epoch FROM created_at) * 1000)::bigint;
+ALTER TABLE collections
+  ALTER COLUMN created_ts SET DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+  ALTER COLUMN created_ts SET NOT NULL;
+
+CREATE TABLE collection_tombstones (
+    name VARCHAR(255) PRIMARY KEY,
+    version_ts BIGINT NOT NULL,
+    region VARCHAR(50) NOT NULL,
+    pending BOOLEAN NOT NULL DEFAULT FALSE,
+    dropped_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT NOW()
+);
+`,
+  },
 ];

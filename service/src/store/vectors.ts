@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Metric } from '../vectors/metric.js';
 import type { Payload } from '../vectors/filter.js';
+import * as drops from './drops.js';
 
 /** Durable storage of collections and vectors in Postgres: the source of truth. */
 export interface CollectionRow {
@@ -80,20 +81,51 @@ export class VectorStore {
     return rows;
   }
 
-  /** Returns the row, or undefined when a collection with that name already exists. */
+  /**
+   * Returns the row, or undefined when a collection with that name already exists. A name
+   * dropped before is created newer than its drop whatever the clocks, so the other regions
+   * take the new collection for what it is (see drops.ts).
+   */
   async createCollection(name: string, dimension: number, metric: Metric): Promise<CollectionRow | undefined> {
     const { rows } = await this.pool.query<CollectionRow>(
-      `INSERT INTO collections (name, dimension, metric) VALUES ($1, $2, $3)
+      `INSERT INTO collections (name, dimension, metric, created_ts)
+       SELECT $1, $2, $3, GREATEST((extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+         COALESCE((SELECT version_ts + 1 FROM collection_tombstones WHERE name = $1), 0))
        ON CONFLICT (name) DO NOTHING RETURNING name, uid::text AS uid, dimension, metric`,
       [name, dimension, metric],
     );
     return rows[0];
   }
 
-  /** Its vectors go with it (ON DELETE CASCADE), so a write racing the drop cannot leave orphans behind. */
-  async dropCollection(name: string): Promise<boolean> {
-    const r = await this.pool.query('DELETE FROM collections WHERE name = $1', [name]);
-    return (r.rowCount ?? 0) > 0;
+  /**
+   * Its vectors go with it (ON DELETE CASCADE), so a write racing the drop cannot leave orphans
+   * behind; the name keeps a tombstone (drops.ts). Returns the drop's version, or undefined
+   * when there was no such collection. pending: other regions are still to be told.
+   */
+  dropCollection(name: string, region: string, ts: number, pending: boolean): Promise<number | undefined> {
+    return drops.dropLocal(this.pool, name, region, ts, pending);
+  }
+
+  /** Another region's drop: see drops.applyDrop. */
+  applyDrop(name: string, ts: number, region: string): Promise<drops.DropResult> {
+    return drops.applyDrop(this.pool, name, ts, region);
+  }
+
+  /** A collection created by another region's write at ts; 'dropped' when a drop here is newer. */
+  createReplicatedCollection(name: string, dimension: number, metric: Metric, ts: number): Promise<CollectionRow | 'dropped' | undefined> {
+    return drops.createReplicated(this.pool, name, dimension, metric, ts);
+  }
+
+  collectionTombstone(name: string): Promise<number | undefined> {
+    return drops.tombstone(this.pool, name);
+  }
+
+  pendingDrops(region: string, olderThanSec: number): Promise<{ name: string; ts: number }[]> {
+    return drops.pendingDrops(this.pool, region, olderThanSec);
+  }
+
+  markDropAnnounced(name: string, ts: number): Promise<void> {
+    return drops.markDropAnnounced(this.pool, name, ts);
   }
 
   /**
@@ -110,7 +142,9 @@ export class VectorStore {
     const sums = items.map((i) => checksum(i.vector));
     const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
       `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
-       SELECT $1, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE, $5
+       SELECT $1, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE,
+         -- above the collection's last drop, so no region takes the new point for a dropped one
+         GREATEST($5::bigint, COALESCE((SELECT t.version_ts + 1 FROM collection_tombstones t WHERE t.name = $1), 0))
        FROM unnest($6::text[], $7::text[], $8::bytea[], $9::text[]) AS u(id, meta, vec, sum)
        ON CONFLICT (collection, id) DO UPDATE SET
          dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
@@ -158,14 +192,18 @@ export class VectorStore {
 
   /**
    * Writes another region's rows, last writer wins: a row only replaces one with an older
-   * version, so redelivered and out-of-order messages are harmless. Returns the ids written.
+   * version, and a row no newer than the collection's last drop is not written, so redelivered
+   * and out-of-order messages are harmless. Returns the ids written. Throws SQLSTATE 23503 when
+   * the collection was dropped meanwhile.
    */
   async applyReplicated(collection: string, dimension: number, rows: ReplicatedRow[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const { rows: out } = await this.pool.query<{ id: string }>(
+    // The shared lock orders this against a concurrent drop (drops.ts): either the drop sees the row, or this sees the drop.
+    const { rows: out } = await drops.withCollectionLock(this.pool, collection, false, (c) => c.query<{ id: string }>(
       `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
        SELECT $1, u.id, $2, u.meta::jsonb, u.region, u.path, u.sum, u.vec, u.vec IS NULL, u.ver
        FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(id, meta, vec, sum, region, path, ver)
+       WHERE u.ver > COALESCE((SELECT t.version_ts FROM collection_tombstones t WHERE t.name = $1), -1)
        ON CONFLICT (collection, id) DO UPDATE SET
          dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
          storage_path = EXCLUDED.storage_path, checksum = EXCLUDED.checksum, vector = EXCLUDED.vector,
@@ -183,7 +221,7 @@ export class VectorStore {
         rows.map((r) => r.storagePath),
         rows.map((r) => String(r.versionTs)),
       ],
-    );
+    ));
     return new Set(out.map((r) => r.id));
   }
 
@@ -220,16 +258,21 @@ export class VectorStore {
   }
 
   /**
-   * Removes tombstones older than the retention. They exist so a late, older write from
-   * another region cannot resurrect a deleted point; past Pub/Sub's longest message
-   * retention (7 days) no such write can still be in flight. Announced ones only.
+   * Removes tombstones, of points and of dropped collections, older than the retention. They
+   * exist so a late, older write from another region cannot resurrect a deleted point or
+   * collection; past Pub/Sub's longest message retention (7 days) no such write can still be
+   * in flight. Announced ones only.
    */
   async purgeTombstones(retentionDays: number): Promise<number> {
     const r = await this.pool.query(
       `DELETE FROM vector_metadata WHERE deleted AND storage_path <> 'pending' AND updated_at < NOW() - make_interval(days => $1)`,
       [retentionDays],
     );
-    return r.rowCount ?? 0;
+    const c = await this.pool.query(
+      'DELETE FROM collection_tombstones WHERE NOT pending AND dropped_at < NOW() - make_interval(days => $1)',
+      [retentionDays],
+    );
+    return (r.rowCount ?? 0) + (c.rowCount ?? 0);
   }
 
   async maxSeq(): Promise<number> {
@@ -242,7 +285,7 @@ export class VectorStore {
   }
 }
 
-function toRow(r: Record<string, unknown>): VectorRow {
+export function toRow(r: Record<string, unknown>): VectorRow {
   return {
     collection: r.collection as string,
     id: r.id as string,
