@@ -133,6 +133,36 @@ export class Cache {
     this.redis.set(key, value, 'EX', ttl).catch(() => {});
   }
 
+  /**
+   * Writes many expiring keys, `chunk` per pipeline, awaiting each so a large batch never
+   * queues more than one chunk in memory or on the socket. Stops at the first failed chunk
+   * (Redis gone): the rest would only fail too. Returns how many keys were written.
+   */
+  async setMany(entries: Iterable<[key: string, value: string | Buffer]>, ttl: number, chunk = 1000): Promise<{ written: number; complete: boolean }> {
+    let written = 0;
+    let batch: [string, string | Buffer][] = [];
+    const flush = async (): Promise<boolean> => {
+      if (!this.up) return false;
+      const p = this.redis.pipeline();
+      for (const [k, v] of batch) p.set(k, v, 'EX', ttl);
+      try {
+        const res = await p.exec();
+        if (!res || res.some(([err]) => err)) return false;
+      } catch {
+        return false;
+      }
+      written += batch.length;
+      batch = [];
+      return true;
+    };
+    for (const e of entries) {
+      batch.push(e);
+      if (batch.length >= chunk && !(await flush())) return { written, complete: false };
+    }
+    if (batch.length && !(await flush())) return { written, complete: false };
+    return { written, complete: true };
+  }
+
   async mget(keys: string[]): Promise<(string | null)[]> {
     if (!this.up || keys.length === 0) return keys.map(() => null);
     try {

@@ -11,6 +11,8 @@ import { bytesVector, type CollectionRow, type VectorRow } from '../store/vector
 import { Compression, decodeShard, encodeShard, type ShardRecord } from './ruvs.js';
 import type { Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
+import { TTL } from '../cache/redis.js';
+import { hnswCacheEntries, readHnswGraph } from './hnsw-graph.js';
 
 /** metadata/manifest.json: the newest complete snapshot (written last, so a crash mid-snapshot leaves the previous one in force). */
 export interface Manifest {
@@ -187,12 +189,36 @@ export class Snapshotter {
         await this.write(graph, await readFile(file), 'application/octet-stream');
         await this.write(labels, Buffer.from(JSON.stringify(side)), 'application/json');
         c.index = { graph, labels, seq };
+        await this.cacheGraph(c.name, file, side);
       }
     } catch (e) {
       // The shards alone still restore everything: a snapshot without graphs is only slower to load.
       this.log.warn({ err: (e as Error).message }, 'saving HNSW graphs failed; the snapshot has shards only');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The seed's hnsw:{collection}/{id}:{level} keys (2.2), from the graph file just saved: the
+   * upper levels and the entry point's level 0 (hnsw-graph.ts says why that part). Every
+   * snapshot rewrites them with the seed's 2 h TTL, so they follow the graph and expire when
+   * snapshots stop. Redis is only a cache: when it is down or fails this only logs.
+   */
+  private async cacheGraph(collection: string, file: string, side: IndexSidecar): Promise<void> {
+    const cache = this.source!.engine.cache;
+    if (!cache.up) {
+      this.log.debug({ collection }, 'redis is down: hnsw cache keys not written');
+      return;
+    }
+    try {
+      const started = Date.now();
+      const graph = await readHnswGraph(file);
+      const r = await cache.setMany(hnswCacheEntries(collection, graph, side), TTL.hnsw);
+      if (r.complete) this.log.debug({ collection, keys: r.written, ms: Date.now() - started }, 'hnsw cache keys written');
+      else this.log.warn({ collection, keys: r.written }, 'redis failed while writing hnsw cache keys; the rest are skipped');
+    } catch (e) {
+      this.log.warn({ collection, err: (e as Error).message }, 'hnsw cache keys not written');
     }
   }
 
