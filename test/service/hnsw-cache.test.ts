@@ -303,8 +303,12 @@ describe('the service writes hnsw: keys after each graph snapshot', () => {
 
   it('still snapshots when Redis is down', async () => {
     const s = await env.start({ STORAGE_BUCKET: BUCKET, STORAGE_EMULATOR_HOST: emu.url, SNAPSHOT_INTERVAL_SECONDS: '0', REDIS_PORT: '1' });
+    const key = { 'api-key': env.apiKey };
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'down', dimension: 4, metric: 'l2' }, key)).status).toBeLessThan(300);
+    const pts = randomVectors(50, 4, 5).map((v, i) => ({ id: `d${i}`, vector: v }));
+    expect((await call(s.url, 'POST', '/api/v1/collections/down/points', { points: pts }, key)).status).toBeLessThan(300);
     const latest = (await s.snapshot()) as Manifest['latest'];
-    expect(latest.collections.find((c) => c.name === 'hc')?.index?.graph).toMatch(/\.idx$/);
+    expect(latest.collections.find((c) => c.name === 'down')?.index?.graph).toMatch(/\.idx$/);
     await s.close();
   });
 });
