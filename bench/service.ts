@@ -1,18 +1,19 @@
 /**
- * npm run bench:service [-- --n 100000 --queries 500 --seconds 8 --workers N]
+ * npm run bench:service [-- --n 100000 --queries 500 --seconds 8 --workers N --profile DIR]
  *
  * Seeded clustered, anisotropic 128-d data; exact brute-force ground truth; the service over
  * HTTP (a child process, real Postgres and Redis) beside in-process hnswlib-node on the same
  * data in the same run. Prints ingest rate, recall@10, QPS and p50/p99 at concurrency 1/16/64.
  */
-import http from 'node:http';
+import { Pool } from 'undici';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import hnswlib from 'hnswlib-node';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
+import { closedLoop, prepare } from './loadgen.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -22,6 +23,8 @@ const { values: a } = parseArgs({
     clusters: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '8' },
     workers: { type: 'string' },
+    /** Writes V8 CPU profiles of the service (main thread and each worker) to this directory. */
+    profile: { type: 'string' },
     seed: { type: 'string', default: '42' },
   },
 });
@@ -105,6 +108,43 @@ function rssMb(pid: number | 'self'): number {
 }
 
 // ---- in-process hnswlib-node ----------------------------------------------------------------
+/** CPU seconds (user + system) per thread of a process, from /proc (clock ticks are 1/100 s). */
+function threadCpu(pid: number | 'self'): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+/**
+ * Where the CPU went during a run, in µs per query: the service's main thread, its search
+ * workers (the `workers` busiest other threads), its remaining threads (V8's GC helpers,
+ * libuv), and the load generator (this process).
+ */
+interface CpuSplit {
+  main: number;
+  workers: number;
+  rest: number;
+  loadgen: number;
+}
+function cpuDelta(before: Map<number, number>, after: Map<number, number>, mainTid: number, workers: number): Omit<CpuSplit, 'loadgen'> {
+  const others: number[] = [];
+  let main = 0;
+  for (const [tid, t] of after) {
+    const d = t - (before.get(tid) ?? 0);
+    if (tid === mainTid) main = d;
+    else others.push(d);
+  }
+  others.sort((x, y) => y - x);
+  const sum = (xs: number[]) => xs.reduce((acc, x) => acc + x, 0);
+  return { main, workers: sum(others.slice(0, workers)), rest: sum(others.slice(workers)) };
+}
 interface Row {
   name: string;
   ingest?: number;
@@ -112,6 +152,7 @@ interface Row {
   qps: number;
   p50: number;
   p99: number;
+  cpu?: CpuSplit;
 }
 const rows: Row[] = [];
 const rssBefore = rssMb('self');
@@ -149,7 +190,7 @@ const pgUrl = new URL(PG_URL);
 const apiKey = randomBytes(16).toString('hex');
 const prefix = `${db}:`;
 const entry = existsSync('dist/service/src/main.js') ? ['dist/service/src/main.js'] : ['--import', 'tsx', 'service/src/main.ts'];
-const child = spawn(process.execPath, entry, {
+const child = spawn(process.execPath, [...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`] : []), ...entry], {
   env: {
     ...process.env,
     PORT: '0',
@@ -178,25 +219,15 @@ const base = await new Promise<string>((resolve, reject) => {
   });
   child.on('exit', (c) => reject(new Error(`service exited ${c}`)));
 });
+// undici rather than node:http as the load generator: node:http's client spends ~100 µs of
+// CPU per request, which on a 2-core machine is taken straight from the service under test.
 const u = new URL(base);
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-function req(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const r = http.request(
-      { host: u.hostname, port: u.port, method, path, agent, headers: { 'content-type': 'application/json', 'api-key': apiKey, ...(payload ? { 'content-length': payload.length } : {}) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const t = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode!, json: t ? JSON.parse(t) : undefined });
-        });
-      },
-    );
-    r.on('error', reject);
-    r.end(payload);
-  });
+const pool = new Pool(base, { connections: 128, pipelining: 1 });
+async function req(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const r = await pool.request({ method, path, headers: { 'content-type': 'application/json', 'api-key': apiKey }, body: payload });
+  const t = await r.body.text();
+  return { status: r.statusCode, json: t ? JSON.parse(t) : undefined };
 }
 for (;;) {
   const r = await req('GET', '/health/startup').catch(() => ({ status: 0, json: undefined }));
@@ -232,51 +263,47 @@ for (let qi = 0; qi < NQ; qi++) {
 }
 httpRecall /= NQ;
 
-let qcursor = NQ; // the recall queries above may be cached; the load runs use fresh ones
-const bodies = queries.map((q) => JSON.stringify({ vector: Array.from(q), k: K }));
+// Requests are serialised before the clock starts, as wrk replays prepared requests.
+const BATCH_QUERIES = 16;
+const searchPath = '/api/v1/collections/bench/search';
+const host = `${u.hostname}:${u.port}`;
+// The recall queries above may be cached: the load runs use the others.
+const singles = queries.slice(NQ).map((q) => prepare(host, searchPath, JSON.stringify({ vector: Array.from(q), k: K })));
+const batches = Array.from({ length: Math.floor((queries.length - NQ) / BATCH_QUERIES) }, (_, b) => {
+  const from = NQ + b * BATCH_QUERIES;
+  return prepare(host, searchPath, JSON.stringify({ vectors: queries.slice(from, from + BATCH_QUERIES).map((q) => Array.from(q)), k: K }));
+});
+let cursor = 0;
 /**
  * Searches at `concurrency` requests in flight for SECONDS. With `perRequest` > 1 the batch
  * API (`vectors: [...]`) carries that many queries per request, so the HTTP and JSON cost per
  * query shrinks; QPS counts queries, p50/p99 are per request.
  */
-async function load(concurrency: number, perRequest = 1): Promise<Row> {
-  const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
-  const ts = performance.now();
-  const nextBody = (): string | unknown => {
-    if (perRequest === 1) return bodies[qcursor++ % bodies.length]!;
-    const vectors: number[][] = [];
-    for (let i = 0; i < perRequest; i++) vectors.push(Array.from(queries[qcursor++ % queries.length]!));
-    return { vectors, k: K };
-  };
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const body = nextBody();
-        const s = process.hrtime.bigint();
-        const r = await req('POST', '/api/v1/collections/bench/search', body);
-        if (r.status !== 200) throw new Error(`search ${r.status}`);
-        h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
-        n += perRequest;
-      }
-    }),
-  );
+async function load(concurrency: number, perRequest: 1 | typeof BATCH_QUERIES = 1): Promise<Row> {
+  const svcBefore = threadCpu(child.pid!);
+  const genBefore = process.cpuUsage();
+  const prepared = perRequest === 1 ? singles : batches;
+  const res = await closedLoop(Number(u.port), concurrency, SECONDS, () => prepared[cursor++ % prepared.length]!);
+  const n = res.requests * perRequest;
+  const svc = cpuDelta(svcBefore, threadCpu(child.pid!), child.pid!, nWorkers);
+  const gen = process.cpuUsage(genBefore);
+  const perQuery = (sec: number) => (sec * 1e6) / n;
+  const cpu = { main: perQuery(svc.main), workers: perQuery(svc.workers), rest: perQuery(svc.rest), loadgen: perQuery((gen.user + gen.system) / 1e6) };
   const name = perRequest === 1 ? `service over HTTP, concurrency ${concurrency}` : `service over HTTP, ${perRequest} queries/request, concurrency ${concurrency} (p50/p99 per request)`;
-  return { name, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 };
+  return { name, qps: n / res.seconds, p50: res.latency.getValueAtPercentile(50) / 1000, p99: res.latency.getValueAtPercentile(99) / 1000, cpu };
 }
 const httpRows: Row[] = [];
 for (const c of [1, 16, 64]) httpRows.push(await load(c));
-httpRows.push(await load(8, 16), await load(64, 16));
+httpRows.push(await load(8, BATCH_QUERIES), await load(64, BATCH_QUERIES));
 httpRows[0]!.ingest = httpIngest;
 httpRows[0]!.recall = httpRecall;
 rows.push(...httpRows);
-const metrics = await new Promise<string>((resolve) => http.get(`${base}/metrics`, (res) => { let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve(t)); }));
+const metrics = await (await pool.request({ method: 'GET', path: '/metrics' })).body.text();
 const hits = Number(/ruvector_search_cache_total\{result="hit"\} (\d+)/.exec(metrics)?.[1] ?? 0);
 
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
-agent.destroy();
+await pool.close();
 await admin.query(`DROP DATABASE ${db} WITH (FORCE)`);
 await admin.end();
 {
@@ -292,8 +319,8 @@ const single = rows[0]!.qps;
 const f = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
 console.log(`\nruvector service benchmark: N=${N} dim=${DIM} clusters=${CLUSTERS} (anisotropic), M=${M} efConstruction=${EFC} ef=${EF} k=${K}`);
 console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
-const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc', 'p50 ms', 'p99 ms'];
-const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3)]);
+const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen'];
+const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
 console.log(line(header));
