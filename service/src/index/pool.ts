@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import type { WorkerReply, WorkerRequest, Hit, WorkerStats } from './protocol.js';
+import type { WorkerReply, WorkerRequest, Hits, WorkerStats } from './protocol.js';
 
 export class WorkerError extends Error {
   constructor(message: string, readonly kind?: 'filter') {
@@ -49,12 +49,12 @@ class IndexWorker {
     this.worker.on('exit', (code) => onExit(code, this.lastError));
   }
 
-  send(req: WorkerRequest): Promise<unknown> {
+  send(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
     const seq = ++this.seq;
     this.inflight++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, req });
+      this.worker.postMessage({ seq, req }, transfer);
     });
   }
 }
@@ -90,7 +90,8 @@ export class IndexPool {
     await Promise.all(this.workers.map((w) => w.send(req)));
   }
 
-  async search(req: Extract<WorkerRequest, { op: 'search' }>): Promise<Hit[][]> {
+  /** The queries' buffer is moved to the worker: the caller must not use it afterwards. */
+  async search(req: Extract<WorkerRequest, { op: 'search' }>): Promise<Hits> {
     // Least busy, ties broken round robin so idle replicas share the load too.
     const n = this.workers.length;
     this.rr = (this.rr + 1) % n;
@@ -100,7 +101,7 @@ export class IndexPool {
       if (w.inflight < best.inflight) best = w;
     }
     best.searches++;
-    return (await best.send(req)) as Hit[][];
+    return (await best.send(req, [req.queries.buffer as ArrayBuffer])) as Hits;
   }
 
   /** One request to the first replica (they are identical): e.g. writing its graph to a file. */

@@ -22,10 +22,16 @@ export interface SavedReplica {
   deleted: number[];
 }
 
-export interface Hit {
-  label: number;
-  distance: number;
-  payload?: Payload | null;
+/**
+ * A search's answer as flat arrays, transferred rather than cloned: query i's hits are
+ * labels/distances[offsets[i] .. offsets[i+1]), nearest first. `payloads` runs parallel to
+ * `labels` when the request asked for them.
+ */
+export interface Hits {
+  offsets: Uint32Array;
+  labels: Uint32Array;
+  distances: Float32Array;
+  payloads?: (Payload | null)[];
 }
 
 export interface WorkerStats {

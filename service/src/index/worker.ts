@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
-import type { WorkerReply, WorkerRequest, Hit, SavedReplica, WorkerStats } from './protocol.js';
+import type { WorkerReply, WorkerRequest, Hits, SavedReplica, WorkerStats } from './protocol.js';
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 
@@ -82,25 +82,29 @@ function handle(msg: WorkerRequest): unknown {
       const d = r.dimension;
       const n = msg.queries.length / d;
       const k = Math.min(msg.k, r.live);
-      const out: Hit[][] = [];
-      if (k <= 0) {
-        for (let i = 0; i < n; i++) out.push([]);
-        return out;
-      }
-      const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
-      const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
-      r.index.setEf(Math.max(msg.ef, k));
-      for (let i = 0; i < n; i++) {
-        const q = Array.from(msg.queries.subarray(i * d, (i + 1) * d));
-        const res = r.index.searchKnn(q, k, filterFn);
-        const hits: Hit[] = [];
-        for (let j = 0; j < res.neighbors.length; j++) {
-          const label = res.neighbors[j]!;
-          hits.push(msg.withPayload ? { label, distance: res.distances[j]!, payload: r.payloads[label] ?? null } : { label, distance: res.distances[j]! });
+      const offsets = new Uint32Array(n + 1);
+      const labels = new Uint32Array(n * Math.max(k, 0));
+      const distances = new Float32Array(labels.length);
+      const payloads: (Payload | null)[] | undefined = msg.withPayload ? [] : undefined;
+      if (k > 0) {
+        const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
+        const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
+        r.index.setEf(Math.max(msg.ef, k));
+        let at = 0;
+        for (let i = 0; i < n; i++) {
+          const res = r.index.searchKnn(Array.from(msg.queries.subarray(i * d, (i + 1) * d)), k, filterFn);
+          for (let j = 0; j < res.neighbors.length; j++) {
+            const label = res.neighbors[j]!;
+            labels[at] = label;
+            distances[at] = res.distances[j]!;
+            payloads?.push(r.payloads[label] ?? null);
+            at++;
+          }
+          offsets[i + 1] = at;
         }
-        out.push(hits);
       }
-      return out;
+      const hits: Hits = { offsets, labels, distances, payloads };
+      return new Transfer(hits, [offsets.buffer, labels.buffer, distances.buffer]);
     }
     case 'save': {
       const r = replica(msg.name);
@@ -129,14 +133,24 @@ function handle(msg: WorkerRequest): unknown {
   }
 }
 
+/** A result whose buffers are moved to the main thread instead of copied. */
+class Transfer {
+  constructor(readonly value: unknown, readonly buffers: ArrayBuffer[]) {}
+}
+
 const port = parentPort;
 if (!port) throw new Error('index worker must run in a worker thread');
 port.on('message', (m: { seq: number; req: WorkerRequest }) => {
   let reply: WorkerReply;
+  let transfer: ArrayBuffer[] = [];
   try {
-    reply = { seq: m.seq, ok: true, result: handle(m.req) };
+    const result = handle(m.req);
+    if (result instanceof Transfer) {
+      reply = { seq: m.seq, ok: true, result: result.value };
+      transfer = result.buffers;
+    } else reply = { seq: m.seq, ok: true, result };
   } catch (e) {
     reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : undefined };
   }
-  port.postMessage(reply);
+  port.postMessage(reply, transfer);
 });
