@@ -457,18 +457,19 @@ export class Engine {
       if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);
       throw e;
     }
-    const results = hits.map((list) => {
+    const results: ScoredPoint[][] = [];
+    for (let q = 0; q + 1 < hits.offsets.length; q++) {
       const out: ScoredPoint[] = [];
-      for (const h of list) {
-        const id = c.labels[h.label];
+      for (let j = hits.offsets[q]!; j < hits.offsets[q + 1]! && out.length < r.k; j++) {
+        const id = c.labels[hits.labels[j]!];
         if (id === undefined || id === r.exclude) continue;
-        const p: ScoredPoint = { id, score: scoreOf(c.metric, h.distance), distance: h.distance };
-        if (r.withPayload) p.payload = h.payload ?? null;
+        const distance = hits.distances[j]!;
+        const p: ScoredPoint = { id, score: scoreOf(c.metric, distance), distance };
+        if (r.withPayload) p.payload = hits.payloads?.[j] ?? null;
         out.push(p);
-        if (out.length === r.k) break;
       }
-      return out;
-    });
+      results.push(out);
+    }
     if (key && gate.gen !== 'offline') this.cache.set(key, JSON.stringify({ g: gate.gen, r: results[0] }), TTL.search);
     this.done(t0, false, r, results.reduce((s, l) => s + l.length, 0));
     return { results, cacheHit: false };
