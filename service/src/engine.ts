@@ -179,10 +179,10 @@ export class Engine {
     await this.unloadCollection(name);
   }
 
-  /** The drop a held collection was unloaded for; a write newer than it lifts the hold. */
+  /** The drop a held collection was unloaded for; a write not older than it lifts the hold. */
   dropHeld(name: string, writeTs?: number): number | undefined {
     const h = this.dropHolds.get(name);
-    if (h && writeTs !== undefined && writeTs > h.ts) this.dropHolds.delete(name);
+    if (h && writeTs !== undefined && writeTs >= h.ts) this.dropHolds.delete(name);
     return h?.ts;
   }
 
@@ -306,7 +306,7 @@ export class Engine {
     }
     for (const [name, all] of groups) {
       const held = this.dropHolds.get(name);
-      const g = held ? all.filter((r) => r.versionTs > held.ts) : all;
+      const g = held ? all.filter((r) => r.versionTs >= held.ts) : all;
       if (g.length === 0) continue;
       if (held) this.dropHolds.delete(name);
       let c = this.collections.get(name);

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { TestEnv, call, randomVectors, startJwks, waitFor } from './helpers.js';
+import { PG_URL, TestEnv, call, randomVectors, startJwks, waitFor } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
-import { decodeUpdate, VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
+import { decodeUpdate, encodeUpdate, VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
 /**
  * Two regions with their own Postgres primaries (as us-central1 and europe-west1 have in the
@@ -19,6 +21,18 @@ let emu: RunningEmulator;
 let jwks: Awaited<ReturnType<typeof startJwks>>;
 let a: RunningServer;
 let b: RunningServer;
+/** A tier-2 region (asia-northeast1) on a read replica of europe-west1's primary. */
+const replicaRole = `ruvector_ro_${randomBytes(4).toString('hex')}`;
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 async function gcp(method: string, path: string, body?: unknown): Promise<any> {
   const r = await fetch(emu.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -63,6 +77,21 @@ async function drain(expect: number): Promise<Pulled[]> {
   return out;
 }
 
+/** What was published for one collection, waiting for `expect` of them; others' messages are dropped. */
+async function drainFor(collection: string, expect: number): Promise<Pulled[]> {
+  const out: Pulled[] = [];
+  for (let tries = 0; tries < 20 && out.length < expect; tries++) {
+    out.push(...(await drain(expect - out.length)).filter((m) => JSON.parse(m.update.metadata!).collection === collection));
+  }
+  return out;
+}
+
+/** The same message with another timestamp, as a region whose clock said so would have sent it. */
+function retimed(p: Pulled, timestamp: number): Pulled {
+  const data = Buffer.from(encodeUpdate({ ...p.update, timestamp })).toString('base64');
+  return { envelope: { ...p.envelope, message: { ...p.envelope.message, data } }, update: { ...p.update, timestamp } };
+}
+
 async function push(target: RunningServer, p: Pulled) {
   return call(target.url, 'POST', '/api/v1/pubsub/vector-updates', p.envelope, { authorization: `Bearer ${await jwks.sign()}` });
 }
@@ -71,7 +100,7 @@ beforeAll(async () => {
   await Promise.all([us.setup(), eu.setup()]);
   emu = await startEmulator({ port: 0, host: '127.0.0.1' });
   jwks = await startJwks(SA, AUD);
-  for (const r of ['us-central1', 'europe-west1']) await gcp('POST', `/storage/v1/b?project=${P}`, { name: `ruvector-vectors-${r}` });
+  for (const r of ['us-central1', 'europe-west1', 'asia-northeast1']) await gcp('POST', `/storage/v1/b?project=${P}`, { name: `ruvector-vectors-${r}` });
   await gcp('POST', `/v1/projects/${P}/schemas?schemaId=vector-update-schema`, { type: 'AVRO', definition: JSON.stringify(VECTOR_UPDATE_SCHEMA) });
   await gcp('PUT', `/v1/projects/${P}/topics/vector-updates`, { schemaSettings: { schema: `projects/${P}/schemas/vector-update-schema`, encoding: 'JSON' } });
   await gcp('PUT', `/v1/projects/${P}/subscriptions/to-europe`, { topic: `projects/${P}/topics/vector-updates`, ackDeadlineSeconds: 30 });
@@ -80,6 +109,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([us.teardown(), eu.teardown()]);
+  await admin(`DROP ROLE IF EXISTS ${replicaRole}`).catch(() => {});
   await jwks?.close();
   await emu?.stop();
 });
@@ -178,5 +208,124 @@ describe('replication between regions with their own primaries', () => {
     expect((await call(b.url, 'GET', '/api/v1/collections/docs/points/late')).body.metadata).toEqual({ late: true });
     await waitFor('outbox empty', async () => (await us.query("SELECT count(*)::int AS n FROM vector_metadata WHERE storage_path = 'pending'")).rows[0].n === 0);
     await sweeper.close();
+  });
+});
+
+describe('dropping a collection replicates, last writer wins', () => {
+  const vecs = randomVectors(8, 6, 9);
+  const G = 'gone';
+  const usKey = () => ({ 'api-key': us.apiKey });
+  const euKey = () => ({ 'api-key': eu.apiKey });
+  let created: Pulled[] = [];
+  let drop: Pulled;
+  let replica: RunningServer;
+
+  it('drops it in the other regions; an update older than the drop, arriving after it, does not re-create it', async () => {
+    expect((await call(a.url, 'POST', '/api/v1/collections', { name: G, dimension: 6, metric: 'l2' }, usKey())).status).toBe(201);
+    await call(a.url, 'POST', `/api/v1/collections/${G}/points`, { points: vecs.slice(0, 3).map((v, i) => ({ id: `g${i}`, vector: v })) }, usKey());
+    created = await drainFor(G, 3);
+    expect(created).toHaveLength(3);
+    for (const m of created) expect((await push(b, m)).status).toBe(204);
+    // europe-west1 writes to it too, before it hears of the drop; us-central1 has not received that write when it drops.
+    await call(b.url, 'POST', `/api/v1/collections/${G}/points`, { points: [{ id: 'e1', vector: vecs[3] }] }, euKey());
+    const [euEarly] = await drainFor(G, 1);
+    expect(euEarly!.update.region).toBe('europe-west1');
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(4);
+
+    // The tier-2 region reads europe-west1's database through a read-only role.
+    await admin(`CREATE ROLE ${replicaRole} LOGIN`);
+    await admin(`ALTER ROLE ${replicaRole} SET default_transaction_read_only = on`);
+    await admin(`GRANT CONNECT ON DATABASE ${eu.db} TO ${replicaRole}`);
+    await eu.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${replicaRole}`);
+    replica = await eu.start({ ...regionEnv('asia-northeast1'), DB_USER: replicaRole });
+    expect((await call(replica.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(4);
+
+    const del = await call(a.url, 'DELETE', `/api/v1/collections/${G}`, undefined, usKey());
+    expect(del.status).toBe(200);
+    [drop] = (await drainFor(G, 1)) as [Pulled];
+    expect(drop.update).toMatchObject({ operation: 'delete', vector_id: '', region: 'us-central1' });
+    expect(JSON.parse(drop.update.metadata!)).toEqual({ collection: G, drop: true });
+    expect(drop.update.timestamp).toBeGreaterThan(euEarly!.update.timestamp);
+    // The writer's tombstone is announced: nothing left in its outbox.
+    await waitFor('drop announced', async () => (await us.query('SELECT pending FROM collection_tombstones WHERE name = $1', [G])).rows[0]?.pending === false);
+    expect(Number((await us.query('SELECT version_ts FROM collection_tombstones WHERE name = $1', [G])).rows[0].version_ts)).toBe(drop.update.timestamp);
+
+    // The read replica only unloads it (its primary's region changes the database), and keeps it out.
+    expect((await push(replica, drop)).status).toBe(204);
+    expect((await call(replica.url, 'GET', `/api/v1/collections/${G}`)).status).toBe(404);
+    expect((await push(replica, created[1]!)).status).toBe(204);
+    expect((await call(replica.url, 'GET', `/api/v1/collections/${G}`)).status).toBe(404);
+    expect((await eu.query('SELECT count(*)::int AS n FROM collections WHERE name = $1', [G])).rows[0].n).toBe(1);
+
+    expect((await push(b, drop)).status).toBe(204);
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}`)).status).toBe(404);
+    expect((await eu.query('SELECT count(*)::int AS n FROM collections WHERE name = $1', [G])).rows[0].n).toBe(0);
+    expect((await eu.query('SELECT count(*)::int AS n FROM vector_metadata WHERE collection = $1', [G])).rows[0].n).toBe(0);
+    const tomb = (await eu.query('SELECT version_ts, region, pending FROM collection_tombstones WHERE name = $1', [G])).rows[0];
+    expect({ ts: Number(tomb.version_ts), region: tomb.region, pending: tomb.pending }).toEqual({ ts: drop.update.timestamp, region: 'us-central1', pending: false });
+
+    // Late, older updates: us-central1's own write redelivered to europe-west1, europe-west1's write reaching us-central1.
+    expect((await push(b, created[0]!)).status).toBe(204);
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}`)).status).toBe(404);
+    expect((await eu.query('SELECT count(*)::int AS n FROM collections WHERE name = $1', [G])).rows[0].n).toBe(0);
+    expect((await push(a, euEarly!)).status).toBe(204);
+    expect((await call(a.url, 'GET', `/api/v1/collections/${G}`)).status).toBe(404);
+    expect((await us.query('SELECT count(*)::int AS n FROM collections WHERE name = $1', [G])).rows[0].n).toBe(0);
+    // Its own echo is ignored.
+    expect((await push(a, drop)).status).toBe(204);
+    expect((await us.query('SELECT region FROM collection_tombstones WHERE name = $1', [G])).rows[0].region).toBe('us-central1');
+  });
+
+  it('keeps a collection created anew after the drop, replicates it back, and a drop between its points removes only the older', async () => {
+    expect((await call(b.url, 'POST', '/api/v1/collections', { name: G, dimension: 6, metric: 'l2' }, euKey())).status).toBe(201);
+    await call(b.url, 'POST', `/api/v1/collections/${G}/points`, { points: [{ id: 'n1', vector: vecs[4], metadata: { n: 1 } }] }, euKey());
+    await call(b.url, 'POST', `/api/v1/collections/${G}/points`, { points: [{ id: 'n2', vector: vecs[5], metadata: { n: 2 } }] }, euKey());
+    const fresh = await drainFor(G, 2);
+    expect(fresh.map((m) => m.update.vector_id)).toEqual(['n1', 'n2']);
+    expect(fresh[0]!.update.timestamp).toBeGreaterThan(drop.update.timestamp);
+
+    // The old drop and an old write, redelivered: the new collection is newer than both.
+    expect((await push(b, drop)).status).toBe(204);
+    expect((await push(b, created[2]!)).status).toBe(204);
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(2);
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}/points/g2`)).status).toBe(404);
+
+    // us-central1, which dropped it, takes the newer collection.
+    for (const m of fresh) expect((await push(a, m)).status).toBe(204);
+    expect((await call(a.url, 'GET', `/api/v1/collections/${G}`)).body).toMatchObject({ dimension: 6, metric: 'l2', count: 2 });
+    expect((await call(a.url, 'GET', `/api/v1/collections/${G}/points/n2`)).body.metadata).toEqual({ n: 2 });
+
+    // The read replica: a write newer than the drop brings the collection back.
+    for (const m of fresh) expect((await push(replica, m)).status).toBe(204);
+    expect((await call(replica.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(2);
+
+    // A drop at n2's version (from a region whose clock is behind): n1 goes; n2 (a tie goes to the write) and the collection stay.
+    const between = retimed(drop, fresh[1]!.update.timestamp);
+    for (const target of [b, replica]) {
+      expect((await push(target, between)).status).toBe(204);
+      expect((await call(target.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(1);
+      expect((await call(target.url, 'GET', `/api/v1/collections/${G}/points/n1`)).status).toBe(404);
+      expect((await call(target.url, 'GET', `/api/v1/collections/${G}/points/n2`)).body.metadata).toEqual({ n: 2 });
+    }
+    expect((await eu.query('SELECT deleted FROM vector_metadata WHERE collection = $1 AND id = $2', [G, 'n1'])).rows[0].deleted).toBe(true);
+    expect((await push(b, fresh[0]!)).status).toBe(204);
+    expect((await call(b.url, 'GET', `/api/v1/collections/${G}/points/n1`)).status).toBe(404);
+  });
+
+  it('ships from the outbox a drop its writer did not announce (crash between the 2xx and publishing)', async () => {
+    const C = 'crashed';
+    expect((await call(a.url, 'POST', '/api/v1/collections', { name: C, dimension: 2, metric: 'l2' }, usKey())).status).toBe(201);
+    expect((await call(a.url, 'DELETE', `/api/v1/collections/${C}`, undefined, usKey())).status).toBe(200);
+    const [lost] = await drainFor(C, 1); // as if the instance died before it was pushed anywhere
+    await us.query("UPDATE collection_tombstones SET pending = TRUE, dropped_at = NOW() - interval '1 minute' WHERE name = $1", [C]);
+    const sweeper = await us.start({ ...regionEnv('us-central1'), REPLICATION_SWEEP_MS: '100' });
+    const [again] = await drainFor(C, 1);
+    expect(again!.update).toMatchObject({ operation: 'delete', vector_id: '', timestamp: lost!.update.timestamp });
+    expect(JSON.parse(again!.update.metadata!)).toEqual({ collection: C, drop: true });
+    await waitFor('outbox empty', async () => (await us.query('SELECT pending FROM collection_tombstones WHERE name = $1', [C])).rows[0]?.pending === false);
+    await sweeper.close();
+    // A region that never had the collection remembers the drop all the same.
+    expect((await push(b, again!)).status).toBe(204);
+    expect(Number((await eu.query('SELECT version_ts FROM collection_tombstones WHERE name = $1', [C])).rows[0].version_ts)).toBe(lost!.update.timestamp);
   });
 });

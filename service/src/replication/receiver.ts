@@ -9,6 +9,10 @@ import type { UpdateMetadata, VectorUpdate } from './schema.js';
 
 /** Decoded batches kept for the messages that follow: one batch's messages arrive together. */
 const SHARD_CACHE = 8;
+/** Drops remembered in memory (a read replica's database may not have its primary's tombstone yet). */
+const SEEN_DROPS = 10_000;
+/** Postgres: the collection row a write refers to is gone (dropped meanwhile). */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Outcome = 'applied' | 'stale' | 'no-collection';
 
@@ -26,6 +30,7 @@ export function parseStoragePath(p: string): { bucket: string; object: string; r
  */
 export class Receiver {
   private shards = new Map<string, Promise<Shard>>();
+  private seenDrops = new Map<string, number>();
 
   constructor(
     private engine: Engine,
@@ -35,7 +40,10 @@ export class Receiver {
   ) {}
 
   async apply(u: VectorUpdate, meta: UpdateMetadata): Promise<Outcome> {
-    const c = await this.collection(meta, u.operation === 'delete');
+    if (meta.drop === true) return this.applyDrop(u, meta.collection);
+    if (await this.dropCovers(meta.collection, u.timestamp)) return 'stale';
+    const c = await this.collection(meta, u);
+    if (c === 'dropped') return 'stale';
     if (!c) return 'no-collection';
     let row: ReplicatedRow;
     if (u.operation === 'delete') {
@@ -47,7 +55,11 @@ export class Receiver {
     }
     if ((c.ids.get(row.id)?.ts ?? -1) >= row.versionTs) return 'stale';
     if (!this.readOnly()) {
-      const written = await this.engine.store.applyReplicated(c.name, c.dimension, [row]);
+      const written = await this.engine.store.applyReplicated(c.name, c.dimension, [row]).catch((e: Error & { code?: string }) => {
+        // Dropped by a concurrent message: the redelivery finds the tombstone, or creates the collection anew.
+        if (e.code === FOREIGN_KEY_VIOLATION) throw new HttpError(503, `collection ${c.name} was dropped while this update was applied`, { 'retry-after': '1' });
+        throw e;
+      });
       if (!written.has(row.id)) {
         // The database already holds this version or a newer one: index what it holds.
         const current = await this.engine.store.row(c.name, row.id);
@@ -58,18 +70,64 @@ export class Receiver {
     return (await this.engine.applyRows([vr], true)) > 0 ? 'applied' : 'stale';
   }
 
+  /**
+   * Another region dropped the collection at u.timestamp: last writer wins, as for a point. A
+   * region with a writable primary drops it there (store/drops.ts: the whole collection when
+   * everything in it is older, else the older points) and keeps a tombstone; a read-replica region
+   * only takes it out of its index, its primary's region changes the database.
+   */
+  private async applyDrop(u: VectorUpdate, name: string): Promise<Outcome> {
+    this.rememberDrop(name, u.timestamp);
+    if (this.readOnly()) {
+      const c = this.engine.collections.get(name);
+      if (!c) return 'applied';
+      let newest = -1;
+      for (const e of c.ids.values()) newest = Math.max(newest, e.ts);
+      const whole = newest < u.timestamp;
+      if (whole) await this.engine.unloadDropped(name, u.timestamp);
+      else await this.engine.applyRows([...c.ids].filter(([, e]) => !e.deleted && e.ts < u.timestamp).map(([id]) => this.tombstoneRow(name, id, u)), true);
+      this.log.info({ collection: name, region: u.region, ts: u.timestamp, unloaded: whole }, 'collection dropped by replication (read replica: index only)');
+      return 'applied';
+    }
+    const r = await this.engine.store.applyDrop(name, u.timestamp, u.region);
+    if (r.result === 'stale') return 'stale';
+    if (r.result === 'dropped' && this.engine.collections.has(name)) await this.engine.unloadCollection(name);
+    if (r.result === 'trimmed') await this.engine.applyRows(r.rows, true);
+    this.log.info({ collection: name, region: u.region, ts: u.timestamp, result: r.result }, 'collection dropped by replication');
+    return 'applied';
+  }
+
+  private tombstoneRow(collection: string, id: string, u: VectorUpdate): VectorRow {
+    return { collection, id, vector: null, metadata: null, deleted: true, versionTs: u.timestamp, region: u.region, seq: 0, settled: true };
+  }
+
+  private rememberDrop(name: string, ts: number): void {
+    if ((this.seenDrops.get(name) ?? -1) >= ts) return;
+    this.seenDrops.delete(name);
+    this.seenDrops.set(name, ts);
+    while (this.seenDrops.size > SEEN_DROPS) this.seenDrops.delete(this.seenDrops.keys().next().value!);
+  }
+
+  /** True when a drop of the collection newer than ts is known here: the update belongs to what was dropped. */
+  private async dropCovers(name: string, ts: number): Promise<boolean> {
+    const known = Math.max(this.seenDrops.get(name) ?? -1, this.engine.dropHeld(name, ts) ?? -1);
+    if (known > ts) return true;
+    return ((await this.engine.store.collectionTombstone(name)) ?? -1) > ts;
+  }
+
   /** The local collection, created on first receipt where this region's database is writable. */
-  private async collection(meta: UpdateMetadata, isDelete: boolean) {
+  private async collection(meta: UpdateMetadata, u: VectorUpdate) {
     const name = meta.collection;
     if (!this.engine.collections.has(name)) await this.engine.syncCollections();
     let c = this.engine.collections.get(name);
     if (!c) {
-      if (isDelete) return undefined; // nothing here to delete
+      if (u.operation === 'delete') return undefined; // nothing here to delete
       if (meta.dimension === undefined || meta.metric === undefined) return undefined;
       if (this.readOnly()) {
         throw new HttpError(503, `collection ${name} is not in this region's read replica yet; its primary's region creates it`, { 'retry-after': '10' });
       }
-      await this.engine.store.createCollection(name, meta.dimension, meta.metric);
+      // Its creation's version is the write's: a drop newer than the write still drops it.
+      if ((await this.engine.store.createReplicatedCollection(name, meta.dimension, meta.metric, u.timestamp)) === 'dropped') return 'dropped';
       await this.engine.syncCollections();
       c = this.engine.collections.get(name);
       if (!c) throw new HttpError(503, `collection ${name} could not be created`, { 'retry-after': '5' });

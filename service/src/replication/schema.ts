@@ -35,6 +35,11 @@ export interface UpdateMetadata {
   metric?: Metric;
   /** gs://BUCKET/OBJECT#RECORD */
   storage_path?: string;
+  /**
+   * The whole collection was dropped at `timestamp` (operation 'delete', vector_id ''): every
+   * point no newer than that goes, and the collection too when nothing in it is newer.
+   */
+  drop?: boolean;
 }
 
 const type = avro.Type.forSchema(VECTOR_UPDATE_SCHEMA as unknown as avro.Schema);

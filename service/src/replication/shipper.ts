@@ -101,8 +101,14 @@ export class Shipper {
   /** Stores, publishes and marks one batch. Throws when any part failed (the rows stay pending). */
   async ship(events: WriteEvent[]): Promise<number> {
     const byCollection = new Map<string, WriteEvent[]>();
-    for (const e of events) byCollection.set(e.collection, [...(byCollection.get(e.collection) ?? []), e]);
-    let shipped = 0;
+    const drops: WriteEvent[] = [];
+    for (const e of events) {
+      if (e.drop) drops.push(e);
+      else byCollection.set(e.collection, [...(byCollection.get(e.collection) ?? []), e]);
+    }
+    // Order does not matter: receivers compare versions, and a drop covers only what is older.
+    await Promise.all(drops.map((e) => this.shipDrop(e)));
+    let shipped = drops.length;
     for (const [name, group] of byCollection) {
       const c = this.engine.collections.get(name);
       if (!c) continue; // dropped since: its rows went with it
@@ -140,6 +146,14 @@ export class Shipper {
     return events.length;
   }
 
+  /** A drop travels as operation 'delete' with no vector_id and metadata {collection, drop: true}. */
+  private async shipDrop(e: WriteEvent): Promise<void> {
+    const meta: UpdateMetadata = { collection: e.collection, drop: true };
+    const data = Buffer.from(encodeUpdate({ vector_id: '', operation: 'delete', timestamp: e.timestamp, region: this.cfg.region, metadata: JSON.stringify(meta) }));
+    await this.topic.publishMessage({ data, attributes: { region: this.cfg.region, collection: e.collection, drop: 'true' } });
+    await this.store.markDropAnnounced(e.collection, e.timestamp);
+  }
+
   /**
    * Re-ships this region's rows still pending after SWEEP_AGE_SEC: writes whose instance died
    * before shipping them, or whose batch failed. One instance per region sweeps at a time.
@@ -150,7 +164,8 @@ export class Shipper {
       const lock = await lockClient.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SWEEP_LOCK]);
       if (!lock.rows[0]?.ok) return 0;
       try {
-        let total = 0;
+        const drops = await this.store.pendingDrops(this.cfg.region, SWEEP_AGE_SEC);
+        let total = await this.ship(drops.map((d) => ({ collection: d.name, id: '', operation: 'delete', timestamp: d.ts, drop: true })));
         // Bounded: a page that could not be marked (rewritten meanwhile) must not spin here.
         for (let page = 0; page < MAX_SWEEP_PAGES; page++) {
           const rows = await this.store.pending(this.cfg.region, SWEEP_AGE_SEC, BATCH);

@@ -5,10 +5,11 @@ import { StoragePath, toRow } from './vectors.js';
 
 /**
  * Collection drops, last writer wins (service/README.md, Replication). A drop at version T
- * deletes every point of the collection with a version <= T and leaves a tombstone
+ * deletes every point of the collection with a version below T and leaves a tombstone
  * (collection_tombstones) so an update older than T cannot re-create the collection; a create
- * or write newer than T can. The collection itself goes only when nothing in it, its creation
- * included, is newer than T; otherwise only the older points become tombstones.
+ * or write at T or later can (a tie goes to the write, whichever arrives first, so regions
+ * agree). The collection itself goes only when everything in it, its creation included, is
+ * older than T; otherwise only the older points become tombstones.
  */
 
 /** Advisory lock namespace: serialises a drop against creates and writes of the same name. */
@@ -81,14 +82,14 @@ export function applyDrop(pool: pg.Pool, name: string, ts: number, region: strin
     const found = await c.query<{ created_ts: string }>('SELECT created_ts::text AS created_ts FROM collections WHERE name = $1 FOR UPDATE', [name]);
     if (!found.rows[0]) return { result: 'absent' };
     const newest = await c.query<{ v: string | null }>('SELECT max(version_ts)::text AS v FROM vector_metadata WHERE collection = $1', [name]);
-    if (Number(found.rows[0].created_ts) <= ts && Number(newest.rows[0]?.v ?? 0) <= ts) {
+    if (Number(found.rows[0].created_ts) < ts && Number(newest.rows[0]?.v ?? 0) < ts) {
       await c.query('DELETE FROM collections WHERE name = $1', [name]);
       return { result: 'dropped' };
     }
     const { rows } = await c.query(
       `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, checksum = NULL, region = $3, storage_path = $4,
          version_ts = $2, updated_at = NOW(), seq = nextval('vector_metadata_seq')
-       WHERE collection = $1 AND version_ts <= $2 AND NOT deleted
+       WHERE collection = $1 AND version_ts < $2 AND NOT deleted
        RETURNING collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled`,
       [name, ts, region, StoragePath.ANNOUNCED_DELETE],
     );
@@ -97,13 +98,13 @@ export function applyDrop(pool: pg.Pool, name: string, ts: number, region: strin
 }
 
 /**
- * Creates a collection on receipt of another region's write at version ts, unless a drop at
- * ts or later covers it. Undefined when the collection exists already.
+ * Creates a collection on receipt of another region's write at version ts, unless a drop
+ * newer than ts covers it. Undefined when the collection exists already.
  */
 export function createReplicated(pool: pg.Pool, name: string, dimension: number, metric: Metric, ts: number): Promise<CollectionRow | 'dropped' | undefined> {
   return withCollectionLock(pool, name, false, async (c) => {
     const t = await c.query<{ v: string }>('SELECT version_ts::text AS v FROM collection_tombstones WHERE name = $1', [name]);
-    if (t.rows[0] && Number(t.rows[0].v) >= ts) return 'dropped';
+    if (t.rows[0] && Number(t.rows[0].v) > ts) return 'dropped';
     const { rows } = await c.query<CollectionRow>(
       `INSERT INTO collections (name, dimension, metric, created_ts) VALUES ($1, $2, $3, $4)
        ON CONFLICT (name) DO NOTHING RETURNING name, uid::text AS uid, dimension, metric`,
@@ -113,7 +114,7 @@ export function createReplicated(pool: pg.Pool, name: string, dimension: number,
   });
 }
 
-/** The version of the newest drop of this name, if any. */
+/** The version of the newest drop of this name, if any: writes older than it are covered by it. */
 export async function tombstone(pool: pg.Pool, name: string): Promise<number | undefined> {
   const { rows } = await pool.query<{ v: string }>('SELECT version_ts::text AS v FROM collection_tombstones WHERE name = $1', [name]);
   return rows[0] ? Number(rows[0].v) : undefined;

@@ -89,8 +89,8 @@ export class VectorStore {
   async createCollection(name: string, dimension: number, metric: Metric): Promise<CollectionRow | undefined> {
     const { rows } = await this.pool.query<CollectionRow>(
       `INSERT INTO collections (name, dimension, metric, created_ts)
-       SELECT $1, $2, $3, GREATEST((extract(epoch FROM clock_timestamp()) * 1000)::bigint,
-         COALESCE((SELECT version_ts + 1 FROM collection_tombstones WHERE name = $1), 0))
+       SELECT $1::text, $2, $3, GREATEST((extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+         COALESCE((SELECT version_ts + 1 FROM collection_tombstones WHERE name = $1::text), 0))
        ON CONFLICT (name) DO NOTHING RETURNING name, uid::text AS uid, dimension, metric`,
       [name, dimension, metric],
     );
@@ -142,9 +142,9 @@ export class VectorStore {
     const sums = items.map((i) => checksum(i.vector));
     const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
       `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
-       SELECT $1, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE,
+       SELECT $1::text, u.id, $2, u.meta::jsonb, $3, $4, u.sum, u.vec, FALSE,
          -- above the collection's last drop, so no region takes the new point for a dropped one
-         GREATEST($5::bigint, COALESCE((SELECT t.version_ts + 1 FROM collection_tombstones t WHERE t.name = $1), 0))
+         GREATEST($5::bigint, COALESCE((SELECT t.version_ts + 1 FROM collection_tombstones t WHERE t.name = $1::text), 0))
        FROM unnest($6::text[], $7::text[], $8::bytea[], $9::text[]) AS u(id, meta, vec, sum)
        ON CONFLICT (collection, id) DO UPDATE SET
          dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
@@ -192,7 +192,7 @@ export class VectorStore {
 
   /**
    * Writes another region's rows, last writer wins: a row only replaces one with an older
-   * version, and a row no newer than the collection's last drop is not written, so redelivered
+   * version, and a row older than the collection's last drop is not written, so redelivered
    * and out-of-order messages are harmless. Returns the ids written. Throws SQLSTATE 23503 when
    * the collection was dropped meanwhile.
    */
@@ -201,9 +201,9 @@ export class VectorStore {
     // The shared lock orders this against a concurrent drop (drops.ts): either the drop sees the row, or this sees the drop.
     const { rows: out } = await drops.withCollectionLock(this.pool, collection, false, (c) => c.query<{ id: string }>(
       `INSERT INTO vector_metadata (collection, id, dimension, metadata, region, storage_path, checksum, vector, deleted, version_ts)
-       SELECT $1, u.id, $2, u.meta::jsonb, u.region, u.path, u.sum, u.vec, u.vec IS NULL, u.ver
+       SELECT $1::text, u.id, $2, u.meta::jsonb, u.region, u.path, u.sum, u.vec, u.vec IS NULL, u.ver
        FROM unnest($3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[], $9::bigint[]) AS u(id, meta, vec, sum, region, path, ver)
-       WHERE u.ver > COALESCE((SELECT t.version_ts FROM collection_tombstones t WHERE t.name = $1), -1)
+       WHERE u.ver >= COALESCE((SELECT t.version_ts FROM collection_tombstones t WHERE t.name = $1::text), -1)
        ON CONFLICT (collection, id) DO UPDATE SET
          dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata, region = EXCLUDED.region,
          storage_path = EXCLUDED.storage_path, checksum = EXCLUDED.checksum, vector = EXCLUDED.vector,
