@@ -310,6 +310,9 @@ describe('dropping a collection replicates, last writer wins', () => {
     expect((await eu.query('SELECT deleted FROM vector_metadata WHERE collection = $1 AND id = $2', [G, 'n1'])).rows[0].deleted).toBe(true);
     expect((await push(b, fresh[0]!)).status).toBe(204);
     expect((await call(b.url, 'GET', `/api/v1/collections/${G}/points/n1`)).status).toBe(404);
+    // A read replica cannot drop: it says where writes go.
+    expect((await call(replica.url, 'DELETE', `/api/v1/collections/${G}`, undefined, euKey())).status).toBe(503);
+    expect((await call(replica.url, 'GET', `/api/v1/collections/${G}`)).body.count).toBe(1);
   });
 
   it('ships from the outbox a drop its writer did not announce (crash between the 2xx and publishing)', async () => {

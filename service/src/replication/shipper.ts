@@ -32,8 +32,9 @@ export function batchObjectName(region: string, collection: string, now: Date, f
  * names its record (gs://BUCKET/OBJECT#N), so a region with its own Postgres primary can read
  * it. Rows are written as storage_path 'pending' and marked with their gs:// path once the
  * batch is stored and published: that column is the outbox, and a periodic sweep re-ships
- * what a crash or an outage left pending. Delivery is at least once; receivers apply last
- * writer wins, so duplicates are harmless.
+ * what a crash or an outage left pending. A collection drop is one message with no record;
+ * its tombstone (collection_tombstones.pending) is its outbox entry. Delivery is at least
+ * once; receivers apply last writer wins, so duplicates are harmless.
  */
 export class Shipper {
   private client: PubSub;
