@@ -26,6 +26,8 @@ const { values: a } = parseArgs({
     /** Writes V8 CPU profiles of the service (main thread and each worker) to this directory. */
     profile: { type: 'string' },
     seed: { type: 'string', default: '42' },
+    /** Only these load rows (comma-separated indexes into the list of HTTP rows), for profiling one. */
+    rows: { type: 'string' },
   },
 });
 const N = Number(a.n);
@@ -268,33 +270,48 @@ const BATCH_QUERIES = 16;
 const searchPath = '/api/v1/collections/bench/search';
 const host = `${u.hostname}:${u.port}`;
 // The recall queries above may be cached: the load runs use the others.
-const singles = queries.slice(NQ).map((q) => prepare(host, searchPath, JSON.stringify({ vector: Array.from(q), k: K })));
-const batches = Array.from({ length: Math.floor((queries.length - NQ) / BATCH_QUERIES) }, (_, b) => {
-  const from = NQ + b * BATCH_QUERIES;
-  return prepare(host, searchPath, JSON.stringify({ vectors: queries.slice(from, from + BATCH_QUERIES).map((q) => Array.from(q)), k: K }));
-});
+type Encoding = 'json' | 'base64';
+const encode = (q: Float32Array, e: Encoding) => (e === 'json' ? Array.from(q) : Buffer.from(q.buffer, q.byteOffset, q.byteLength).toString('base64'));
+const loadQueries = queries.slice(NQ);
+function prepared(perRequest: number, e: Encoding): Buffer[] {
+  return Array.from({ length: Math.floor(loadQueries.length / perRequest) }, (_, b) => {
+    const qs = loadQueries.slice(b * perRequest, (b + 1) * perRequest);
+    const body = perRequest === 1 ? { vector: encode(qs[0]!, e), k: K } : { vectors: qs.map((q) => encode(q, e)), k: K };
+    return prepare(host, searchPath, JSON.stringify(body));
+  });
+}
 let cursor = 0;
 /**
  * Searches at `concurrency` requests in flight for SECONDS. With `perRequest` > 1 the batch
  * API (`vectors: [...]`) carries that many queries per request, so the HTTP and JSON cost per
  * query shrinks; QPS counts queries, p50/p99 are per request.
  */
-async function load(concurrency: number, perRequest: 1 | typeof BATCH_QUERIES = 1): Promise<Row> {
+async function load(concurrency: number, perRequest: 1 | typeof BATCH_QUERIES = 1, e: Encoding = 'json'): Promise<Row> {
+  const requests = prepared(perRequest, e);
   const svcBefore = threadCpu(child.pid!);
   const genBefore = process.cpuUsage();
-  const prepared = perRequest === 1 ? singles : batches;
-  const res = await closedLoop(Number(u.port), concurrency, SECONDS, () => prepared[cursor++ % prepared.length]!);
+  const res = await closedLoop(Number(u.port), concurrency, SECONDS, () => requests[cursor++ % requests.length]!);
   const n = res.requests * perRequest;
   const svc = cpuDelta(svcBefore, threadCpu(child.pid!), child.pid!, nWorkers);
   const gen = process.cpuUsage(genBefore);
   const perQuery = (sec: number) => (sec * 1e6) / n;
   const cpu = { main: perQuery(svc.main), workers: perQuery(svc.workers), rest: perQuery(svc.rest), loadgen: perQuery((gen.user + gen.system) / 1e6) };
-  const name = perRequest === 1 ? `service over HTTP, concurrency ${concurrency}` : `service over HTTP, ${perRequest} queries/request, concurrency ${concurrency} (p50/p99 per request)`;
+  const how = `${e === 'base64' ? 'base64 vectors, ' : ''}${perRequest === 1 ? '' : `${perRequest} queries/request, `}concurrency ${concurrency}`;
+  const name = `service over HTTP, ${how}${perRequest === 1 ? '' : ' (p50/p99 per request)'}`;
   return { name, qps: n / res.seconds, p50: res.latency.getValueAtPercentile(50) / 1000, p99: res.latency.getValueAtPercentile(99) / 1000, cpu };
 }
+const plan: [number, 1 | typeof BATCH_QUERIES, Encoding][] = [
+  [1, 1, 'json'],
+  [16, 1, 'json'],
+  [64, 1, 'json'],
+  [8, BATCH_QUERIES, 'json'],
+  [64, BATCH_QUERIES, 'json'],
+  [64, 1, 'base64'],
+  [64, BATCH_QUERIES, 'base64'],
+];
+const only = a.rows?.split(',').map(Number);
 const httpRows: Row[] = [];
-for (const c of [1, 16, 64]) httpRows.push(await load(c));
-httpRows.push(await load(8, BATCH_QUERIES), await load(64, BATCH_QUERIES));
+for (const [i, [c, per, e]] of plan.entries()) if (!only || only.includes(i)) httpRows.push(await load(c, per, e));
 httpRows[0]!.ingest = httpIngest;
 httpRows[0]!.recall = httpRecall;
 rows.push(...httpRows);

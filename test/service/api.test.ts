@@ -123,6 +123,32 @@ describe('vector API', () => {
     expect((await call(s.url, 'GET', '/health/live')).status).toBe(200);
   });
 
+  it('takes vectors as base64 float32 bytes, exactly, and refuses malformed ones', async () => {
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'b64', dimension: 4, metric: 'l2' }, key)).status).toBe(201);
+    const b64 = (v: number[]) => Buffer.from(Float32Array.from(v).buffer).toString('base64');
+    // Values that need all of float32's digits: the stored vector must be bit-identical.
+    const v = [0.1, -1 / 3, 3.4028234663852886e38, 1e-40];
+    expect((await call(s.url, 'POST', '/api/v1/collections/b64/points', { points: [{ id: 'p', vector: b64(v) }, { id: 'q', vector: [1, 1, 1, 1] }] }, key)).status).toBe(200);
+    const got = await call(s.url, 'POST', '/api/v1/collections/b64/points/get', { ids: ['p'] });
+    expect(got.body.points[0].vector).toEqual(Array.from(Float32Array.from(v)));
+    const one = await call(s.url, 'POST', '/api/v1/collections/b64/search', { vector: b64([1, 1, 1, 1]), k: 1 });
+    expect(one.body.results[0].id).toBe('q');
+    const batch = await call(s.url, 'POST', '/api/v1/collections/b64/search', { vectors: [b64([1, 1, 1, 1]), [1, 1, 1, 1]], k: 1 });
+    expect(batch.body.results.map((l: { id: string }[]) => l[0]!.id)).toEqual(['q', 'q']);
+    const cases: [string, string][] = [
+      [b64([1, 2, 3]), 'holds 3 float32 values, collection expects 4'],
+      [b64([1, 2, 3, 4]).replace('A', '*'), 'not base64'],
+      [b64([1, 2, 3, 4]).slice(0, -1), 'not base64'],
+      [b64([1, 2, Infinity, 4]), 'vector[2] must be a finite number'],
+      [b64([1, 2, 3, NaN]), 'vector[3] must be a finite number'],
+    ];
+    for (const [vec, msg] of cases) {
+      const r = await call(s.url, 'POST', '/api/v1/collections/b64/search', { vector: vec, k: 1 });
+      expect(r.status, msg).toBe(400);
+      expect(r.body.error).toContain(msg);
+    }
+  });
+
   it('grows the index past its initial capacity and finds every vector', async () => {
     expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'grow', dimension: 8, metric: 'l2' }, key)).status).toBe(201);
     const vecs = randomVectors(3000, 8, 7);

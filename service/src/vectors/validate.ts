@@ -13,9 +13,15 @@ export function parseId(v: unknown, field: string): string {
   throw badRequest(`${field} must be a string or an integer`);
 }
 
-/** Refuses wrong dimensions, non-numbers, NaN and +-Infinity (JSON 1e999 parses to Infinity). */
+/**
+ * A vector as a JSON array of numbers, or as a base64 string of its little-endian float32
+ * bytes (as OpenAI's `encoding_format: "base64"` returns embeddings): exact, a third of the
+ * size, and ~20x cheaper to parse than 128 JSON numbers. Refuses wrong dimensions,
+ * non-numbers, NaN and +-Infinity (JSON 1e999 parses to Infinity).
+ */
 export function parseVector(v: unknown, dimension: number, field: string): Float32Array {
-  if (!Array.isArray(v)) throw badRequest(`${field} must be an array of ${dimension} numbers`);
+  if (typeof v === 'string') return parseBase64Vector(v, dimension, field);
+  if (!Array.isArray(v)) throw badRequest(`${field} must be an array of ${dimension} numbers or a base64 string of ${dimension * 4} float32 bytes`);
   if (v.length !== dimension) throw badRequest(`${field} has dimension ${v.length}, collection expects ${dimension}`);
   const out = new Float32Array(dimension);
   for (let i = 0; i < dimension; i++) {
@@ -25,6 +31,18 @@ export function parseVector(v: unknown, dimension: number, field: string): Float
     if (!Number.isFinite(f)) throw badRequest(`${field}[${i}] is outside the float32 range`);
     out[i] = f;
   }
+  return out;
+}
+
+function parseBase64Vector(s: string, dimension: number, field: string): Float32Array {
+  const bytes = Buffer.from(s, 'base64');
+  // Buffer.from skips what is not base64, so a typo would decode to a shorter vector: only the
+  // canonical encoding of the decoded bytes is accepted (a regex test costs 4% of the main thread).
+  if (bytes.toString('base64') !== s) throw badRequest(`${field} is a string but not base64 (standard alphabet, padded)`);
+  if (bytes.length !== dimension * 4) throw badRequest(`${field} holds ${bytes.length / 4} float32 values, collection expects ${dimension}`);
+  const out = new Float32Array(dimension);
+  new Uint8Array(out.buffer).set(bytes);
+  for (let i = 0; i < dimension; i++) if (!Number.isFinite(out[i]!)) throw badRequest(`${field}[${i}] must be a finite number`);
   return out;
 }
 
