@@ -25,6 +25,8 @@ const { values: a } = parseArgs({
     workers: { type: 'string' },
     /** Writes V8 CPU profiles of the service (main thread and each worker) to this directory. */
     profile: { type: 'string' },
+    /** Extra node flags for the service process, e.g. "--max-semi-space-size=32". */
+    'node-flags': { type: 'string' },
     seed: { type: 'string', default: '42' },
     /** Only these load rows (comma-separated indexes into the list of HTTP rows), for profiling one. */
     rows: { type: 'string' },
@@ -155,6 +157,8 @@ interface Row {
   p50: number;
   p99: number;
   cpu?: CpuSplit;
+  /** Wall µs per query inside hnswlib in the service's workers (ruvector_index_query_seconds). */
+  inIndex?: number;
 }
 const rows: Row[] = [];
 const rssBefore = rssMb('self');
@@ -165,10 +169,10 @@ for (let i = 0; i < N; i++) idx.addPoint(Array.from(data[i]!), i);
 const inprocIngest = N / ((performance.now() - t2) / 1000);
 const replicaMb = rssMb('self') - rssBefore;
 idx.setEf(EF);
-{
+/** The single-thread baseline: searchKnn in a loop for SECONDS (the same data, ef and k). */
+function inProcess(name: string): Row {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  let rsum = 0;
-  for (let qi = 0; qi < NQ; qi++) rsum += recall(qi, idx.searchKnn(Array.from(queries[qi]!), K).neighbors);
+  for (let qi = 0; qi < 200; qi++) idx.searchKnn(Array.from(queries[qi]!), K); // warm the caches again
   const end = performance.now() + SECONDS * 1000;
   let n = 0;
   const ts = performance.now();
@@ -179,7 +183,13 @@ idx.setEf(EF);
     h.recordValue(Number(process.hrtime.bigint() - s) / 1000);
     n++;
   }
-  rows.push({ name: 'in-process hnswlib-node, 1 thread', ingest: inprocIngest, recall: rsum / NQ, qps: n / ((performance.now() - ts) / 1000), p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000 });
+  const qps = n / ((performance.now() - ts) / 1000);
+  return { name, qps, p50: h.getValueAtPercentile(50) / 1000, p99: h.getValueAtPercentile(99) / 1000, inIndex: 1e6 / qps };
+}
+{
+  let rsum = 0;
+  for (let qi = 0; qi < NQ; qi++) rsum += recall(qi, idx.searchKnn(Array.from(queries[qi]!), K).neighbors);
+  rows.push({ ...inProcess('in-process hnswlib-node, 1 thread, before the HTTP runs'), ingest: inprocIngest, recall: rsum / NQ });
   console.error(`in-process: ingest ${inprocIngest.toFixed(0)}/s, index RSS ~${replicaMb.toFixed(0)} MB`);
 }
 
@@ -192,7 +202,7 @@ const pgUrl = new URL(PG_URL);
 const apiKey = randomBytes(16).toString('hex');
 const prefix = `${db}:`;
 const entry = existsSync('dist/service/src/main.js') ? ['dist/service/src/main.js'] : ['--import', 'tsx', 'service/src/main.ts'];
-const child = spawn(process.execPath, [...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`] : []), ...entry], {
+const child = spawn(process.execPath, [...(a['node-flags']?.split(' ').filter(Boolean) ?? []), ...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`] : []), ...entry], {
   env: {
     ...process.env,
     PORT: '0',
@@ -286,19 +296,27 @@ let cursor = 0;
  * API (`vectors: [...]`) carries that many queries per request, so the HTTP and JSON cost per
  * query shrinks; QPS counts queries, p50/p99 are per request.
  */
+/** The service's own account of time inside HNSW: [sum seconds, count]. */
+async function indexTime(): Promise<[number, number]> {
+  const text = await (await pool.request({ method: 'GET', path: '/metrics' })).body.text();
+  const num = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return [num('ruvector_index_query_seconds_sum'), num('ruvector_index_query_seconds_count')];
+}
 async function load(concurrency: number, perRequest: 1 | typeof BATCH_QUERIES = 1, e: Encoding = 'json'): Promise<Row> {
   const requests = prepared(perRequest, e);
+  const [sum0, count0] = await indexTime();
   const svcBefore = threadCpu(child.pid!);
   const genBefore = process.cpuUsage();
   const res = await closedLoop(Number(u.port), concurrency, SECONDS, () => requests[cursor++ % requests.length]!);
   const n = res.requests * perRequest;
   const svc = cpuDelta(svcBefore, threadCpu(child.pid!), child.pid!, nWorkers);
+  const [sum1, count1] = await indexTime();
   const gen = process.cpuUsage(genBefore);
   const perQuery = (sec: number) => (sec * 1e6) / n;
   const cpu = { main: perQuery(svc.main), workers: perQuery(svc.workers), rest: perQuery(svc.rest), loadgen: perQuery((gen.user + gen.system) / 1e6) };
   const how = `${e === 'base64' ? 'base64 vectors, ' : ''}${perRequest === 1 ? '' : `${perRequest} queries/request, `}concurrency ${concurrency}`;
   const name = `service over HTTP, ${how}${perRequest === 1 ? '' : ' (p50/p99 per request)'}`;
-  return { name, qps: n / res.seconds, p50: res.latency.getValueAtPercentile(50) / 1000, p99: res.latency.getValueAtPercentile(99) / 1000, cpu };
+  return { name, qps: n / res.seconds, p50: res.latency.getValueAtPercentile(50) / 1000, p99: res.latency.getValueAtPercentile(99) / 1000, cpu, inIndex: ((sum1 - sum0) / (count1 - count0)) * 1e6 };
 }
 const plan: [number, 1 | typeof BATCH_QUERIES, Encoding][] = [
   [1, 1, 'json'],
@@ -315,6 +333,9 @@ for (const [i, [c, per, e]] of plan.entries()) if (!only || only.includes(i)) ht
 httpRows[0]!.ingest = httpIngest;
 httpRows[0]!.recall = httpRecall;
 rows.push(...httpRows);
+// Measured again once the service has stopped: this shared machine's speed drifts over minutes,
+// so the ratios use the mean of the two baselines and the report shows both.
+const baselineAfter = () => rows.push(inProcess('in-process hnswlib-node, 1 thread, after the HTTP runs'));
 const metrics = await (await pool.request({ method: 'GET', path: '/metrics' })).body.text();
 const hits = Number(/ruvector_search_cache_total\{result="hit"\} (\d+)/.exec(metrics)?.[1] ?? 0);
 
@@ -332,12 +353,14 @@ await admin.end();
 }
 
 // ---- report ---------------------------------------------------------------------------------
-const single = rows[0]!.qps;
+baselineAfter();
+const baselines = rows.filter((r) => r.name.startsWith('in-process'));
+const single = baselines.reduce((acc, r) => acc + r.qps, 0) / baselines.length;
 const f = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
 console.log(`\nruvector service benchmark: N=${N} dim=${DIM} clusters=${CLUSTERS} (anisotropic), M=${M} efConstruction=${EFC} ef=${EF} k=${K}`);
 console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
-const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen'];
-const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen)]);
+const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc (mean)', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen', 'in HNSW µs/query'];
+const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen), f(r.inIndex)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
 console.log(line(header));

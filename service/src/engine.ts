@@ -457,6 +457,8 @@ export class Engine {
       if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);
       throw e;
     }
+    const perQuery = hits.searchMicros / 1e6 / r.queries.length;
+    for (let q = 0; q < r.queries.length; q++) this.metrics.indexQuery.observe(perQuery);
     const results: ScoredPoint[][] = [];
     for (let q = 0; q + 1 < hits.offsets.length; q++) {
       const out: ScoredPoint[] = [];

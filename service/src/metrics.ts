@@ -5,6 +5,7 @@ export class Metrics {
   readonly registry = new client.Registry();
   readonly http: client.Histogram<'method' | 'route' | 'status'>;
   readonly search: client.Histogram<'cache'>;
+  readonly indexQuery: client.Histogram<string>;
   readonly cache: client.Counter<'result'>;
   readonly writes: client.Counter<'op'>;
   readonly replicationLag: client.Histogram<string>;
@@ -27,6 +28,13 @@ export class Metrics {
       help: 'Search latency inside the service',
       labelNames: ['cache'],
       buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    });
+    // Beside the request latency: when it grows and this does not, time goes to queueing, not HNSW.
+    this.indexQuery = new client.Histogram({
+      name: 'ruvector_index_query_seconds',
+      help: 'Wall time of one query in an index worker\'s HNSW search (no queueing, no HTTP)',
+      buckets: [0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.005, 0.01],
       registers,
     });
     this.cache = new client.Counter({ name: 'ruvector_search_cache_total', help: 'Search cache lookups by result (hit, miss, bypass)', labelNames: ['result'], registers });

@@ -32,6 +32,8 @@ export interface Hits {
   labels: Uint32Array;
   distances: Float32Array;
   payloads?: (Payload | null)[];
+  /** Wall time spent in hnswlib's search for the whole batch, in microseconds. */
+  searchMicros: number;
 }
 
 export interface WorkerStats {

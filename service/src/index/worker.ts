@@ -86,13 +86,17 @@ function handle(msg: WorkerRequest): unknown {
       const labels = new Uint32Array(n * Math.max(k, 0));
       const distances = new Float32Array(labels.length);
       const payloads: (Payload | null)[] | undefined = msg.withPayload ? [] : undefined;
+      let searchMicros = 0;
       if (k > 0) {
         const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
         const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
         r.index.setEf(Math.max(msg.ef, k));
         let at = 0;
         for (let i = 0; i < n; i++) {
-          const res = r.index.searchKnn(Array.from(msg.queries.subarray(i * d, (i + 1) * d)), k, filterFn);
+          const q = Array.from(msg.queries.subarray(i * d, (i + 1) * d));
+          const t0 = performance.now();
+          const res = r.index.searchKnn(q, k, filterFn);
+          searchMicros += (performance.now() - t0) * 1000;
           for (let j = 0; j < res.neighbors.length; j++) {
             const label = res.neighbors[j]!;
             labels[at] = label;
@@ -103,7 +107,7 @@ function handle(msg: WorkerRequest): unknown {
           offsets[i + 1] = at;
         }
       }
-      const hits: Hits = { offsets, labels, distances, payloads };
+      const hits: Hits = { offsets, labels, distances, payloads, searchMicros };
       return new Transfer(hits, [offsets.buffer, labels.buffer, distances.buffer]);
     }
     case 'save': {
