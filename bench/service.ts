@@ -324,6 +324,7 @@ const plan: [number, 1 | typeof BATCH_QUERIES, Encoding][] = [
   [64, 1, 'json'],
   [8, BATCH_QUERIES, 'json'],
   [64, BATCH_QUERIES, 'json'],
+  [16, 1, 'base64'],
   [64, 1, 'base64'],
   [64, BATCH_QUERIES, 'base64'],
 ];

@@ -100,7 +100,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
       schema: {
         body: {
           type: 'object',
-          properties: { vector: { type: ['array', 'string'] }, vectors: { type: 'array' }, query_vector_id: {}, k: { type: 'integer' }, ef: { type: 'integer' }, filter: obj, with_metadata: { type: 'boolean' } },
+          properties: { vector: {}, vectors: { type: 'array' }, query_vector_id: {}, k: { type: 'integer' }, ef: { type: 'integer' }, filter: obj, with_metadata: { type: 'boolean' } },
         },
       },
     },
