@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { PG_URL, TestEnv, call, randomVectors, startJwks, waitFor } from './helpers.js';
+import { TestEnv, adminQuery as admin, call, randomVectors, startJwks, waitFor } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
 import { decodeUpdate, encodeUpdate, VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
@@ -23,16 +22,6 @@ let a: RunningServer;
 let b: RunningServer;
 /** A tier-2 region (asia-northeast1) on a read replica of europe-west1's primary. */
 const replicaRole = `ruvector_ro_${randomBytes(4).toString('hex')}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 async function gcp(method: string, path: string, body?: unknown): Promise<any> {
   const r = await fetch(emu.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

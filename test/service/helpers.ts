@@ -12,6 +12,17 @@ export const REDIS_PORT = Number(REDIS_URL.port || 6379);
 const pgUrl = new URL(PG_URL);
 
 /** A database and a Redis key prefix of this test file's own, removed afterwards. */
+/** One statement on the server's maintenance database (roles, databases). */
+export async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
 export class TestEnv {
   readonly db = `ruvector_test_${randomBytes(6).toString('hex')}`;
   readonly prefix = `ruvector_test_${randomBytes(6).toString('hex')}:`;

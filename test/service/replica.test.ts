@@ -1,22 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEnv, call, PG_URL } from './helpers.js';
+import { TestEnv, adminQuery as admin, call } from './helpers.js';
 
 // A tier-2 region's service talks to a Cloud SQL read replica: it must start (the schema
 // comes from the primary), serve searches, and refuse writes with a clear 503.
 const env = new TestEnv();
 const role = `ruvector_ro_${randomBytes(4).toString('hex')}`;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 beforeAll(async () => {
   await env.setup();
