@@ -446,8 +446,8 @@ export class Engine {
       }
     }
     this.metrics.cache.inc({ result: key && gate.gen !== 'offline' ? 'miss' : 'bypass' });
-    const flat = new Float32Array(r.queries.length * c.dimension);
-    r.queries.forEach((q, i) => flat.set(q, i * c.dimension));
+    const flat: number[] = [];
+    for (const q of r.queries) for (let j = 0; j < q.length; j++) flat.push(q[j]!);
     const extra = r.exclude !== undefined ? 1 : 0;
     let hits;
     try {

@@ -49,12 +49,12 @@ class IndexWorker {
     this.worker.on('exit', (code) => onExit(code, this.lastError));
   }
 
-  send(req: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<unknown> {
+  send(req: WorkerRequest): Promise<unknown> {
     const seq = ++this.seq;
     this.inflight++;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, req }, transfer);
+      this.worker.postMessage({ seq, req });
     });
   }
 }
@@ -90,7 +90,6 @@ export class IndexPool {
     await Promise.all(this.workers.map((w) => w.send(req)));
   }
 
-  /** The queries' buffer is moved to the worker: the caller must not use it afterwards. */
   async search(req: Extract<WorkerRequest, { op: 'search' }>): Promise<Hits> {
     // Least busy, ties broken round robin so idle replicas share the load too.
     const n = this.workers.length;
@@ -101,7 +100,7 @@ export class IndexPool {
       if (w.inflight < best.inflight) best = w;
     }
     best.searches++;
-    return (await best.send(req, [req.queries.buffer as ArrayBuffer])) as Hits;
+    return (await best.send(req)) as Hits;
   }
 
   /** One request to the first replica (they are identical): e.g. writing its graph to a file. */

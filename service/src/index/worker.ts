@@ -82,33 +82,29 @@ function handle(msg: WorkerRequest): unknown {
       const d = r.dimension;
       const n = msg.queries.length / d;
       const k = Math.min(msg.k, r.live);
-      const offsets = new Uint32Array(n + 1);
-      const labels = new Uint32Array(n * Math.max(k, 0));
-      const distances = new Float32Array(labels.length);
       const payloads: (Payload | null)[] | undefined = msg.withPayload ? [] : undefined;
+      if (k <= 0) return { offsets: new Array<number>(n + 1).fill(0), labels: [], distances: [], payloads, searchMicros: 0 } satisfies Hits;
+      const offsets = [0];
+      const labels: number[] = [];
+      const distances: number[] = [];
       let searchMicros = 0;
-      if (k > 0) {
-        const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
-        const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
-        r.index.setEf(Math.max(msg.ef, k));
-        let at = 0;
-        for (let i = 0; i < n; i++) {
-          const q = Array.from(msg.queries.subarray(i * d, (i + 1) * d));
-          const t0 = performance.now();
-          const res = r.index.searchKnn(q, k, filterFn);
-          searchMicros += (performance.now() - t0) * 1000;
-          for (let j = 0; j < res.neighbors.length; j++) {
-            const label = res.neighbors[j]!;
-            labels[at] = label;
-            distances[at] = res.distances[j]!;
-            payloads?.push(r.payloads[label] ?? null);
-            at++;
-          }
-          offsets[i + 1] = at;
+      const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
+      const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
+      r.index.setEf(Math.max(msg.ef, k));
+      for (let i = 0; i < n; i++) {
+        const q = n === 1 ? msg.queries : msg.queries.slice(i * d, (i + 1) * d);
+        const t0 = performance.now();
+        const res = r.index.searchKnn(q, k, filterFn);
+        searchMicros += (performance.now() - t0) * 1000;
+        for (let j = 0; j < res.neighbors.length; j++) {
+          const label = res.neighbors[j]!;
+          labels.push(label);
+          distances.push(res.distances[j]!);
+          payloads?.push(r.payloads[label] ?? null);
         }
+        offsets.push(labels.length);
       }
-      const hits: Hits = { offsets, labels, distances, payloads, searchMicros };
-      return new Transfer(hits, [offsets.buffer, labels.buffer, distances.buffer]);
+      return { offsets, labels, distances, payloads, searchMicros } satisfies Hits;
     }
     case 'save': {
       const r = replica(msg.name);
@@ -137,24 +133,14 @@ function handle(msg: WorkerRequest): unknown {
   }
 }
 
-/** A result whose buffers are moved to the main thread instead of copied. */
-class Transfer {
-  constructor(readonly value: unknown, readonly buffers: ArrayBuffer[]) {}
-}
-
 const port = parentPort;
 if (!port) throw new Error('index worker must run in a worker thread');
 port.on('message', (m: { seq: number; req: WorkerRequest }) => {
   let reply: WorkerReply;
-  let transfer: ArrayBuffer[] = [];
   try {
-    const result = handle(m.req);
-    if (result instanceof Transfer) {
-      reply = { seq: m.seq, ok: true, result: result.value };
-      transfer = result.buffers;
-    } else reply = { seq: m.seq, ok: true, result };
+    reply = { seq: m.seq, ok: true, result: handle(m.req) };
   } catch (e) {
     reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : undefined };
   }
-  port.postMessage(reply, transfer);
+  port.postMessage(reply);
 });
