@@ -1,24 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../../src/emulator/server.js';
+import { describe, expect, it } from 'vitest';
 import { hasChanges, summarize } from '../../../src/engine/plan.js';
 import { expandTopology } from '../../../src/topology/index.js';
-import { deployUntilOk, failures, Homes, sessionFor, startTestEmulator, templateSpec } from './helpers.js';
+import { deployUntilOk, failures, sessionFor, templateSpec } from './helpers.js';
+import { emulatorPerTest } from './per-test.js';
 
-const homes = new Homes();
-let emu: RunningEmulator | undefined;
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  homes.cleanup();
-});
+const world = emulatorPerTest();
 
 type Doc = Record<string, Record<string, Record<string, Record<string, unknown>>>>;
 
 describe('reconcile on the emulator (templates/local.yaml)', () => {
   it('plans maxScale, Redis memory and a Cloud Armor rule as in-place updates of those resources alone', async () => {
-    emu = await startTestEmulator();
+    const emu = await world.start();
     const base = templateSpec('local');
-    const s = sessionFor(base, emu, homes.make());
+    const s = sessionFor(base, emu, world.home());
     expect((await deployUntilOk(s)).result.ok).toBe(true);
     await s.close();
 
@@ -30,7 +24,7 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     for (const [n, c] of cases.entries()) {
       // Cumulative: each case keeps the changes already applied.
       const spec = templateSpec('local', (d) => cases.slice(0, n + 1).forEach((x) => x.mutate(d as unknown as Doc)));
-      const session = sessionFor(spec, emu, homes.make());
+      const session = sessionFor(spec, emu, world.home());
       try {
         const { plan, observed } = await session.plan();
         const changing = plan.items.filter((i) => i.action !== 'noop');
@@ -52,8 +46,8 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     const spec = templateSpec('local');
     const names = expandTopology(spec).resources.map((r) => r.name);
     for (const seed of [11, 22, 33]) {
-      emu = await startTestEmulator({ faultRate: 0.2, consistencyDelayMs: 30, seed });
-      const s = sessionFor(spec, emu, homes.make());
+      const emu = await world.start({ faultRate: 0.2, consistencyDelayMs: 30, seed });
+      const s = sessionFor(spec, emu, world.home());
       try {
         const { result, runs } = await deployUntilOk(s, 4);
         expect(result.ok, `seed ${seed} after ${runs} runs: ${failures(result)}`).toBe(true);
@@ -70,15 +64,14 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
         expect(emu.requestLog.entries({}).filter((e) => e.fault === '429' || e.fault === '503').length).toBeGreaterThan(10);
       } finally {
         await s.close();
-        await emu.stop();
-        emu = undefined;
+        await world.stop(emu);
       }
     }
   }, 180_000);
 
   it('--regions touches only those regions and the global resources they need', async () => {
-    emu = await startTestEmulator();
-    const s = sessionFor(templateSpec('local'), emu, homes.make());
+    const emu = await world.start();
+    const s = sessionFor(templateSpec('local'), emu, world.home());
     expect((await deployUntilOk(s)).result.ok).toBe(true);
     await s.close();
     // A change that reaches every region (tier 1: us-central1, europe-west1; tier 2: asia-northeast1) ...
@@ -89,7 +82,7 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     });
     // ... rolled out to two regions first.
     const selected = ['us-central1', 'europe-west1'];
-    const partial = sessionFor(changed, emu, homes.make(), selected);
+    const partial = sessionFor(changed, emu, world.home(), selected);
     try {
       const { plan, observed } = await partial.plan();
       expect(plan.items.filter((i) => i.action !== 'noop').map((i) => i.region).sort()).toEqual([...selected].sort());
@@ -104,17 +97,17 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
       await partial.close();
     }
     // The rest of the rollout is exactly the region left out.
-    const full = sessionFor(changed, emu, homes.make());
+    const full = sessionFor(changed, emu, world.home());
     const { plan } = await full.plan();
     await full.close();
     expect(plan.items.filter((i) => i.action !== 'noop').map((i) => `${i.action} ${i.kind} ${i.region}`)).toEqual(['update run.Service asia-northeast1']);
   });
 
   it('--regions on a fresh project defers the shared globals that name the other regions, then a full deploy completes them', async () => {
-    emu = await startTestEmulator();
+    const emu = await world.start();
     const spec = templateSpec('local');
     const selected = ['us-central1', 'europe-west1'];
-    const partial = sessionFor(spec, emu, homes.make(), selected);
+    const partial = sessionFor(spec, emu, world.home(), selected);
     try {
       const { plan, observed } = await partial.plan();
       const deferred = plan.items.filter((i) => i.deferred).map((i) => i.kind);
@@ -126,7 +119,7 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     } finally {
       await partial.close();
     }
-    const full = sessionFor(spec, emu, homes.make());
+    const full = sessionFor(spec, emu, world.home());
     try {
       const { result } = await deployUntilOk(full);
       expect(result.ok, failures(result)).toBe(true);
@@ -137,9 +130,9 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
   });
 
   it('destroy removes everything it owns, in reverse order, and nothing else', async () => {
-    emu = await startTestEmulator();
+    const emu = await world.start();
     const spec = templateSpec('local');
-    const s = sessionFor(spec, emu, homes.make());
+    const s = sessionFor(spec, emu, world.home());
     try {
       expect((await deployUntilOk(s)).result.ok).toBe(true);
       // Someone else's objects in the same project: no ownership labels / marker.
@@ -168,11 +161,11 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
   });
 
   it('destroy stops at a bucket that holds data unless its spec says forceDestroy, and the data survives', async () => {
-    emu = await startTestEmulator();
+    const emu = await world.start();
     const spec = templateSpec('local', (d) => {
       d.storage = { vectors: { forceDestroy: false } };
     });
-    const s = sessionFor(spec, emu, homes.make());
+    const s = sessionFor(spec, emu, world.home());
     try {
       expect((await deployUntilOk(s)).result.ok).toBe(true);
       const file = s.clients.storage.bucket('ruvector-vectors-us-central1').file('vectors/2026/11/28/shard-00000.bin');

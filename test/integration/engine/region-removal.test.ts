@@ -1,15 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../../src/emulator/server.js';
+import { describe, expect, it } from 'vitest';
 import { summarize } from '../../../src/engine/plan.js';
-import { deployUntilOk, failures, Homes, sessionFor, startTestEmulator, templateSpec } from './helpers.js';
+import { deployUntilOk, failures, sessionFor, templateSpec } from './helpers.js';
+import { emulatorPerTest } from './per-test.js';
 
-const homes = new Homes();
-let emu: RunningEmulator | undefined;
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  homes.cleanup();
-});
+const world = emulatorPerTest();
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,14 +19,14 @@ function withoutAsia(d: Doc): void {
 
 describe('retiring a region', () => {
   it('a deploy of the spec without the region rewrites the URL map first, then deletes the region, and converges', async () => {
-    emu = await startTestEmulator();
-    const full = sessionFor(templateSpec('local'), emu, homes.make());
+    const emu = await world.start();
+    const full = sessionFor(templateSpec('local'), emu, world.home());
     try {
       expect((await deployUntilOk(full)).result.ok).toBe(true);
     } finally {
       await full.close();
     }
-    const s = sessionFor(templateSpec('local', withoutAsia), emu, homes.make());
+    const s = sessionFor(templateSpec('local', withoutAsia), emu, world.home());
     try {
       const { plan, observed } = await s.plan();
       const sum = summarize(plan);
@@ -53,16 +47,16 @@ describe('retiring a region', () => {
 
 describe('destroy --regions', () => {
   it('reroutes the URL map away from the region, then deletes its backend and the rest of it; the other regions keep serving', async () => {
-    emu = await startTestEmulator();
+    const emu = await world.start();
     const spec = templateSpec('local');
-    const full = sessionFor(spec, emu, homes.make());
+    const full = sessionFor(spec, emu, world.home());
     try {
       expect((await deployUntilOk(full)).result.ok).toBe(true);
     } finally {
       await full.close();
     }
     // europe-west1 is a primary nobody replicates: it can go alone.
-    const s = sessionFor(spec, emu, homes.make(), ['europe-west1']);
+    const s = sessionFor(spec, emu, world.home(), ['europe-west1']);
     try {
       const { plan, observed } = await s.plan({ destroy: true });
       const urlMap = plan.items.find((i) => i.kind === 'compute.UrlMap');
@@ -73,7 +67,7 @@ describe('destroy --regions', () => {
     } finally {
       await s.close();
     }
-    const after = sessionFor(spec, emu, homes.make());
+    const after = sessionFor(spec, emu, world.home());
     try {
       const seen = [...(await after.observe()).values()].filter((o) => o.owner === 'ruvector-local');
       expect(seen.filter((o) => o.region === 'europe-west1').map((o) => o.name)).toEqual([]);
@@ -87,8 +81,8 @@ describe('destroy --regions', () => {
   });
 
   it('refuses to destroy a primary a remaining region replicates, before touching anything', async () => {
-    emu = await startTestEmulator();
-    const s = sessionFor(templateSpec('local'), emu, homes.make(), ['us-central1']);
+    const emu = await world.start();
+    const s = sessionFor(templateSpec('local'), emu, world.home(), ['us-central1']);
     try {
       await expect(s.plan({ destroy: true })).rejects.toThrow(/asia-northeast1's database replicates us-central1's primary/);
     } finally {
