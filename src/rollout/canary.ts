@@ -1,7 +1,7 @@
 /** The checks a canary must pass: its revision Ready, then /health/ready on it (its tagged URL, else the service URL). */
 import type { Session } from '../engine/session.js';
 import { excerpt, request } from '../verify/http.js';
-import { regionChecks, verifyContext } from '../verify/index.js';
+import { PREFETCH_BOUND_MS, regionChecks, verifyContext } from '../verify/index.js';
 import { runChecks } from '../verify/runner.js';
 import type { CheckResult } from '../verify/types.js';
 import { CANARY_TAG } from './traffic.js';
@@ -80,6 +80,7 @@ export async function checkCanary(session: Session, region: string, s: LiveServi
   const health = await probeHealth(s, { ...o, startupMs: o.startupMs ?? Math.max(30_000, 3 * o.timeoutMs) });
   // verify's own checks for the region's service and data stores, as the canary sees them.
   const v = verifyContext(session, { samples: 0, timeoutMs: o.timeoutMs, drift: false });
+  await v.live.prefetch(['run.Service', 'redis.Instance', 'sql.Instance'].flatMap((k) => v.live.desired(k, region)), PREFETCH_BOUND_MS);
   const checks = await runChecks(regionChecks(v, region, ['health', 'redis', 'sql']).filter((c) => c.subject !== 'load balancer'));
   const failedChecks = checks.filter((c) => c.verdict === 'fail');
   if (!health.ok) return { ok: false, reason: health.reason, checks };

@@ -27,6 +27,9 @@ export { renderVerify } from './render.js';
 
 export const DEFAULT_VERIFY: VerifyOptions = { samples: 100, timeoutMs: 10_000, drift: true };
 
+/** How long verify waits for its reads of live state before the checks start regardless. */
+export const PREFETCH_BOUND_MS = 30_000;
+
 export interface VerifyReport {
   target: string;
   topology: string;
@@ -59,6 +62,7 @@ export function regionChecks(v: VerifyContext, region: string, groups?: CheckGro
 export async function verify(session: Session, opts: Partial<VerifyOptions> = {}, o: { targetLabel?: string; onResult?: (r: CheckResult) => void } = {}): Promise<VerifyReport> {
   const v = verifyContext(session, { ...DEFAULT_VERIFY, ...opts });
   const defs = [...session.regions.flatMap((r) => regionChecks(v, r)), ...lbChecks(v)];
+  await v.live.prefetch(session.desired, PREFETCH_BOUND_MS);
   const [checked, drift] = await Promise.all([
     runChecks(defs, { onResult: o.onResult }),
     v.opts.drift ? driftResults(v) : Promise.resolve([] as CheckResult[]),

@@ -46,6 +46,20 @@ export class Live {
     return p;
   }
 
+  /**
+   * Reads these objects now, concurrently, waiting at most boundMs. The first call through each
+   * client library loads and compiles its protos — seconds of CPU on a busy machine — which
+   * is this process starting, not the resource answering: done before the checks' deadlines
+   * start, a short --timeout measures the resources. A read still pending after boundMs stays
+   * cached, and the check that awaits it does so under its own deadline.
+   */
+  async prefetch(resources: Pick<Resource, 'kind' | 'name' | 'region'>[], boundMs: number): Promise<void> {
+    const reads = resources.filter((r) => this.session.registry.get(r.kind)).map((r) => this.get(r).catch(() => undefined));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(reads), new Promise((resolve) => (timer = setTimeout(resolve, boundMs)))]);
+    clearTimeout(timer);
+  }
+
   /** The live object a compute link names. */
   async link(link: string): Promise<{ ref: { kind: string; name: string; region?: string }; observed?: Observed } | undefined> {
     const ref = computeRef(link);

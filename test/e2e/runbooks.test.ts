@@ -116,7 +116,7 @@ describe.sequential('runbooks against deploy --local', () => {
     try {
       const down = await verifyJson('--samples', '0', '--timeout', '3');
       expect(down.code).toBe(1);
-      expect(down.summary.failedRegions).toEqual(['europe-west1']);
+      expect(down.summary.failedRegions, failing(down.rows).join('\n')).toEqual(['europe-west1']);
       expect(down.rows.find((r) => r.region === 'europe-west1' && r.subject === 'ruvector-streaming url')!.reason).toMatch(/timed out|no answer/);
     } finally {
       for (const pid of pids) process.kill(pid, 'SIGCONT');

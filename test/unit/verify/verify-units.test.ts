@@ -5,7 +5,8 @@ import { judgeSubscription } from '../../../src/verify/checks/pubsub.js';
 import { judgeCertificate, urlMapServices } from '../../../src/verify/checks/lb.js';
 import { judgeDriftItem } from '../../../src/verify/checks/drift.js';
 import { findFrontDoorUrl } from '../../../src/verify/frontdoor.js';
-import { computeRef } from '../../../src/verify/live.js';
+import { computeRef, Live } from '../../../src/verify/live.js';
+import type { Session } from '../../../src/engine/session.js';
 import { judgeLatency, latencyStats } from '../../../src/verify/latency.js';
 import { runCheck, runChecks } from '../../../src/verify/runner.js';
 import { byRegion, summarize } from '../../../src/verify/verdicts.js';
@@ -32,6 +33,27 @@ describe('runner', () => {
   it('a thrown error is a failure with its message', async () => {
     const r = await runCheck({ group: 'sql', subject: 'db', timeoutMs: 1000, run: async () => { throw new Error('boom\nstack'); } });
     expect(r).toMatchObject({ verdict: 'fail', reason: 'boom', id: 'sql:global:db' });
+  });
+});
+
+describe('live reads before the deadlines', () => {
+  // Only what Live touches: the registry's providers and the provider context.
+  const sessionWith = (get: (r: { name: string }) => Promise<unknown>) =>
+    ({ ctx: {}, registry: { get: (kind: string) => (kind === 'x.Thing' ? { get: (_: unknown, r: { name: string }) => get(r) } : undefined) } }) as unknown as Session;
+
+  it('prefetch reads each object once, and a check then finds it without asking again', async () => {
+    const asked: string[] = [];
+    const live = new Live(sessionWith(async (r) => (asked.push(r.name), { raw: { name: r.name } })));
+    await live.prefetch([{ kind: 'x.Thing', name: 'a' }, { kind: 'x.Thing', name: 'b' }, { kind: 'no.Provider', name: 'c' }], 1000);
+    const [check] = await runChecks([{ group: 'run', subject: 'a', timeoutMs: 50, run: async () => ((await live.get({ kind: 'x.Thing', name: 'a' }))?.raw.name === 'a' ? { verdict: 'pass', reason: 'read' } : { verdict: 'fail', reason: 'not read' }) }]);
+    expect(asked).toEqual(['a', 'b']);
+    expect(check).toMatchObject({ verdict: 'pass', reason: 'read' });
+  });
+  it('prefetch gives up on a read that hangs after its bound; the check awaiting it times out under its own deadline', async () => {
+    const live = new Live(sessionWith(() => new Promise(() => undefined)));
+    await live.prefetch([{ kind: 'x.Thing', name: 'hung' }], 30); // returns at its bound: else this test times out
+    const [check] = await runChecks([{ group: 'run', subject: 'hung', timeoutMs: 100, run: async () => ((await live.get({ kind: 'x.Thing', name: 'hung' })) ? { verdict: 'pass', reason: '' } : { verdict: 'fail', reason: 'missing' }) }]);
+    expect(check).toMatchObject({ verdict: 'fail', reason: 'timed out after 0.1 s' });
   });
 });
 
