@@ -48,4 +48,9 @@ export interface WorkerStats {
   collections: Record<string, { count: number; capacity: number; deleted: number }>;
 }
 
+/** Given to each worker at start. claims[slot] holds the ticket of the search offered in that slot until a worker takes it (0). */
+export interface WorkerData {
+  claims: Int32Array;
+}
+
 export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: 'filter' };

@@ -1,6 +1,6 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import hnswlib from 'hnswlib-node';
-import type { WorkerReply, WorkerRequest, Hits, SavedReplica, WorkerStats } from './protocol.js';
+import type { WorkerData, WorkerReply, WorkerRequest, Hits, SavedReplica, WorkerStats } from './protocol.js';
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 
@@ -135,12 +135,18 @@ function handle(msg: WorkerRequest): unknown {
 
 const port = parentPort;
 if (!port) throw new Error('index worker must run in a worker thread');
-port.on('message', (m: { seq: number; req: WorkerRequest }) => {
+const { claims } = workerData as WorkerData;
+/**
+ * A message with `claim` is a search offered to every worker: the one whose compare-and-swap
+ * takes the slot runs it and answers; the others drop it. Writes come without one, to all.
+ */
+port.on('message', (m: { seq: number; req: WorkerRequest; claim?: number }) => {
+  if (m.claim !== undefined && Atomics.compareExchange(claims, m.claim, m.seq, 0) !== m.seq) return;
   let reply: WorkerReply;
   try {
     reply = { seq: m.seq, ok: true, result: handle(m.req) };
   } catch (e) {
     reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : undefined };
   }
-  port.postMessage(reply);
+  port.postMessage(m.claim === undefined ? reply : { ...reply, shared: true });
 });
