@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import hnswlib from 'hnswlib-node';
+import { chooseHnswBuild, loadHnswlib, type HnswBuildChoice } from '../service/src/index/hnswlib.js';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { closedLoop, prepare } from './loadgen.js';
@@ -161,6 +161,9 @@ interface Row {
   inIndex?: number;
 }
 const rows: Row[] = [];
+// The baseline runs the same compiled hnswlib-node as the service (HNSW_BUILD, passed through to it).
+const hnswBuild = chooseHnswBuild((process.env.HNSW_BUILD ?? 'auto') as HnswBuildChoice);
+const hnswlib = loadHnswlib(hnswBuild);
 const rssBefore = rssMb('self');
 const idx = new hnswlib.HierarchicalNSW('l2', DIM);
 idx.initIndex({ maxElements: N, m: M, efConstruction: EFC, randomSeed: 100 });
@@ -359,7 +362,7 @@ const baselines = rows.filter((r) => r.name.startsWith('in-process'));
 const single = baselines.reduce((acc, r) => acc + r.qps, 0) / baselines.length;
 const f = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
 console.log(`\nruvector service benchmark: N=${N} dim=${DIM} clusters=${CLUSTERS} (anisotropic), M=${M} efConstruction=${EFC} ef=${EF} k=${K}`);
-console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
+console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; hnswlib-node build: ${hnswBuild}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
 const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc (mean)', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen', 'in HNSW µs/query'];
 const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen), f(r.inIndex)]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { HnswBuildChoice } from './index/hnswlib.js';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface ServiceConfig {
@@ -6,7 +7,8 @@ export interface ServiceConfig {
   host: string;
   region: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  hnsw: { m: number; efConstruction: number; efSearch: number };
+  /** build: which compiled hnswlib-node to run (service/src/index/hnswlib.ts). */
+  hnsw: { m: number; efConstruction: number; efSearch: number; build: HnswBuildChoice };
   quantization: boolean;
   cacheSizeGb: number;
   /** Number of search worker threads; each holds a full index replica. Default: one per CPU. */
@@ -87,6 +89,12 @@ function searchCacheMode(env: Env): ServiceConfig['searchCache'] {
   throw new ConfigError('SEARCH_CACHE', `must be by-id, all or off, got "${v}"`);
 }
 
+function hnswBuild(env: Env): HnswBuildChoice {
+  const v = (str(env, 'HNSW_BUILD') ?? 'auto').toLowerCase();
+  if (v === 'auto' || v === 'portable') return v;
+  throw new ConfigError('HNSW_BUILD', `must be auto or portable, got "${v}"`);
+}
+
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const region = str(env, 'REGION') ?? 'local';
@@ -122,7 +130,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     host: str(env, 'HOST') ?? '0.0.0.0',
     region,
     logLevel: logLevel(env),
-    hnsw: { m, efConstruction, efSearch },
+    hnsw: { m, efConstruction, efSearch, build: hnswBuild(env) },
     quantization: bool(env, 'QUANTIZATION_ENABLED', false),
     cacheSizeGb: num(env, 'CACHE_SIZE_GB', 1, 0),
     // One replica per vCPU: the main thread's HTTP work shares the cores (see service/README.md).

@@ -18,6 +18,7 @@ import { Shipper } from './replication/shipper.js';
 import { Receiver } from './replication/receiver.js';
 import { Snapshotter, bucketFor, storageFor } from './snapshot/snapshotter.js';
 import { StoragePath } from './store/vectors.js';
+import { chooseHnswBuild } from './index/hnswlib.js';
 
 export interface RunningServer {
   url: string;
@@ -67,11 +68,16 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     // 429s are already recorded by the engine with RATE_LIMITED.
     if (status !== 429) analytics.record({ type, latencyMs: ms, errorCode: `HTTP_${status}` });
   });
-  const index = new IndexPool(cfg.searchWorkers, (e) => {
-    // A replica that died is out of step with the write stream: let the platform restart us.
-    log.fatal({ err: e.message }, 'index worker died; exiting');
-    process.exit(1);
-  });
+  const hnswBuild = chooseHnswBuild(cfg.hnsw.build);
+  const index = new IndexPool(
+    cfg.searchWorkers,
+    (e) => {
+      // A replica that died is out of step with the write stream: let the platform restart us.
+      log.fatal({ err: e.message }, 'index worker died; exiting');
+      process.exit(1);
+    },
+    hnswBuild,
+  );
   const engine = new Engine(cfg, store, index, cache, analytics, metrics, log);
   engineRef = engine;
   const feed = new ChangeFeed(engine, log);
@@ -122,7 +128,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   const address = await app.listen({ port: cfg.port, host: cfg.host });
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host}:${port}`;
-  log.info({ address, workers: cfg.searchWorkers, storage: cfg.storage.bucket ?? 'off', pubsub: cfg.pubsub.topic ?? 'off', writes: cfg.apiKey ? 'api-key' : 'disabled' }, 'listening');
+  log.info({ address, workers: cfg.searchWorkers, hnswlib: hnswBuild, storage: cfg.storage.bucket ?? 'off', pubsub: cfg.pubsub.topic ?? 'off', writes: cfg.apiKey ? 'api-key' : 'disabled' }, 'listening');
   if (!cfg.storage.bucket) log.info('STORAGE_BUCKET not set: snapshots are off (Postgres alone restores the index)');
   if (!cfg.pubsub.topic) log.info('PUBSUB_TOPIC not set: cross-region publishing is off');
   if (!cfg.apiKey) log.warn('RUVECTOR_API_KEY not set: writes are refused');

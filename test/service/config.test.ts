@@ -20,6 +20,7 @@ describe('service configuration', () => {
     expect(c.storage.bucket).toBeUndefined();
     expect(c.pubsub.topic).toBeUndefined();
     expect(c.apiKey).toBeUndefined();
+    expect(c.hnsw.build).toBe('auto');
   });
 
   it.each([
@@ -33,6 +34,7 @@ describe('service configuration', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
     ['PUBSUB_JWKS_URL', 'not a url', /PUBSUB_JWKS_URL/],
     ['SEARCH_CACHE', 'sometimes', /SEARCH_CACHE/],
+    ['HNSW_BUILD', 'avx512', /HNSW_BUILD must be auto or portable/],
   ])('names the bad variable: %s=%s', (name, value, msg) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(msg);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
+import type { HnswBuild } from './hnswlib.js';
 import type { WorkerData, WorkerReply, WorkerRequest, Hits, WorkerStats } from './protocol.js';
 
 export class WorkerError extends Error {
@@ -87,10 +88,10 @@ export class IndexPool {
   private offered = new Map<number, Pending & { ticket: number }>();
   private ticket = 0;
 
-  constructor(size: number, onCrash: (err: Error) => void) {
+  constructor(size: number, onCrash: (err: Error) => void, hnswBuild: HnswBuild = 'portable') {
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./worker.${ext}`, import.meta.url);
-    const data: WorkerData = { claims: this.claims };
+    const data: WorkerData = { claims: this.claims, hnswBuild };
     for (let i = 0; i < size; i++) {
       const w = new IndexWorker(url, data, (r, from) => this.onShared(r, from), (code, err) => {
         // A claimed search dies with its worker; the process restarts on onCrash, but nothing waits forever.

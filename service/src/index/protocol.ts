@@ -1,5 +1,6 @@
 import type { Metric } from '../vectors/metric.js';
 import type { Payload } from '../vectors/filter.js';
+import type { HnswBuild } from './hnswlib.js';
 
 /** Messages between the main thread and the search workers (each holds a full index replica). */
 export type WorkerRequest =
@@ -51,6 +52,7 @@ export interface WorkerStats {
 /** Given to each worker at start. claims[slot] holds the ticket of the search offered in that slot until a worker takes it (0). */
 export interface WorkerData {
   claims: Int32Array;
+  hnswBuild: HnswBuild;
 }
 
 export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: 'filter' };

@@ -1,8 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import hnswlib from 'hnswlib-node';
+import type { HierarchicalNSW } from 'hnswlib-node';
 import type { WorkerData, WorkerReply, WorkerRequest, Hits, SavedReplica, WorkerStats } from './protocol.js';
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
+import { loadHnswlib } from './hnswlib.js';
+
+const { claims, hnswBuild } = workerData as WorkerData;
+const hnswlib = loadHnswlib(hnswBuild);
 
 /**
  * One search worker: a replica of every collection's HNSW index, fed by the main thread's
@@ -10,7 +14,7 @@ import type { Metric } from '../vectors/metric.js';
  * write sees that write.
  */
 interface Replica {
-  index: hnswlib.HierarchicalNSW;
+  index: HierarchicalNSW;
   dimension: number;
   metric: Metric;
   /** Sparse: undefined where the graph holds no such label. */
@@ -135,7 +139,6 @@ function handle(msg: WorkerRequest): unknown {
 
 const port = parentPort;
 if (!port) throw new Error('index worker must run in a worker thread');
-const { claims } = workerData as WorkerData;
 /**
  * A message with `claim` is a search offered to every worker: the one whose compare-and-swap
  * takes the slot runs it and answers; the others drop it. Writes come without one, to all.
