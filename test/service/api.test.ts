@@ -178,6 +178,12 @@ describe('vector API', () => {
       const r = await env.query(`SELECT count(*)::int AS n FROM query_analytics_partitioned WHERE query_type = 'search'`);
       return r.rows[0].n > 5;
     });
+    // Every column arrives: the rows travel as one JSON parameter.
+    const row = (await env.query(`SELECT region, user_id, latency_ms, cache_hit, result_count, error_code, extract(epoch FROM now() - timestamp) AS age FROM query_analytics_partitioned WHERE query_type = 'search' AND error_code IS NULL LIMIT 1`)).rows[0];
+    expect(row).toMatchObject({ region: expect.any(String), user_id: expect.stringMatching(/^(ip-|key-)/), cache_hit: expect.any(Boolean), error_code: null });
+    expect(row.latency_ms).toBeGreaterThan(0);
+    expect(row.result_count).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(Number(row.age))).toBeLessThan(600);
     await env.query('REFRESH MATERIALIZED VIEW query_metrics_hourly');
     const mv = await env.query(`SELECT total_queries FROM query_metrics_hourly WHERE query_type = 'search'`);
     expect(mv.rows.length).toBeGreaterThan(0);
