@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { SERVICE_NODE_FLAGS } from '../service/src/node-flags.js';
 import { chooseHnswBuild, loadHnswlib, type HnswBuildChoice } from '../service/src/index/hnswlib.js';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
@@ -205,7 +206,7 @@ const pgUrl = new URL(PG_URL);
 const apiKey = randomBytes(16).toString('hex');
 const prefix = `${db}:`;
 const entry = existsSync('dist/service/src/main.js') ? ['dist/service/src/main.js'] : ['--import', 'tsx', 'service/src/main.ts'];
-const child = spawn(process.execPath, [...(a['node-flags']?.split(' ').filter(Boolean) ?? []), ...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`] : []), ...entry], {
+const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(a['node-flags']?.split(' ').filter(Boolean) ?? []), ...(a.profile ? ['--cpu-prof', `--cpu-prof-dir=${a.profile}`] : []), ...entry], {
   env: {
     ...process.env,
     PORT: '0',

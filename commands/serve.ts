@@ -19,7 +19,7 @@ Needs PostgreSQL and Redis (Redis may be down: it is only a cache). Stops gracef
     port: Flags.integer({ char: 'p', summary: 'Port to listen on (default: $PORT or 8080)', min: 0, max: 65535 }),
     host: Flags.string({ summary: 'Address to bind (default: $HOST or 0.0.0.0)' }),
     region: Flags.string({ summary: 'Region name this instance reports and replicates as (default: $REGION or local)' }),
-    workers: Flags.integer({ summary: 'Search worker threads, each with an index replica (default: CPUs - 1, at least 1)', min: 1 }),
+    workers: Flags.integer({ summary: 'Search worker threads, each with an index replica (default: $SEARCH_WORKERS or one per CPU)', min: 1 }),
   };
 
   async run(): Promise<{ url: string; region: string; workers: number }> {

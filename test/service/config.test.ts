@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../service/src/config.js';
+import { SERVICE_NODE_FLAGS } from '../../service/src/node-flags.js';
 
 describe('service configuration', () => {
   it('reads the seed environment', () => {
@@ -38,5 +40,11 @@ describe('service configuration', () => {
   ])('names the bad variable: %s=%s', (name, value, msg) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(msg);
+  });
+
+  it('the image starts node with the flags the benchmark measured', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync('service/Dockerfile', 'utf8'))?.[1];
+    expect(cmd).toBeDefined();
+    expect(JSON.parse(cmd!)).toEqual(['node', ...SERVICE_NODE_FLAGS, 'dist/service/src/main.js']);
   });
 });
