@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { AnalyticsRows } from './analytics-rows.js';
 
 export interface QueryEvent {
   type: string;
@@ -11,6 +12,8 @@ export interface QueryEvent {
 }
 
 const MAX_BUFFER = 20_000;
+/** Rows per AnalyticsRows block; full blocks wait in `pending` for the next flush. */
+const BLOCK_ROWS = 2048;
 /**
  * Rows per statement. Building a statement's parameters is synchronous main-thread work that
  * every in-flight request waits behind: 1,000 rows (with JS Dates and UUIDs) stalled the event
@@ -23,8 +26,11 @@ const FLUSH_ROWS = 250;
  * statements on a timer, so no request ever waits on an analytics insert.
  */
 export class Analytics {
-  /** at: epoch ms. Ids and timestamps are made by Postgres, not here: see FLUSH_ROWS. */
-  private buf: (QueryEvent & { at: number })[] = [];
+  /** Ids and timestamps are made by Postgres, not here: see FLUSH_ROWS. */
+  private rows = new AnalyticsRows(BLOCK_ROWS);
+  /** Blocks taken for writing, oldest first; a block stays until all its rows are written. */
+  private pending: AnalyticsRows[] = [];
+  private buffered = 0;
   private counts = new Map<string, number>();
   private timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -41,11 +47,19 @@ export class Analytics {
   }
 
   record(e: QueryEvent): void {
-    if (this.buf.length >= MAX_BUFFER) {
+    if (this.buffered >= MAX_BUFFER) {
       this.onDrop();
       return;
     }
-    this.buf.push({ ...e, at: Date.now() });
+    if (this.rows.full) this.take();
+    this.rows.push(e, Date.now());
+    this.buffered++;
+  }
+
+  private take(): void {
+    if (this.rows.length === 0) return;
+    this.pending.push(this.rows);
+    this.rows = new AnalyticsRows(BLOCK_ROWS);
   }
 
   /** Counts a rate-limited request against the user's minute (the seed's rate_limits table). */
@@ -72,21 +86,30 @@ export class Analytics {
 
   private async doFlush(): Promise<void> {
     if (this.readOnly) {
-      this.buf = [];
+      this.rows = new AnalyticsRows(BLOCK_ROWS);
+      this.pending = [];
+      this.buffered = 0;
       this.counts.clear();
       return;
     }
-    while (this.buf.length > 0) {
-      const rows = this.buf.splice(0, FLUSH_ROWS);
-      // One JSON parameter, not eight arrays: pg turns each array into its text form element by
-      // element, which was ~5% of everything the main thread allocated under load.
-      await this.pool.query(
-        `INSERT INTO query_analytics_partitioned (query_id, timestamp, region, user_id, query_type, latency_ms, cache_hit, result_count, error_code)
-         SELECT gen_random_uuid()::text, to_timestamp(u.at / 1000.0), $1, u."user", u.type, u."latencyMs", u."cacheHit", u."resultCount", u."errorCode"
-         FROM json_to_recordset($2::json)
-           AS u(at float8, "user" text, type text, "latencyMs" float8, "cacheHit" bool, "resultCount" int, "errorCode" text)`,
-        [this.region, JSON.stringify(rows)],
-      );
+    this.take();
+    while (this.pending.length > 0) {
+      const block = this.pending[0]!;
+      while (block.sent < block.length) {
+        const to = Math.min(block.sent + FLUSH_ROWS, block.length);
+        // One JSON parameter, not eight arrays: pg turns each array into its text form element
+        // by element, which was ~5% of everything the main thread allocated under load.
+        await this.pool.query(
+          `INSERT INTO query_analytics_partitioned (query_id, timestamp, region, user_id, query_type, latency_ms, cache_hit, result_count, error_code)
+           SELECT gen_random_uuid()::text, to_timestamp(u.at / 1000.0), $1, u."user", u.type, u."latencyMs", u."cacheHit", u."resultCount", u."errorCode"
+           FROM json_to_recordset($2::json)
+             AS u(at float8, "user" text, type text, "latencyMs" float8, "cacheHit" bool, "resultCount" int, "errorCode" text)`,
+          [this.region, block.json(block.sent, to)],
+        );
+        this.buffered -= to - block.sent;
+        block.sent = to;
+      }
+      this.pending.shift();
     }
     if (this.counts.size > 0) {
       const entries = [...this.counts];
