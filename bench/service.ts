@@ -3,7 +3,8 @@
  *
  * Seeded clustered, anisotropic 128-d data; exact brute-force ground truth; the service over
  * HTTP (a child process, real Postgres and Redis) beside in-process hnswlib-node on the same
- * data in the same run. Prints ingest rate, recall@10, QPS and p50/p99 at concurrency 1/16/64.
+ * data in the same run. Prints ingest rate, recall@10, QPS and p50/p99 at concurrency 1/16/64,
+ * and the ceiling: in-process searches on as many threads as the service has workers.
  */
 import { Pool } from 'undici';
 import { spawn } from 'node:child_process';
@@ -11,7 +12,12 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SERVICE_NODE_FLAGS } from '../service/src/node-flags.js';
-import { chooseHnswBuild, loadHnswlib, type HnswBuildChoice } from '../service/src/index/hnswlib.js';
+import { avx2AddonPath, chooseHnswBuild, loadHnswlib, type HnswBuildChoice } from '../service/src/index/hnswlib.js';
+import { inProcessThreads } from './ceiling.js';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { closedLoop, prepare } from './loadgen.js';
@@ -196,6 +202,22 @@ function inProcess(name: string): Row {
   rows.push({ ...inProcess('in-process hnswlib-node, 1 thread, before the HTTP runs'), ingest: inprocIngest, recall: rsum / NQ });
   console.error(`in-process: ingest ${inprocIngest.toFixed(0)}/s, index RSS ~${replicaMb.toFixed(0)} MB`);
 }
+// The ceiling: as many in-process threads as the service has workers, a replica each, no server.
+const ceilingFile = join(tmpdir(), `ruvector-bench-${process.pid}.hnsw`);
+idx.writeIndexSync(ceilingFile);
+const ceilingThreads = a.workers ? Number(a.workers) : (await import('node:os')).availableParallelism();
+const ceiling = await inProcessThreads(ceilingThreads, {
+  file: ceilingFile,
+  addon: hnswBuild === 'avx2' ? avx2AddonPath() : createRequire(import.meta.url).resolve('hnswlib-node'),
+  space: 'l2',
+  dim: DIM,
+  ef: EF,
+  k: K,
+  seconds: SECONDS,
+  queries: queries.slice(NQ),
+});
+rmSync(ceilingFile, { force: true });
+rows.push({ name: `in-process hnswlib-node, ${ceilingThreads} threads (a replica each; no server can pass this)`, qps: ceiling.qps, p50: NaN, p99: NaN, inIndex: (1e6 * ceilingThreads) / ceiling.qps });
 
 // ---- the service over HTTP ------------------------------------------------------------------
 const db = `ruvector_bench_${randomBytes(4).toString('hex')}`;
@@ -359,13 +381,21 @@ await admin.end();
 
 // ---- report ---------------------------------------------------------------------------------
 baselineAfter();
-const baselines = rows.filter((r) => r.name.startsWith('in-process'));
+const baselines = rows.filter((r) => r.name.startsWith('in-process hnswlib-node, 1 thread'));
 const single = baselines.reduce((acc, r) => acc + r.qps, 0) / baselines.length;
-const f = (x: number | undefined, d = 0) => (x === undefined ? '' : x.toFixed(d));
+const f = (x: number | undefined, d = 0) => (x === undefined || Number.isNaN(x) ? '' : x.toFixed(d));
 console.log(`\nruvector service benchmark: N=${N} dim=${DIM} clusters=${CLUSTERS} (anisotropic), M=${M} efConstruction=${EFC} ef=${EF} k=${K}`);
 console.log(`machine: ${(await import('node:os')).availableParallelism()} vCPU shared with the load generator; service search workers: ${nWorkers}; hnswlib-node build: ${hnswBuild}; Redis ${ready.json.checks.redis}; ${SECONDS}s per load level; search cache hits during load: ${hits}\n`);
-const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc (mean)', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen', 'in HNSW µs/query'];
-const table = rows.map((r) => [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen), f(r.inIndex)]);
+// What a server that cost nothing would reach: the cores split between searching at the
+// ceiling's CPU per query and the load generator's measured CPU per query.
+const cores = (await import('node:os')).availableParallelism();
+const searchCpu = (1e6 * ceilingThreads) / ceiling.qps;
+const bound = (r: Row) => (r.cpu ? (cores * 1e6) / (searchCpu + r.cpu.loadgen) : undefined);
+const header = ['run', 'ingest vec/s', 'recall@10', 'QPS', 'x 1-thread in-proc (mean)', 'x if the server cost nothing', 'p50 ms', 'p99 ms', 'CPU µs/query: main', 'workers', 'GC+other', 'load gen', 'in HNSW µs/query'];
+const table = rows.map((r) => {
+  const b = bound(r);
+  return [r.name, f(r.ingest), f(r.recall, 4), f(r.qps), f(r.qps / single, 2), f(b === undefined ? undefined : b / single, 2), f(r.p50, 3), f(r.p99, 3), f(r.cpu?.main), f(r.cpu?.workers), f(r.cpu?.rest), f(r.cpu?.loadgen), f(r.inIndex)];
+});
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
 const line = (cells: string[]) => '| ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
 console.log(line(header));
