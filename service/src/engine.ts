@@ -446,12 +446,10 @@ export class Engine {
       }
     }
     this.metrics.cache.inc({ result: key && gate.gen !== 'offline' ? 'miss' : 'bypass' });
-    const flat: number[] = [];
-    for (const q of r.queries) for (let j = 0; j < q.length; j++) flat.push(q[j]!);
     const extra = r.exclude !== undefined ? 1 : 0;
     let hits;
     try {
-      hits = await this.pool.search({ op: 'search', name: c.name, queries: flat, k: r.k + extra, ef: ef + extra, filter: r.filter, withPayload: r.withPayload });
+      hits = await this.pool.search({ op: 'search', name: c.name, queries: r.queries, k: r.k + extra, ef: ef + extra, filter: r.filter, withPayload: r.withPayload });
     } catch (e) {
       if (e instanceof WorkerError && e.kind === 'filter') throw badRequest(e.message);
       if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);

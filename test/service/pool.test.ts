@@ -9,20 +9,30 @@ const DIM = 8;
 const POINTS = 2000;
 const vectorOf = (label: number): number[] => Array.from({ length: DIM }, (_, j) => Math.sin(label * 12.9898 + j * 78.233) * 10);
 
+async function loaded(opts?: ConstructorParameters<typeof IndexPool>[3]): Promise<IndexPool> {
+  const pool = new IndexPool(
+    2,
+    (err) => {
+      throw err;
+    },
+    'portable',
+    opts,
+  );
+  await pool.broadcast({ op: 'create', name: 'c', dimension: DIM, metric: 'l2', m: 16, efConstruction: 100 });
+  const labels = Array.from({ length: POINTS }, (_, i) => i);
+  const vectors = new Float32Array(labels.flatMap(vectorOf));
+  await pool.broadcast({ op: 'upsert', name: 'c', labels, vectors, payloads: labels.map(() => null) });
+  return pool;
+}
+
 describe('index pool', () => {
   let pool: IndexPool;
   beforeAll(async () => {
-    pool = new IndexPool(2, (err) => {
-      throw err;
-    });
-    await pool.broadcast({ op: 'create', name: 'c', dimension: DIM, metric: 'l2', m: 16, efConstruction: 100 });
-    const labels = Array.from({ length: POINTS }, (_, i) => i);
-    const vectors = new Float32Array(labels.flatMap(vectorOf));
-    await pool.broadcast({ op: 'upsert', name: 'c', labels, vectors, payloads: labels.map(() => null) });
+    pool = await loaded();
   }, 60_000);
   afterAll(() => pool.close());
 
-  const search = (queries: number[], k = 1) => pool.search({ op: 'search', name: 'c', queries, k, ef: 50, withPayload: false });
+  const search = (query: number[], k = 1) => pool.search({ op: 'search', name: 'c', queries: [query], k, ef: 50, withPayload: false });
 
   it('runs each of many concurrent searches exactly once, with its own answer', async () => {
     const before = pool.searchCounts().reduce((a, b) => a + b, 0);
@@ -47,4 +57,32 @@ describe('index pool', () => {
     expect(hits.map((h) => h.labels[0])).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(order).toEqual(['quick', 'long']);
   }, 60_000);
+});
+
+describe('index pool, shared query arena', () => {
+  // 4 blocks of 5 queries: most of many concurrent searches, and any bigger batch, go in the message instead.
+  let pool: IndexPool;
+  beforeAll(async () => {
+    pool = await loaded({ arenaBlocks: 4, blockFloats: 5 * DIM });
+  }, 60_000);
+  afterAll(() => pool.close());
+
+  const batch = (labels: number[]) => pool.search({ op: 'search', name: 'c', queries: labels.map((l) => Float32Array.from(vectorOf(l))), k: 1, ef: 50, withPayload: false });
+  const firstHits = (h: { offsets: number[]; labels: number[] }) => h.offsets.slice(0, -1).map((o) => h.labels[o]);
+
+  it('answers each query of a batch in or over a block, and of more searches in flight than blocks', async () => {
+    const sizes = [1, 5, 6, 40, 3, 1, 5, 2, 17, 4];
+    const asked = Array.from({ length: 60 }, (_, i) => Array.from({ length: sizes[i % sizes.length]! }, (_, j) => (i * 31 + j * 7) % POINTS));
+    const hits = await Promise.all(asked.map(batch));
+    expect(hits.map(firstHits)).toEqual(asked);
+    expect(pool.arenaBlocksFree).toBe(4);
+  });
+
+  it('reuses a block only once its search is answered', async () => {
+    for (let round = 0; round < 3; round++) {
+      const asked = Array.from({ length: 12 }, (_, i) => [(round * 100 + i * 13) % POINTS, (round * 100 + i * 17 + 1) % POINTS]);
+      expect((await Promise.all(asked.map(batch))).map(firstHits)).toEqual(asked);
+    }
+    expect(pool.arenaBlocksFree).toBe(4);
+  });
 });

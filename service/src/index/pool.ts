@@ -4,6 +4,17 @@ import { createRequire } from 'node:module';
 import type { HnswBuild } from './hnswlib.js';
 import type { WorkerData, WorkerReply, WorkerRequest, Hits, WorkerStats } from './protocol.js';
 
+type SearchRequest = Extract<WorkerRequest, { op: 'search' }>;
+/** A search as the engine asks for it: the query vectors one by one. */
+export type SearchCall = Omit<SearchRequest, 'queries'> & { queries: ArrayLike<number>[] };
+
+export interface PoolOptions {
+  /** Blocks in the shared query arena (searches in flight that can use it). */
+  arenaBlocks?: number;
+  /** Floats per block: a search whose queries take more goes in the message instead. */
+  blockFloats?: number;
+}
+
 export class WorkerError extends Error {
   constructor(message: string, readonly kind?: 'filter') {
     super(message);
@@ -12,6 +23,12 @@ export class WorkerError extends Error {
 
 /** Searches that can wait for a worker at once (a slot each in the shared claim array). */
 const CLAIM_SLOTS = 1 << 16;
+/**
+ * 512 blocks of 16 KB (8 MB shared): a block holds one query of up to 4,096 dimensions or a
+ * 16-query batch of 256. More in flight, or bigger, travel in the message.
+ */
+const ARENA_BLOCKS = 512;
+const BLOCK_FLOATS = 4096;
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -84,18 +101,29 @@ export class IndexPool {
   private workers: IndexWorker[] = [];
   private closing = false;
   private readonly claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
-  /** Slot -> the offered search waiting in it. */
-  private offered = new Map<number, Pending & { ticket: number }>();
+  /** Slot -> the offered search waiting in it, and the arena block its queries are in (-1: none). */
+  private offered = new Map<number, Pending & { ticket: number; block: number }>();
   private ticket = 0;
+  private readonly arena: Float32Array;
+  private readonly blockFloats: number;
+  /** Arena blocks not holding an offered search's queries. */
+  private readonly freeBlocks: number[];
 
-  constructor(size: number, onCrash: (err: Error) => void, hnswBuild: HnswBuild = 'portable') {
+  constructor(size: number, onCrash: (err: Error) => void, hnswBuild: HnswBuild = 'portable', opts: PoolOptions = {}) {
     const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
     const url = new URL(`./worker.${ext}`, import.meta.url);
-    const data: WorkerData = { claims: this.claims, hnswBuild };
+    const blocks = opts.arenaBlocks ?? ARENA_BLOCKS;
+    this.blockFloats = opts.blockFloats ?? BLOCK_FLOATS;
+    this.arena = new Float32Array(new SharedArrayBuffer(4 * blocks * this.blockFloats));
+    this.freeBlocks = Array.from({ length: blocks }, (_, i) => blocks - 1 - i);
+    const data: WorkerData = { claims: this.claims, arena: this.arena, blockFloats: this.blockFloats, hnswBuild };
     for (let i = 0; i < size; i++) {
       const w = new IndexWorker(url, data, (r, from) => this.onShared(r, from), (code, err) => {
         // A claimed search dies with its worker; the process restarts on onCrash, but nothing waits forever.
-        for (const p of this.offered.values()) p.reject(err ?? new Error(`index worker ${i} exited`));
+        for (const p of this.offered.values()) {
+          if (p.block >= 0) this.freeBlocks.push(p.block);
+          p.reject(err ?? new Error(`index worker ${i} exited`));
+        }
         this.offered.clear();
         if (!this.closing) onCrash(new Error(`index worker ${i} exited with code ${code}${err ? `: ${err.message}` : ''}`));
       });
@@ -108,6 +136,7 @@ export class IndexPool {
     const p = this.offered.get(slot);
     if (!p || p.ticket !== r.seq) return;
     this.offered.delete(slot);
+    if (p.block >= 0) this.freeBlocks.push(p.block);
     from.searches++;
     settle(p, r);
   }
@@ -121,15 +150,34 @@ export class IndexPool {
     await Promise.all(this.workers.map((w) => w.send(req)));
   }
 
-  search(req: Extract<WorkerRequest, { op: 'search' }>): Promise<Hits> {
+  search(call: SearchCall): Promise<Hits> {
     if (this.offered.size >= CLAIM_SLOTS) return Promise.reject(new Error('too many searches in flight'));
+    let floats = 0;
+    for (const q of call.queries) floats += q.length;
+    let block = -1;
+    let queries: SearchRequest['queries'];
+    if (floats <= this.blockFloats && this.freeBlocks.length > 0) {
+      block = this.freeBlocks.pop()!;
+      let at = block * this.blockFloats;
+      for (const q of call.queries) {
+        this.arena.set(q, at);
+        at += q.length;
+      }
+      queries = { block, floats };
+    } else {
+      const flat: number[] = [];
+      for (const q of call.queries) for (let j = 0; j < q.length; j++) flat.push(q[j]!);
+      queries = flat;
+    }
+    const req: SearchRequest = { ...call, queries };
     // Tickets are positive int32s; the slot is the ticket's low bits, skipping slots still in use.
     let ticket: number;
     do ticket = this.ticket = this.ticket >= 0x7fffffff ? 1 : this.ticket + 1;
     while (this.offered.has(ticket & (CLAIM_SLOTS - 1)));
     const slot = ticket & (CLAIM_SLOTS - 1);
     return new Promise<Hits>((resolve, reject) => {
-      this.offered.set(slot, { ticket, resolve: resolve as (v: unknown) => void, reject });
+      this.offered.set(slot, { ticket, block, resolve: resolve as (v: unknown) => void, reject });
+      // Seq-cst: the arena writes above are visible to whichever worker's compare-and-swap takes the slot.
       Atomics.store(this.claims, slot, ticket);
       // Each worker in turn is offered first, so when idle they share the load rather than the first always winning.
       const n = this.workers.length;
@@ -140,6 +188,11 @@ export class IndexPool {
   /** One request to the first replica (they are identical): e.g. writing its graph to a file. */
   async first(req: WorkerRequest): Promise<unknown> {
     return this.workers[0]!.send(req);
+  }
+
+  /** Arena blocks free now: all of them whenever no search is in flight. */
+  get arenaBlocksFree(): number {
+    return this.freeBlocks.length;
   }
 
   /** Searches served per worker since start (shows that every replica takes load). */

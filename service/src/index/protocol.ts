@@ -10,12 +10,15 @@ export type WorkerRequest =
   | { op: 'upsert'; name: string; labels: number[]; vectors: Float32Array; payloads: (Payload | null)[] }
   | { op: 'delete'; name: string; labels: number[] }
   /**
-   * queries: the query vectors back to back, as plain numbers. Plain arrays rather than typed
-   * ones on the search path: every ArrayBuffer costs the young-generation GC a sweep of its
-   * backing store, which at thousands of searches a second was most of each scavenge's
-   * pause (5 of 5.2 ms), and searchKnn takes a plain array anyway.
+   * queries: the query vectors back to back, either in a block of the shared query arena
+   * (QueryBlock) or, when they do not fit one or none is free, as plain numbers in the message.
+   * Not typed arrays in the message: every ArrayBuffer costs the young-generation GC a sweep of
+   * its backing store, which at thousands of searches a second was most of each scavenge's
+   * pause (5 of 5.2 ms). Not plain arrays when avoidable either: a search is offered to every
+   * worker, so its message is serialised once per worker and deserialised by each, a boxed
+   * number per element (46 µs for a 16-query batch of 128-d, in the loser as in the winner).
    */
-  | { op: 'search'; name: string; queries: number[]; k: number; ef: number; filter?: unknown; withPayload: boolean }
+  | { op: 'search'; name: string; queries: number[] | QueryBlock; k: number; ef: number; filter?: unknown; withPayload: boolean }
   | { op: 'stats' }
   /** Writes the collection's HNSW graph (hnswlib's own format) to a local file. */
   | { op: 'save'; name: string; path: string }
@@ -49,9 +52,22 @@ export interface WorkerStats {
   collections: Record<string, { count: number; capacity: number; deleted: number }>;
 }
 
-/** Given to each worker at start. claims[slot] holds the ticket of the search offered in that slot until a worker takes it (0). */
+/** Query vectors written to the shared arena: `floats` numbers from arena[block * blockFloats]. */
+export interface QueryBlock {
+  block: number;
+  floats: number;
+}
+
+/**
+ * Given to each worker at start. claims[slot] holds the ticket of the search offered in that
+ * slot until a worker takes it (0). `arena` holds offered searches' query vectors in blocks of
+ * `blockFloats`; a block is written before its search is offered and reused only after the
+ * search is answered.
+ */
 export interface WorkerData {
   claims: Int32Array;
+  arena: Float32Array;
+  blockFloats: number;
   hnswBuild: HnswBuild;
 }
 

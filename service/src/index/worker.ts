@@ -5,7 +5,7 @@ import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 import { loadHnswlib } from './hnswlib.js';
 
-const { claims, hnswBuild } = workerData as WorkerData;
+const { claims, arena, blockFloats, hnswBuild } = workerData as WorkerData;
 const hnswlib = loadHnswlib(hnswBuild);
 
 /**
@@ -25,6 +25,15 @@ interface Replica {
 
 const INITIAL_CAPACITY = 1024;
 const replicas = new Map<string, Replica>();
+
+/** One reused plain array per dimension to hand a query from the arena to searchKnn (which copies it). */
+const scratch = new Map<number, number[]>();
+function queryFromArena(start: number, d: number): number[] {
+  let q = scratch.get(d);
+  if (!q) scratch.set(d, (q = new Array<number>(d).fill(0)));
+  for (let j = 0; j < d; j++) q[j] = arena[start + j]!;
+  return q;
+}
 
 function replica(name: string): Replica {
   const r = replicas.get(name);
@@ -84,7 +93,8 @@ function handle(msg: WorkerRequest): unknown {
     case 'search': {
       const r = replica(msg.name);
       const d = r.dimension;
-      const n = msg.queries.length / d;
+      const qs = msg.queries;
+      const n = (Array.isArray(qs) ? qs.length : qs.floats) / d;
       const k = Math.min(msg.k, r.live);
       const payloads: (Payload | null)[] | undefined = msg.withPayload ? [] : undefined;
       if (k <= 0) return { offsets: new Array<number>(n + 1).fill(0), labels: [], distances: [], payloads, searchMicros: 0 } satisfies Hits;
@@ -96,7 +106,7 @@ function handle(msg: WorkerRequest): unknown {
       const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
       r.index.setEf(Math.max(msg.ef, k));
       for (let i = 0; i < n; i++) {
-        const q = n === 1 ? msg.queries : msg.queries.slice(i * d, (i + 1) * d);
+        const q = !Array.isArray(qs) ? queryFromArena(qs.block * blockFloats + i * d, d) : n === 1 ? qs : qs.slice(i * d, (i + 1) * d);
         const t0 = performance.now();
         const res = r.index.searchKnn(q, k, filterFn);
         searchMicros += (performance.now() - t0) * 1000;
