@@ -6,7 +6,7 @@ import { IndexPool, WorkerError } from './index/pool.js';
 import type { SavedReplica } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
-import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type WriteItem, type CollectionRow } from './store/vectors.js';
+import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow } from './store/vectors.js';
 import type { Analytics } from './store/analytics.js';
 import type { Metrics } from './metrics.js';
 import { compileFilter, FilterError, type Payload } from './vectors/filter.js';
@@ -296,6 +296,12 @@ export class Engine {
   }
 
   /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
+  /** Whether a change is newer than what this instance holds (a collection it does not know yet counts). */
+  isNews(h: ChangeHead): boolean {
+    const c = this.collections.get(h.collection);
+    return !c || (c.ids.get(h.id)?.ts ?? -1) < h.versionTs;
+  }
+
   async applyRows(rows: VectorRow[], invalidate: boolean): Promise<number> {
     let applied = 0;
     const groups = new Map<string, VectorRow[]>();

@@ -12,6 +12,7 @@ export class Metrics {
   readonly replication: client.Counter<'result'>;
   readonly analyticsDropped: client.Counter<string>;
   readonly publishErrors: client.Counter<string>;
+  readonly changeFeed: client.Counter<'result'>;
 
   constructor(indexSize: () => Record<string, number>, redisUp: () => boolean, workerSearches: () => number[] = () => []) {
     const registers = [this.registry];
@@ -48,6 +49,12 @@ export class Metrics {
     this.replication = new client.Counter({ name: 'ruvector_replication_messages_total', help: 'Pub/Sub push messages by outcome', labelNames: ['result'], registers });
     this.analyticsDropped = new client.Counter({ name: 'ruvector_analytics_dropped_total', help: 'Analytics rows dropped because the buffer was full', registers });
     this.publishErrors = new client.Counter({ name: 'ruvector_pubsub_publish_errors_total', help: 'VectorUpdate publish failures', registers });
+    this.changeFeed = new client.Counter({
+      name: 'ruvector_changefeed_rows_total',
+      help: 'Rows the Postgres change feed read, by result: known (already held here, contents not fetched) or fetched',
+      labelNames: ['result'],
+      registers,
+    });
     new client.Gauge({
       name: 'ruvector_index_vectors',
       help: 'Live vectors per collection',

@@ -80,7 +80,10 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   );
   const engine = new Engine(cfg, store, index, cache, analytics, metrics, log);
   engineRef = engine;
-  const feed = new ChangeFeed(engine, log);
+  const feed = new ChangeFeed(engine, log, (known, fetched) => {
+    metrics.changeFeed.inc({ result: 'known' }, known);
+    metrics.changeFeed.inc({ result: 'fetched' }, fetched);
+  });
   const storage = cfg.storage.bucket ? storageFor(cfg) : undefined;
   const bucket = storage ? bucketFor(cfg, storage) : undefined;
   let readOnly = false;

@@ -125,6 +125,28 @@ describe('instances of one region', () => {
     await waitFor('y drops the collection', async () => (await call(y.url, 'GET', '/api/v1/collections/feed')).status === 404);
   });
 
+  it('the change feed fetches a row\'s contents only where the row is news', async () => {
+    const key = { 'api-key': env.apiKey };
+    const x = await env.start({ CHANGEFEED_POLL_MS: '50', REGION: 'asia-northeast1' });
+    const y = await env.start({ CHANGEFEED_POLL_MS: '50', REGION: 'asia-northeast1' });
+    const feedRows = async (s: RunningServer) => {
+      const text = (await call(s.url, 'GET', '/metrics')).body as string;
+      const n = (result: string) => Number(new RegExp(`^ruvector_changefeed_rows_total\\{result="${result}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      return { known: n('known'), fetched: n('fetched') };
+    };
+    const [x0, y0] = [await feedRows(x), await feedRows(y)];
+    expect((await call(x.url, 'POST', '/api/v1/collections', { name: 'news', dimension: 2, metric: 'l2' }, key)).status).toBe(201);
+    const points = Array.from({ length: 30 }, (_, i) => ({ id: `p${i}`, vector: [i, 1] }));
+    expect((await call(x.url, 'POST', '/api/v1/collections/news/points', { points }, key)).status).toBe(200);
+    await waitFor('y holds all 30', async () => (await call(y.url, 'GET', '/api/v1/collections/news')).body.count === 30);
+    // The rows stay unsettled for seconds, so every poll reads them again: wait for several.
+    await waitFor('x has read its own rows on several polls', async () => (await feedRows(x)).known - x0.known >= 90);
+    const [x1, y1] = [await feedRows(x), await feedRows(y)];
+    expect(x1.fetched - x0.fetched).toBe(0);
+    expect(y1.fetched - y0.fetched).toBe(30);
+    expect(y1.known - y0.known).toBeGreaterThan(0);
+  });
+
   it('purges tombstones past their retention at start, and keep younger ones', async () => {
     const key = { 'api-key': env.apiKey };
     const x = await env.start({ CHANGEFEED_POLL_MS: '0', REGION: 'asia-northeast1' });

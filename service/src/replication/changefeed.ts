@@ -18,6 +18,8 @@ export class ChangeFeed {
   constructor(
     private engine: Engine,
     private log: Logger,
+    /** Told, per page, how many rows were already held here and how many were fetched. */
+    private counted: (known: number, fetched: number) => void = () => {},
     public watermark = 0,
   ) {}
 
@@ -29,7 +31,19 @@ export class ChangeFeed {
     for (;;) {
       const rows = await this.engine.store.changesSince(cursor, PAGE);
       if (rows.length === 0) break;
-      total += await this.engine.applyRows(rows, invalidate);
+      const news = new Map<string, string[]>();
+      for (const r of rows) {
+        if (!this.engine.isNews(r)) continue;
+        const ids = news.get(r.collection);
+        if (ids) ids.push(r.id);
+        else news.set(r.collection, [r.id]);
+      }
+      let fetched = 0;
+      for (const [collection, ids] of news) {
+        fetched += ids.length;
+        total += await this.engine.applyRows(await this.engine.store.rows(collection, ids), invalidate);
+      }
+      this.counted(rows.length - fetched, fetched);
       for (const r of rows) {
         if (!r.settled) blocked = true;
         if (!blocked) settledUpTo = r.seq;

@@ -24,6 +24,9 @@ export interface VectorRow {
   settled: boolean;
 }
 
+/** A change feed entry: which row changed and to which version, not its contents. */
+export type ChangeHead = Pick<VectorRow, 'collection' | 'id' | 'deleted' | 'versionTs' | 'seq' | 'settled'>;
+
 export interface WriteItem {
   id: string;
   vector: Float32Array;
@@ -179,13 +182,28 @@ export class VectorStore {
     return rows.map(toRow);
   }
 
-  /** One page of the change feed: every row (tombstones too) with seq > after, in seq order. */
-  async changesSince(after: number, limit: number): Promise<VectorRow[]> {
-    const { rows } = await this.pool.query(
-      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq,
+  /**
+   * One page of the change feed: which rows (tombstones too) changed after seq `after`, in seq
+   * order, without their vectors and metadata. The feed re-reads the last SETTLE_SECONDS of
+   * changes on every poll and most of them are already applied (an instance's own writes, all
+   * of them), so contents are fetched (rows()) only for what is news to this instance.
+   */
+  async changesSince(after: number, limit: number): Promise<ChangeHead[]> {
+    const { rows } = await this.pool.query<{ collection: string; id: string; deleted: boolean; version_ts: string; seq: string; settled: boolean }>(
+      `SELECT collection, id, deleted, version_ts::text AS version_ts, seq::text AS seq,
               updated_at < NOW() - make_interval(secs => $3) AS settled
        FROM vector_metadata WHERE seq > $1 ORDER BY seq LIMIT $2`,
       [after, limit, SETTLE_SECONDS],
+    );
+    return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: Number(r.version_ts), seq: Number(r.seq), settled: r.settled }));
+  }
+
+  /** The current rows of these ids, tombstones included. */
+  async rows(collection: string, ids: string[]): Promise<VectorRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
+       FROM vector_metadata WHERE collection = $1 AND id = ANY($2::text[])`,
+      [collection, ids],
     );
     return rows.map(toRow);
   }
