@@ -8,7 +8,7 @@
  */
 import { Pool } from 'undici';
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SERVICE_NODE_FLAGS } from '../service/src/node-flags.js';
@@ -17,7 +17,6 @@ import { inProcessThreads } from './ceiling.js';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { closedLoop, prepare } from './loadgen.js';

@@ -295,13 +295,13 @@ export class Engine {
     if (labels.length) await this.pool.broadcast({ op: 'delete', name: c.name, labels });
   }
 
-  /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
   /** Whether a change is newer than what this instance holds (a collection it does not know yet counts). */
   isNews(h: ChangeHead): boolean {
     const c = this.collections.get(h.collection);
     return !c || (c.ids.get(h.id)?.ts ?? -1) < h.versionTs;
   }
 
+  /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
   async applyRows(rows: VectorRow[], invalidate: boolean): Promise<number> {
     let applied = 0;
     const groups = new Map<string, VectorRow[]>();
