@@ -41,7 +41,7 @@ export class ChangeFeed {
       let fetched = 0;
       for (const [collection, ids] of news) {
         fetched += ids.length;
-        total += await this.engine.applyRows(await this.engine.store.rows(collection, ids), invalidate);
+        total += await this.engine.applyRows(await this.engine.store.get(collection, ids, true), invalidate);
       }
       this.counted(rows.length - fetched, fetched);
       for (const r of rows) {

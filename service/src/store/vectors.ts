@@ -173,11 +173,12 @@ export class VectorStore {
     return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
   }
 
-  async get(collection: string, ids: string[]): Promise<VectorRow[]> {
+  /** The current rows of these ids; tombstones only when asked for. */
+  async get(collection: string, ids: string[], tombstones = false): Promise<VectorRow[]> {
     const { rows } = await this.pool.query(
       `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
-       FROM vector_metadata WHERE collection = $1 AND id = ANY($2::text[]) AND deleted = FALSE`,
-      [collection, ids],
+       FROM vector_metadata WHERE collection = $1 AND id = ANY($2::text[]) AND (deleted = FALSE OR $3)`,
+      [collection, ids, tombstones],
     );
     return rows.map(toRow);
   }
@@ -186,7 +187,7 @@ export class VectorStore {
    * One page of the change feed: which rows (tombstones too) changed after seq `after`, in seq
    * order, without their vectors and metadata. The feed re-reads the last SETTLE_SECONDS of
    * changes on every poll and most of them are already applied (an instance's own writes, all
-   * of them), so contents are fetched (rows()) only for what is news to this instance.
+   * of them), so contents are fetched (get()) only for what is news to this instance.
    */
   async changesSince(after: number, limit: number): Promise<ChangeHead[]> {
     const { rows } = await this.pool.query<{ collection: string; id: string; deleted: boolean; version_ts: string; seq: string; settled: boolean }>(
@@ -198,15 +199,6 @@ export class VectorStore {
     return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: Number(r.version_ts), seq: Number(r.seq), settled: r.settled }));
   }
 
-  /** The current rows of these ids, tombstones included. */
-  async rows(collection: string, ids: string[]): Promise<VectorRow[]> {
-    const { rows } = await this.pool.query(
-      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
-       FROM vector_metadata WHERE collection = $1 AND id = ANY($2::text[])`,
-      [collection, ids],
-    );
-    return rows.map(toRow);
-  }
 
   /**
    * Writes another region's rows, last writer wins: a row only replaces one with an older
