@@ -322,7 +322,7 @@ export class Engine {
         if (!c) continue; // dropped meanwhile
       }
       const coll = c;
-      const fresh = g.filter((r) => (coll.ids.get(r.id)?.ts ?? -1) < r.versionTs);
+      const fresh = g.filter((r) => this.isNews(r));
       const ups = fresh.filter((r) => !r.deleted && r.vector && r.vector.length === coll.dimension);
       const dels = fresh.filter((r) => r.deleted);
       await this.applyUpserts(coll, ups.map((r) => ({ id: r.id, vector: r.vector!, metadata: r.metadata, ts: r.versionTs })));

@@ -199,7 +199,6 @@ export class VectorStore {
     return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: Number(r.version_ts), seq: Number(r.seq), settled: r.settled }));
   }
 
-
   /**
    * Writes another region's rows, last writer wins: a row only replaces one with an older
    * version, and a row older than the collection's last drop is not written, so redelivered
