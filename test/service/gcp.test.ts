@@ -1,44 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { TestEnv, call, randomVectors } from './helpers.js';
 import { decodeShard } from '../../service/src/snapshot/ruvs.js';
 import type { Manifest } from '../../service/src/snapshot/snapshotter.js';
-import { decodeUpdate, VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
+import { decodeUpdate } from '../../service/src/replication/schema.js';
+import { startGcpFixture, type GcpFixture } from './gcp-fixture.js';
 
 /** Snapshots and publishing against the project's GCP emulator, reached the way the client libraries reach any emulator. */
 const env = new TestEnv();
-let emu: RunningEmulator;
-const P = 'proj';
 const BUCKET = 'ruvector-vectors-us-central1';
-
-async function gcp(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await fetch(emu.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const t = await r.text();
-  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${t}`);
-  return t ? JSON.parse(t) : undefined;
-}
+let g: GcpFixture;
+let emu: GcpFixture['emu'];
+const gcp: GcpFixture['call'] = (method, path, body) => g.call(method, path, body);
 
 beforeAll(async () => {
   await env.setup();
-  emu = await startEmulator({ port: 0, host: '127.0.0.1' });
-  await gcp('POST', `/storage/v1/b?project=${P}`, { name: BUCKET });
-  await gcp('POST', `/v1/projects/${P}/schemas?schemaId=vector-update-schema`, { type: 'AVRO', definition: JSON.stringify(VECTOR_UPDATE_SCHEMA) });
-  await gcp('PUT', `/v1/projects/${P}/topics/vector-updates`, { schemaSettings: { schema: `projects/${P}/schemas/vector-update-schema`, encoding: 'JSON' } });
-  await gcp('PUT', `/v1/projects/${P}/subscriptions/vector-updates-europe-west1`, { topic: `projects/${P}/topics/vector-updates`, ackDeadlineSeconds: 30 });
+  g = await startGcpFixture({ bucket: BUCKET, subscription: 'vector-updates-europe-west1' });
+  emu = g.emu;
 });
 afterAll(async () => {
   await env.teardown();
-  await emu?.stop();
+  await g?.stop();
 });
 
 describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
   it('publishes a schema-valid VectorUpdate per write, snapshots in the seed layout, and cold-starts from snapshot + later writes', async () => {
     const gcpEnv = {
       REGION: 'us-central1',
-      STORAGE_BUCKET: BUCKET,
-      STORAGE_EMULATOR_HOST: emu.url,
-      PUBSUB_TOPIC: `projects/${P}/topics/vector-updates`,
-      PUBSUB_EMULATOR_HOST: `127.0.0.1:${emu.port}`,
+      ...g.env,
       SNAPSHOT_INTERVAL_SECONDS: '0',
       QUANTIZATION_ENABLED: 'true',
     };
@@ -49,13 +37,7 @@ describe('Cloud Storage snapshots and Pub/Sub publishing (emulator)', () => {
     await call(s.url, 'POST', '/api/v1/collections/g/points', { points: vecs.slice(0, 50).map((v, i) => ({ id: i, vector: v, metadata: { i } })) }, key);
 
     // Pub/Sub: the emulator validated each message against the Avro schema on publish.
-    const got: ReturnType<typeof decodeUpdate>[] = [];
-    for (let tries = 0; tries < 50 && got.length < 50; tries++) {
-      const r = await gcp('POST', `/v1/projects/${P}/subscriptions/vector-updates-europe-west1:pull`, { maxMessages: 100 });
-      for (const m of r.receivedMessages ?? []) got.push(decodeUpdate(Buffer.from(m.message.data, 'base64').toString()));
-      if (r.receivedMessages?.length) await gcp('POST', `/v1/projects/${P}/subscriptions/vector-updates-europe-west1:acknowledge`, { ackIds: r.receivedMessages.map((m: { ackId: string }) => m.ackId) });
-      else await new Promise((res) => setTimeout(res, 100));
-    }
+    const got = (await g.pull(50)).map(decodeUpdate);
     expect(got.length).toBe(50);
     expect(got[0]).toMatchObject({ operation: 'insert', region: 'us-central1' });
     // The message names where other regions read the vector: a RUVS batch in this region's bucket.

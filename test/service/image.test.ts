@@ -7,9 +7,8 @@ import { parseDockerfile } from '../../scripts/image/dockerfile.js';
 import { buildContext } from '../../scripts/image/context.js';
 import { buildImage, BuildError } from '../../scripts/image/build.js';
 import { checkImage, freePort } from '../../scripts/image/check.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
-import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 import { TestEnv } from './helpers.js';
+import { startGcpFixture, type GcpFixture } from './gcp-fixture.js';
 
 /**
  * service/Dockerfile built without Docker (scripts/image/, `npm run image:replay`): what only
@@ -63,26 +62,14 @@ describe('the image replay refuses what docker build would', () => {
 
 describe('service/Dockerfile', () => {
   const env = new TestEnv();
-  let emu: RunningEmulator;
-  const P = 'proj';
-  const BUCKET = 'ruvector-vectors-image-check';
-  const gcp = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const r = await fetch(emu.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const t = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${t}`);
-    return t ? (JSON.parse(t) as Record<string, unknown>) : {};
-  };
+  let g: GcpFixture;
   beforeAll(async () => {
     await env.setup();
-    emu = await startEmulator({ port: 0, host: '127.0.0.1' });
-    await gcp('POST', `/storage/v1/b?project=${P}`, { name: BUCKET });
-    await gcp('POST', `/v1/projects/${P}/schemas?schemaId=vector-update-schema`, { type: 'AVRO', definition: JSON.stringify(VECTOR_UPDATE_SCHEMA) });
-    await gcp('PUT', `/v1/projects/${P}/topics/vector-updates`, { schemaSettings: { schema: `projects/${P}/schemas/vector-update-schema`, encoding: 'JSON' } });
-    await gcp('PUT', `/v1/projects/${P}/subscriptions/image-check`, { topic: `projects/${P}/topics/vector-updates`, ackDeadlineSeconds: 30 });
+    g = await startGcpFixture({ bucket: 'ruvector-vectors-image-check', subscription: 'image-check' });
   });
   afterAll(async () => {
     await env.teardown();
-    await emu?.stop();
+    await g?.stop();
   });
 
   it('builds from its context alone, keeps only the packages the service imports, and the result runs as its user, passes its HEALTHCHECK, writes, searches, publishes and drains', async () => {
@@ -103,10 +90,7 @@ describe('service/Dockerfile', () => {
       ...env.env({ SEARCH_WORKERS: '2' }),
       PORT: String(await freePort()),
       REGION: 'us-central1',
-      STORAGE_BUCKET: BUCKET,
-      STORAGE_EMULATOR_HOST: emu.url,
-      PUBSUB_TOPIC: `projects/${P}/topics/vector-updates`,
-      PUBSUB_EMULATOR_HOST: `127.0.0.1:${emu.port}`,
+      ...g.env,
     });
     expect(check.searchOk).toBe(true);
     expect(check.drain).toMatchObject({ code: 0, signal: null });
@@ -114,13 +98,6 @@ describe('service/Dockerfile', () => {
     if (process.getuid?.() === 0) expect(check.runsAs).toBe('ruvector (uid 10001, gid 10001)');
     expect(check.logTail.join('\n')).not.toMatch(/"severity":"(ERROR|FATAL)"/);
     // Each of the check's 50 writes was published by the image's Pub/Sub client.
-    let published = 0;
-    for (let tries = 0; tries < 20 && published < 50; tries++) {
-      const r = (await gcp('POST', `/v1/projects/${P}/subscriptions/image-check:pull`, { maxMessages: 100 })) as { receivedMessages?: { ackId: string }[] };
-      published += r.receivedMessages?.length ?? 0;
-      if (r.receivedMessages?.length) await gcp('POST', `/v1/projects/${P}/subscriptions/image-check:acknowledge`, { ackIds: r.receivedMessages.map((m) => m.ackId) });
-      else await new Promise((res) => setTimeout(res, 100));
-    }
-    expect(published).toBe(50);
+    expect(await g.pull(50)).toHaveLength(50);
   }, 300_000);
 });
