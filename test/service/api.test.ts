@@ -123,6 +123,23 @@ describe('vector API', () => {
     expect((await call(s.url, 'GET', '/health/live')).status).toBe(200);
   });
 
+  it('serves point ids of every accepted length by path, and answers malformed paths in its own shape', async () => {
+    // 255 characters (the longest id) of 3-byte UTF-8: 2,295 characters once percent-encoded.
+    const longest = '€'.repeat(255);
+    const path = (api: string) => `${api}/${encodeURIComponent(longest)}`;
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points', { points: [{ id: longest, vector: [1, 0, 0, 0] }] }, key)).status).toBe(200);
+    expect((await call(s.url, 'GET', path('/api/v1/collections/docs/points'))).body).toMatchObject({ id: longest });
+    expect((await call(s.url, 'GET', path('/collections/docs/points'))).body.result).toMatchObject({ id: longest });
+    const tooLong = await call(s.url, 'GET', `/api/v1/collections/docs/points/${'x'.repeat(256)}`);
+    expect(tooLong).toMatchObject({ status: 400, body: { status: 400, error: 'id must be 1 to 255 characters' } });
+    const badEscape = await call(s.url, 'GET', '/api/v1/collections/docs/points/%E0%A4%A');
+    expect(badEscape).toMatchObject({ status: 400, body: { status: 400, error: 'the path is not valid percent-encoded UTF-8' } });
+    expect((await call(s.url, 'GET', '/collections/%ZZ')).body).toEqual({ status: { error: 'the path is not valid percent-encoded UTF-8' }, time: 0 });
+    const absurd = await call(s.url, 'GET', `/api/v1/collections/docs/points/${'x'.repeat(4000)}`);
+    expect(absurd).toMatchObject({ status: 414, body: { status: 414 } });
+    expect(absurd.body.error).toMatch(/longer than \d+ characters/);
+  });
+
   it('takes vectors as base64 float32 bytes, exactly, and refuses malformed ones', async () => {
     expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'b64', dimension: 4, metric: 'l2' }, key)).status).toBe(201);
     const b64 = (v: number[]) => Buffer.from(Float32Array.from(v).buffer).toString('base64');

@@ -5,6 +5,8 @@ import { HttpError } from '../errors.js';
 import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
 
+const MAX_PATH_PARAM = 255 * 12;
+
 function isQdrant(req: FastifyRequest): boolean {
   return (req.routeOptions.config as { qdrant?: boolean } | undefined)?.qdrant === true;
 }
@@ -28,6 +30,17 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
     // request-scoped log line, a 500, names its method and URL itself.
     childLoggerFactory: (logger) => logger,
     bodyLimit: cfg.limits.bodyBytes,
+    // Point ids are up to 255 characters, and percent-encoded UTF-8 takes up to 12 per
+    // character: fastify's default (100) refused GETs of ids that upserts had accepted.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM },
+    // Errors raised before routing (a bad percent-encoding, an over-long segment) in the
+    // service's shape too, not fastify's.
+    frameworkErrors: (err, req, reply) => {
+      const status = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : err.code === 'FST_ERR_BAD_URL' ? 400 : 500;
+      const message = status === 414 ? `a path segment is longer than ${MAX_PATH_PARAM} characters` : status === 400 ? 'the path is not valid percent-encoded UTF-8' : 'internal error';
+      // No route was matched, so the path says which API the client speaks.
+      (reply as FastifyReply).code(status).send(req.url.startsWith('/api/') ? { status, error: message } : { status: { error: message }, time: 0 });
+    },
     // A hop count, not `true`: the client controls the left end of X-Forwarded-For.
     trustProxy: (_addr: string, hop: number) => hop < cfg.trustedProxyHops,
     forceCloseConnections: 'idle',
