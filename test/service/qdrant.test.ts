@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import { TestEnv, randomVectors } from './helpers.js';
+import { TestEnv, call, randomVectors } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
 
 const env = new TestEnv();
@@ -67,6 +67,11 @@ describe('Qdrant compatibility (@qdrant/js-client-rest, unchanged)', () => {
     await expect(client.getCollection('missing')).rejects.toMatchObject({ status: 404 });
     const anon = new QdrantClient({ url: s.url, checkCompatibility: false });
     await expect(anon.upsert('q', { points: [{ id: 1, vector: vecs[0]! }] })).rejects.toMatchObject({ status: 401 });
+    // A batch entry that is not a search (found by fuzzing: it was a 500).
+    for (const route of ['search', 'query']) {
+      const r = await call(s.url, 'POST', `/collections/q/points/${route}/batch`, { searches: [{ [route === 'search' ? 'vector' : 'query']: vecs[0], limit: 1 }, null] });
+      expect(r).toMatchObject({ status: 400, body: { status: { error: 'body.searches.1 must be object' } } });
+    }
   });
 
   it('deletes collections', async () => {

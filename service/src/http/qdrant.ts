@@ -172,7 +172,7 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     return ok((await runSearch(req, name(req), [req.body as SearchBody], 'vector'))[0], t0);
   });
 
-  app.post('/collections/:name/points/search/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array' } } } } }, async (req) => {
+  app.post('/collections/:name/points/search/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
     const t0 = performance.now();
     return ok(await runSearch(req, name(req), (req.body as { searches: SearchBody[] }).searches, 'vector'), t0);
   });
@@ -183,7 +183,7 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     return ok({ points }, t0);
   });
 
-  app.post('/collections/:name/points/query/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array' } } } } }, async (req) => {
+  app.post('/collections/:name/points/query/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
     const t0 = performance.now();
     const res = await runSearch(req, name(req), (req.body as { searches: SearchBody[] }).searches, 'query');
     return ok(res.map((points) => ({ points })), t0);
