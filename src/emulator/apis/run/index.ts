@@ -1,4 +1,5 @@
 import { enumCodec } from '../../core/enums.js';
+import { checkProtoJson, withoutNulls } from '../../core/proto-shape.js';
 import { gaxOperation, paginate, parseUpdateMask, queryBool, seededUuid, wantsIntEnums } from '../../core/helpers.js';
 import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
 import {
@@ -16,8 +17,10 @@ const DELETE_MS = 8_000;
 const serviceCodec = () => enumCodec(PKG, 'google.cloud.run.v2.Service');
 const revisionCodec = () => enumCodec(PKG, 'google.cloud.run.v2.Revision');
 
+/** The writable part of a request's Service, once the transcoder's type checks pass. */
 function copySpec(body: unknown): Service {
-  const src = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  checkProtoJson(PKG, 'google.cloud.run.v2.Service', body, 'service');
+  const src = withoutNulls((body ?? {}) as Record<string, unknown>);
   const out: Record<string, unknown> = { ...serviceCodec().toNames(src) };
   for (const k of OUTPUT_ONLY) delete out[k];
   return out as Service;
