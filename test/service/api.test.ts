@@ -109,6 +109,11 @@ describe('vector API', () => {
       [{ points: 'nope' }, 'body.points'],
       ['{"points": [', 'not valid JSON'],
       ['{"points": [{"id": "x", "vector": [NaN, 1, 2, 3]}]}', 'not valid JSON'],
+      // What Postgres cannot store is refused, not mangled or a 500 (found by fuzzing).
+      [{ points: [{ id: 'a\u0000b', vector: [1, 2, 3, 4] }] }, 'points[0].id contains U+0000 or an unpaired UTF-16 surrogate'],
+      [{ points: [{ id: 'a\ud800', vector: [1, 2, 3, 4] }] }, 'points[0].id contains U+0000'],
+      [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: { tags: ['ok', 'v\u0000'] } }] }, 'points[0].metadata.tags[1] contains U+0000'],
+      [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: { 'k\udc00': 1 } }] }, 'points[0].metadata: a key contains U+0000'],
     ];
     for (const [body, msg] of cases) {
       const r = await call(s.url, 'POST', '/api/v1/collections/docs/points', body, key);

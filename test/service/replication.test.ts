@@ -50,6 +50,7 @@ describe('cross-region replication over Pub/Sub push', () => {
     // The seed's own publisher leaves metadata out.
     expect(decodeUpdate(JSON.stringify({ vector_id: 'x', operation: 'delete', timestamp: 1, region: 'r' })).metadata).toBeNull();
     expect(() => decodeUpdate(JSON.stringify({ vector_id: 'x', operation: 'upsert', timestamp: 1, region: 'r' }))).toThrow(/operation/);
+    expect(() => decodeUpdate(JSON.stringify({ vector_id: 'x\u0000', operation: 'insert', timestamp: 1, region: 'r' }))).toThrow(/vector_id contains U\+0000/);
   });
 
   it('applies another region\'s write, read from the shared primary, only with a valid OIDC token', async () => {

@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import type { Metric } from '../vectors/metric.js';
+import { isStorableText } from '../vectors/validate.js';
 
 /** The seed's Pub/Sub schema (infrastructure-design.md 5.1), topic encoding JSON. */
 export const VECTOR_UPDATE_SCHEMA = {
@@ -67,5 +68,6 @@ export function decodeUpdate(json: string): VectorUpdate {
   }
   const u = v as VectorUpdate;
   if (!['insert', 'update', 'delete'].includes(u.operation)) throw new BadMessage(`operation must be insert, update or delete, got ${u.operation}`);
+  if (!isStorableText(u.vector_id)) throw new BadMessage('vector_id contains U+0000 or an unpaired UTF-16 surrogate: no stored point can have it');
   return { vector_id: u.vector_id, operation: u.operation, timestamp: Number(u.timestamp), region: u.region, metadata: u.metadata ?? null };
 }

@@ -1,5 +1,19 @@
 import { badRequest } from '../errors.js';
 
+/** U+0000 and unpaired UTF-16 surrogates: Postgres text and JSONB cannot hold them. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether Postgres can store the string as it is. Refused, not repaired: the driver would turn
+ * an unpaired surrogate into U+FFFD (a different id than the client sent), and U+0000 fails the
+ * statement.
+ */
+export function isStorableText(s: string): boolean {
+  return !UNSTORABLE.test(s);
+}
+
+const UNSTORABLE_MESSAGE = 'contains U+0000 or an unpaired UTF-16 surrogate, which Postgres cannot store';
+
 /** Point ids: non-empty strings up to 255 characters, or non-negative safe integers (Qdrant). */
 export function parseId(v: unknown, field: string): string {
   if (typeof v === 'number') {
@@ -8,6 +22,7 @@ export function parseId(v: unknown, field: string): string {
   }
   if (typeof v === 'string') {
     if (v.length === 0 || v.length > 255) throw badRequest(`${field} must be 1 to 255 characters`);
+    if (!isStorableText(v)) throw badRequest(`${field} ${UNSTORABLE_MESSAGE}`);
     return v;
   }
   throw badRequest(`${field} must be a string or an integer`);
@@ -49,7 +64,22 @@ function parseBase64Vector(s: string, dimension: number, field: string): Float32
 export function parsePayload(v: unknown, field: string): Record<string, unknown> | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'object' || Array.isArray(v)) throw badRequest(`${field} must be an object`);
+  checkStorable(v, field);
   return v as Record<string, unknown>;
+}
+
+/** Every key and string in a JSON value, so a payload JSONB cannot take is a 400 naming where. */
+function checkStorable(v: unknown, field: string): void {
+  if (typeof v === 'string') {
+    if (!isStorableText(v)) throw badRequest(`${field} ${UNSTORABLE_MESSAGE}`);
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => checkStorable(x, `${field}[${i}]`));
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (!isStorableText(k)) throw badRequest(`${field}: a key ${UNSTORABLE_MESSAGE}`);
+      checkStorable(x, `${field}.${k}`);
+    }
+  }
 }
 
 export function parseK(v: unknown, field: string, max: number): number {
