@@ -99,6 +99,13 @@ describe('vector API', () => {
     expect(badK.body).toEqual({ status: 400, error: expect.stringContaining('k') });
   });
 
+  /** `inner` wrapped `levels` times (by default in {a: ...}). */
+  const nest = (levels: number, inner: unknown, wrap = (x: unknown): unknown => ({ a: x })): unknown => {
+    let v = inner;
+    for (let i = 0; i < levels; i++) v = wrap(v);
+    return v;
+  };
+
   it('refuses bad input with 400/413 naming the field and keeps serving', async () => {
     const cases: [unknown, string][] = [
       ['{"points": [{"id": "x", "vector": [1, 2, 3, 1e999]}]}', 'points[0].vector[3]'],
@@ -114,7 +121,17 @@ describe('vector API', () => {
       [{ points: [{ id: 'a\ud800', vector: [1, 2, 3, 4] }] }, 'points[0].id contains U+0000'],
       [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: { tags: ['ok', 'v\u0000'] } }] }, 'points[0].metadata.tags[1] contains U+0000'],
       [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: { 'k\udc00': 1 } }] }, 'points[0].metadata: a key contains U+0000'],
+      [{ points: [{ id: 'x', vector: [1, 2, 3, 4], metadata: nest(65, 1) }] }, 'nests objects and arrays deeper than 64 levels'],
     ];
+    // 64 levels is the limit, not less.
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/points', { points: [{ id: 'deep', vector: [1, 2, 3, 4], metadata: nest(64, 1) }] }, key)).status).toBe(200);
+    const deepFilter = (levels: number) => call(s.url, 'POST', '/api/v1/collections/docs/search', { vector: [1, 2, 3, 4], k: 1, filter: nest(levels, { key: 'a', match: { value: 1 } }, (f) => ({ must: [f] })) });
+    expect((await deepFilter(32)).status).toBe(200);
+    expect((await deepFilter(33)).body).toEqual({ status: 400, error: 'filter nests deeper than 32 levels of must/should/must_not' });
+    // Deeper than JSON.stringify (or a recursive compiler) can go: written out by hand.
+    const n = 15_000; // 165 KB: under this server's body limit, far past any stack
+    const huge = `{"vector": [1, 2, 3, 4], "k": 1, "filter": ${'{"must": ['.repeat(n)}{"key": "a", "match": {"value": 1}}${']}'.repeat(n)}}`;
+    expect((await call(s.url, 'POST', '/api/v1/collections/docs/search', huge)).status).toBe(400);
     for (const [body, msg] of cases) {
       const r = await call(s.url, 'POST', '/api/v1/collections/docs/points', body, key);
       expect(r.status, String(msg)).toBe(400);

@@ -8,6 +8,9 @@ export type Predicate = (p: Payload | null | undefined) => boolean;
 
 export class FilterError extends Error {}
 
+/** Nested must/should/must_not levels: enough for any real query, and bounded so a deep one is a 400, not a stack overflow. */
+export const MAX_FILTER_DEPTH = 32;
+
 interface Range {
   gt?: number;
   gte?: number;
@@ -33,9 +36,9 @@ function eq(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function condition(c: unknown, where: string): Predicate {
+function condition(c: unknown, where: string, depth: number): Predicate {
   if (!isObj(c)) throw new FilterError(`${where} must be an object`);
-  if ('must' in c || 'should' in c || 'must_not' in c) return compileFilter(c, where);
+  if ('must' in c || 'should' in c || 'must_not' in c) return compileFilter(c, where, depth + 1);
   if (typeof c.key !== 'string') throw new FilterError(`${where}.key must be a string`);
   const key = c.key;
   if (isObj(c.match)) {
@@ -70,13 +73,14 @@ function condition(c: unknown, where: string): Predicate {
   throw new FilterError(`${where} must have match or range`);
 }
 
-function list(v: unknown, where: string): Predicate[] {
+function list(v: unknown, where: string, depth: number): Predicate[] {
   const arr = Array.isArray(v) ? v : [v];
-  return arr.map((c, i) => condition(c, `${where}[${i}]`));
+  return arr.map((c, i) => condition(c, `${where}[${i}]`, depth));
 }
 
-export function compileFilter(f: unknown, where = 'filter'): Predicate {
+export function compileFilter(f: unknown, where = 'filter', depth = 1): Predicate {
   if (f === undefined || f === null) return () => true;
+  if (depth > MAX_FILTER_DEPTH) throw new FilterError(`filter nests deeper than ${MAX_FILTER_DEPTH} levels of must/should/must_not`);
   if (!isObj(f)) throw new FilterError(`${where} must be an object`);
   if (!('must' in f || 'should' in f || 'must_not' in f)) {
     const entries = Object.entries(f);
@@ -85,8 +89,8 @@ export function compileFilter(f: unknown, where = 'filter'): Predicate {
     }
     return (p) => entries.every(([k, v]) => eq(get(p, k), v));
   }
-  const must = f.must === undefined ? [] : list(f.must, `${where}.must`);
-  const should = f.should === undefined ? [] : list(f.should, `${where}.should`);
-  const mustNot = f.must_not === undefined ? [] : list(f.must_not, `${where}.must_not`);
+  const must = f.must === undefined ? [] : list(f.must, `${where}.must`, depth);
+  const should = f.should === undefined ? [] : list(f.should, `${where}.should`, depth);
+  const mustNot = f.must_not === undefined ? [] : list(f.must_not, `${where}.must_not`, depth);
   return (p) => must.every((c) => c(p)) && (should.length === 0 || should.some((c) => c(p))) && !mustNot.some((c) => c(p));
 }

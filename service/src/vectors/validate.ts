@@ -68,16 +68,22 @@ export function parsePayload(v: unknown, field: string): Record<string, unknown>
   return v as Record<string, unknown>;
 }
 
+/** Objects and arrays inside a payload: deeper is a 400 (a stack overflow here, or in Postgres's JSONB parser, otherwise). */
+export const MAX_PAYLOAD_DEPTH = 64;
+
 /** Every key and string in a JSON value, so a payload JSONB cannot take is a 400 naming where. */
-function checkStorable(v: unknown, field: string): void {
+function checkStorable(v: unknown, field: string, depth = 1): void {
   if (typeof v === 'string') {
     if (!isStorableText(v)) throw badRequest(`${field} ${UNSTORABLE_MESSAGE}`);
-  } else if (Array.isArray(v)) {
-    v.forEach((x, i) => checkStorable(x, `${field}[${i}]`));
-  } else if (v !== null && typeof v === 'object') {
+    return;
+  }
+  if (v === null || typeof v !== 'object') return;
+  if (depth > MAX_PAYLOAD_DEPTH) throw badRequest(`${field} nests objects and arrays deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+  if (Array.isArray(v)) v.forEach((x, i) => checkStorable(x, `${field}[${i}]`, depth + 1));
+  else {
     for (const [k, x] of Object.entries(v)) {
       if (!isStorableText(k)) throw badRequest(`${field}: a key ${UNSTORABLE_MESSAGE}`);
-      checkStorable(x, `${field}.${k}`);
+      checkStorable(x, `${field}.${k}`, depth + 1);
     }
   }
 }
