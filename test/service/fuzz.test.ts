@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEnv, call, rng, startJwks } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
+import { mutator, type Json } from '../fuzz.js';
 
 /**
  * Seeded random mutations of valid requests to every route: whatever arrives, the answer is a
@@ -22,7 +23,6 @@ afterAll(async () => {
   await jwks?.close();
 });
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const D = 8;
 
 describe('fuzzed requests', () => {
@@ -32,22 +32,7 @@ describe('fuzzed requests', () => {
     const vec = (n = D) => Array.from({ length: n }, () => rand() * 2 - 1);
     const odd = (): Json =>
       pick<Json>([null, 0, -1, 1e308, -1e308, 1.5, 'x', '', 'NaN', '1e400', true, [], {}, [1, 2], [null], [[1]], { a: 1 }, { $eq: 1 }, 'a'.repeat(5000), 2 ** 53 + 2, 'ü\u0000', Array(100).fill('x')]);
-    const mutate = (v: Json): Json => {
-      if (rand() < 0.15) return odd();
-      if (Array.isArray(v)) {
-        const c = v.map((x) => (rand() < 0.1 ? mutate(x) : x));
-        if (rand() < 0.1) c.pop();
-        if (rand() < 0.1) c.push(odd());
-        return c;
-      }
-      if (v !== null && typeof v === 'object') {
-        const o: { [k: string]: Json } = {};
-        for (const [k, x] of Object.entries(v)) if (rand() >= 0.1) o[k] = rand() < 0.3 ? mutate(x) : x;
-        if (rand() < 0.1) o[pick(['extra', '__proto__', 'constructor', 'filter', 'k', 'ef', 'limit'])] = odd();
-        return o;
-      }
-      return v;
-    };
+    const mutate = mutator(rand, odd, ['extra', '__proto__', 'constructor', 'filter', 'k', 'ef', 'limit']);
     const id = () => Math.floor(rand() * 50);
     const routes: [string, string, () => Json][] = [
       ['POST', '/api/v1/collections', () => ({ name: pick(['fz', 'fz2', 'a b', '../x', 'x'.repeat(300)]), dimension: D, metric: pick(['l2', 'cosine', 'ip']) })],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/server.js';
 import { rng } from '../../service/helpers.js';
+import { mutator, type Json } from '../../fuzz.js';
 
 /**
  * Seeded random mutations of valid create/update/publish requests to every API the emulator
@@ -8,7 +9,6 @@ import { rng } from '../../service/helpers.js';
  * never a 500. (Cloud Run's v2 API answered 500s for bodies of the wrong types before the
  * transcoder's type checks; see run.test.ts.)
  */
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 let emu: RunningEmulator;
 beforeAll(async () => {
   emu = await startEmulator({ port: 0, host: '127.0.0.1', seed: 1 });
@@ -23,22 +23,7 @@ describe('fuzzed emulator requests', () => {
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
     const odd = (): Json =>
       pick<Json>([null, 0, -1, 1e308, 1.5, 'x', '', 'NaN', true, [], {}, [1, 2], [null], { a: 1 }, 'a'.repeat(3000), 2 ** 53 + 2, '10.0.0.0/8', '10.8.0.0/28', 'us-central1', '999.1.1.1/33', 'projects/p/global/networks/n', '-1', 'ü\u0000']);
-    const mutate = (v: Json): Json => {
-      if (rand() < 0.15) return odd();
-      if (Array.isArray(v)) {
-        const c = v.map((x) => (rand() < 0.15 ? mutate(x) : x));
-        if (rand() < 0.1) c.pop();
-        if (rand() < 0.1) c.push(odd());
-        return c;
-      }
-      if (v !== null && typeof v === 'object') {
-        const o: { [k: string]: Json } = {};
-        for (const [k, x] of Object.entries(v)) if (rand() >= 0.1) o[k] = rand() < 0.35 ? mutate(x) : x;
-        if (rand() < 0.1) o[pick(['extra', '__proto__', 'name', 'labels', 'etag'])] = odd();
-        return o;
-      }
-      return v;
-    };
+    const mutate = mutator(rand, odd, ['extra', '__proto__', 'name', 'labels', 'etag']);
     const n = () => `f${Math.floor(rand() * 6)}`;
     const P = 'projects/p';
     const L = `${P}/locations/us-central1`;
