@@ -1,4 +1,5 @@
 import { enumCodec } from '../../core/enums.js';
+import { checkProtoJson } from '../../core/proto-shape.js';
 import { EmuError, type EmulatorContext } from '../../core/types.js';
 
 const PKG = '@google-cloud/pubsub';
@@ -12,6 +13,11 @@ export const codecs = {
   validateMessage: enumCodec(PKG, 'google.pubsub.v1.ValidateMessageRequest'),
   updateTopic: enumCodec(PKG, 'google.pubsub.v1.UpdateTopicRequest'),
 };
+
+/** The transcoder's type check of a request body against message `type` of google.pubsub.v1. */
+export function checkBody(type: string, body: unknown, root: string): void {
+  checkProtoJson(PKG, `google.pubsub.v1.${type}`, body, root);
+}
 
 export const COLLECTIONS = {
   topics: 'pubsub.topics',

@@ -3,7 +3,7 @@ import { compileFilter } from './filter.js';
 import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import {
-  bodyOf, codecs, emit, formatDuration, parseDuration, parseTopicRef, psErrors, subscriptionName, validateId, validateLabels, type Json,
+  bodyOf, checkBody, codecs, emit, formatDuration, parseDuration, parseTopicRef, psErrors, subscriptionName, validateId, validateLabels, type Json,
 } from './common.js';
 import { subscriptions, topics, type StoredSubscription } from './model.js';
 import { queuesFor } from './runtime.js';
@@ -134,6 +134,7 @@ export function createSubscription(req: EmuRequest, ctx: EmulatorContext): EmuRe
   const { project, subscription } = req.params as { project: string; subscription: string };
   validateId('subscription', subscription);
   const name = subscriptionName(project, subscription);
+  checkBody('Subscription', req.body, 'subscription');
   const s = buildSubscription(ctx, name, codecs.subscription.toNames(bodyOf(req.body)));
   if (subscriptions(ctx).peek(name)) throw psErrors.alreadyExists(name);
   // A new subscription starts empty, whatever an earlier one of that name (or a reset world) left.

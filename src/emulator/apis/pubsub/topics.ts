@@ -2,7 +2,7 @@ import { paginate, parseUpdateMask, wantsIntEnums } from '../../core/helpers.js'
 import { dropPolicy } from './iam.js';
 import type { EmulatorContext, EmuRequest, EmuResponse } from '../../core/types.js';
 import {
-  bodyOf, codecs, emit, formatDuration, parseDuration, psErrors, schemaName, topicName, validateId, validateLabels, type Json,
+  bodyOf, checkBody, codecs, emit, formatDuration, parseDuration, psErrors, schemaName, topicName, validateId, validateLabels, type Json,
 } from './common.js';
 import { DELETED_TOPIC, subscriptions, topics, type StoredTopic } from './model.js';
 import { publish } from './runtime.js';
@@ -69,6 +69,7 @@ export function createTopic(req: EmuRequest, ctx: EmulatorContext): EmuResponse 
   const { project, topic } = req.params as { project: string; topic: string };
   validateId('topic', topic);
   const name = topicName(project, topic);
+  checkBody('Topic', req.body, 'topic');
   const t = buildTopic(ctx, name, codecs.topic.toNames(bodyOf(req.body)));
   if (topics(ctx).peek(name)) throw psErrors.alreadyExists(name);
   topics(ctx).insert(name, t);

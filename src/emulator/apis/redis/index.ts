@@ -1,3 +1,4 @@
+import { checkProtoJson } from '../../core/proto-shape.js';
 import { enumCodec } from '../../core/enums.js';
 import { checkLabels, gaxOperation, paginate, parseUpdateMask, seededToken, seededUuid, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
@@ -147,6 +148,7 @@ export default {
           const id = req.query.get('instanceId') ?? '';
           if (!/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/.test(id)) throw bad('instance_id', 'must be 1-40 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen');
           const name = `projects/${project}/locations/${location}/instances/${id}`;
+          checkProtoJson(PKG, 'google.cloud.redis.v1.Instance', req.body, 'instance');
           const input = codec().toNames((req.body ?? {}) as Instance);
           for (const k of OUTPUT_ONLY) delete input[k];
           const i: Instance = { ...input, name };
@@ -212,6 +214,7 @@ export default {
           if (mask.length === 0) throw bad('update_mask', 'update_mask is required');
           const i = mustGet(name);
           requireReady(i);
+          checkProtoJson(PKG, 'google.cloud.redis.v1.Instance', req.body, 'instance');
           const input = codec().toNames((req.body ?? {}) as Instance);
           const next: Instance = structuredClone(i);
           for (const path of mask) {

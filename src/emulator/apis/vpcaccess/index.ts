@@ -1,3 +1,4 @@
+import { checkProtoJson } from '../../core/proto-shape.js';
 import { enumCodec } from '../../core/enums.js';
 import { gaxOperation, paginate, seededToken, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
@@ -135,6 +136,7 @@ export default {
             throw bad('connector_id', 'must be 2-25 characters: lowercase letters, digits and hyphens, starting with a letter and ending with a letter or digit');
           }
           const name = `projects/${project}/locations/${location}/connectors/${id}`;
+          checkProtoJson(PKG, 'google.cloud.vpcaccess.v1.Connector', req.body, 'connector');
           const input = codec().toNames((req.body ?? {}) as Connector);
           const c: Connector = {
             name,
