@@ -51,6 +51,17 @@ export interface BuildOptions {
 }
 
 const OS_SETUP = /^\s*(apt-get|apt|apk|yum|dnf|microdnf|groupadd|useradd|addgroup|adduser)\b/;
+/** The package managers' cache clean-up that follows an install in the same RUN. */
+const OS_CLEANUP = /^\s*rm -rf \/var\/(lib\/apt\/lists|cache\/(apk|apt|dnf|yum))\/?\*?\s*$/;
+
+/** Whether a RUN only sets up the OS; one that mixes OS setup with build steps is refused, so no step is skipped unseen. */
+function osSetup(command: string, where: string): boolean {
+  const parts = command.split('&&');
+  const os = parts.map((p) => OS_SETUP.test(p) || OS_CLEANUP.test(p));
+  if (!os[0]) return false;
+  if (os.every(Boolean)) return true;
+  throw new BuildError(`${where}: RUN mixes OS setup with build steps, which the replay cannot run apart: split it into two RUNs`);
+}
 
 /** groupadd/useradd with numeric ids, as service/Dockerfile writes them. */
 function recordOsUsers(command: string, users: Map<string, OsUser>, groups: Map<string, number>): void {
@@ -154,8 +165,10 @@ export async function buildImage(steps: Step[], ctx: BuildContext, o: BuildOptio
             if (!from) throw new BuildError(`${where}: COPY --from=${step.from}: no earlier stage has that name`);
             const path = join(from.root, posix.resolve('/', src));
             if (!existsSync(path)) throw new BuildError(`${where}: COPY --from=${step.from} ${src}: stage ${step.from} has no such path`);
-            const to = intoDir ? join(dest, basename(path)) : dest;
-            mkdirSync(statSync(path).isDirectory() ? to : dirname(to), { recursive: true });
+            // A directory's contents go into dest, as from the context; a file goes into dest/ or becomes dest.
+            const isDir = statSync(path).isDirectory();
+            const to = !isDir && intoDir ? join(dest, basename(path)) : dest;
+            mkdirSync(isDir ? to : dirname(to), { recursive: true });
             cpSync(path, to, { recursive: true, verbatimSymlinks: true });
             copied.push(to);
             continue;
@@ -194,7 +207,7 @@ export async function buildImage(steps: Step[], ctx: BuildContext, o: BuildOptio
       }
       case 'run': {
         const oneLine = step.command.replace(/\s+/g, ' ').trim();
-        if (OS_SETUP.test(step.command)) {
+        if (osSetup(step.command, where)) {
           recordOsUsers(step.command, users, groups);
           skipped.push({ line: step.line, command: oneLine });
           say(`RUN (OS setup, not run here) ${oneLine}`);

@@ -54,6 +54,21 @@ describe('the image replay refuses what docker build would', () => {
     expect((err as Error).message).toMatch(/^Dockerfile:2: RUN uses an absolute path/);
   });
 
+  it('a RUN that mixes OS setup with build steps (it would skip the build steps unseen)', async () => {
+    const d = repo({ Dockerfile: 'FROM node:20\nRUN apt-get update && npm ci\nCMD ["node"]\n' });
+    await expect(build(d)).rejects.toThrow('Dockerfile:2: RUN mixes OS setup with build steps, which the replay cannot run apart: split it into two RUNs');
+  });
+
+  it('copies a stage\'s directory as its contents, a file into a directory or to a name', async () => {
+    const d = repo({
+      Dockerfile: 'FROM node:20 AS a\nWORKDIR /w\nCOPY x/ ./x/\nFROM node:20\nCOPY --from=a /w/x /into/\nCOPY --from=a /w/x/f.txt /files/\nCOPY --from=a /w/x/f.txt /renamed.txt\nCMD ["node"]\n',
+    });
+    execFileSync('mkdir', ['x'], { cwd: d });
+    writeFileSync(join(d, 'x/f.txt'), 'f');
+    const img = await build(d);
+    for (const f of ['into/f.txt', 'files/f.txt', 'renamed.txt']) expect(readFileSync(join(img.final.root, f), 'utf8'), f).toBe('f');
+  });
+
   it('instructions it cannot carry out, by name', () => {
     expect(() => parseDockerfile('FROM node:20\nADD https://example.com/x /x\nCMD ["node"]\n', 'Dockerfile')).toThrow('Dockerfile:2: ADD is not supported by the replay');
     expect(() => parseDockerfile('FROM node:20\n', 'Dockerfile')).toThrow(/no CMD/);
