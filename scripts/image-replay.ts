@@ -16,7 +16,8 @@ import { Redis } from 'ioredis';
 import { parseDockerfile, DockerfileError } from './image/dockerfile.js';
 import { buildContext } from './image/context.js';
 import { buildImage, BuildError } from './image/build.js';
-import { checkImage, freePort, treeBytes, ImageCheckError } from './image/check.js';
+import { checkImage, treeBytes, ImageCheckError } from './image/check.js';
+import { freePort } from '../src/emulator/dataplane/ports.js';
 
 const { values: a } = parseArgs({
   options: {

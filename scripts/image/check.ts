@@ -3,7 +3,6 @@
  * with the API key and answer a search from the native index (the addon the image kept after
  * its pruning), and drain on SIGTERM with exit 0 inside Cloud Run's 10 s.
  */
-import { createServer } from 'node:net';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuiltImage } from './build.js';
@@ -27,17 +26,6 @@ export function treeBytes(path: string): number {
   const st = lstatSync(path);
   if (!st.isDirectory()) return st.size;
   return readdirSync(path).reduce((sum, e) => sum + treeBytes(join(path, e)), 0);
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export class ImageCheckError extends Error {}

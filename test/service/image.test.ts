@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../scripts/image/dockerfile.js';
 import { buildContext } from '../../scripts/image/context.js';
 import { buildImage, BuildError } from '../../scripts/image/build.js';
-import { checkImage, freePort } from '../../scripts/image/check.js';
+import { checkImage } from '../../scripts/image/check.js';
+import { freePort } from '../../src/emulator/dataplane/ports.js';
 import { TestEnv } from './helpers.js';
 import { startGcpFixture, type GcpFixture } from './gcp-fixture.js';
 
