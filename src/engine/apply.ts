@@ -322,7 +322,5 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
 
 function errorText(err: unknown): string {
   if (err instanceof ApplyError) return err.message;
-  const e = err as { last?: unknown; attempts?: number };
-  if (e && typeof e === 'object' && 'last' in e && e.attempts) return `${describeError(e.last)} (gave up after ${e.attempts} attempts)`;
   return describeError(err);
 }

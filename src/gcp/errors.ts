@@ -228,9 +228,13 @@ export const isAlreadyExists = (err: unknown): boolean => classify(err).kind ===
 
 /** A short, single-line description safe for summaries (bodies can be long JSON). */
 export function describeError(err: unknown): string {
+  // RetriesExhaustedError (engine/retry.ts, which imports this module): say what the last try met.
+  const gaveUp = err as { last?: unknown; attempts?: number };
+  if (gaveUp && typeof gaveUp === 'object' && 'last' in gaveUp && gaveUp.attempts) return `${describeError(gaveUp.last)} (gave up after ${gaveUp.attempts} attempts)`;
   const c = classify(err);
   const code = c.httpStatus ?? c.grpcStatus ?? '';
   const reason = c.reason ? ` ${c.reason}` : '';
-  const msg = c.message.replace(/\s+/g, ' ').slice(0, 300);
+  // The first line: what follows is a stack or a dump, not the gist.
+  const msg = c.message.trim().split('\n')[0]!.replace(/\s+/g, ' ').slice(0, 300);
   return `${code ? `${code}${reason}: ` : ''}${msg}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { Observed, Resource } from '../engine/types.js';
 import type { Session } from '../engine/session.js';
+import { withRetry } from '../engine/retry.js';
 
 type Obj = Record<string, unknown>;
 
@@ -30,6 +31,16 @@ export function computeRef(link: string): { kind: string; name: string; region?:
 
 export const lastSegment = (s: string): string => s.split('/').pop() ?? s;
 
+/**
+ * One API read for a check, retried like the engine's reads when the error is transient (a
+ * connection reset, 429, 503): a kept-alive connection closed by the far end as the request
+ * went out is the network, not the resource, and must not fail a region. Fewer attempts than
+ * the engine makes, because each check runs under its own deadline.
+ */
+export function readWithRetry<T>(session: Session, read: () => Promise<T>): Promise<T> {
+  return withRetry(read, { ...session.timing.backoff, maxAttempts: 4 });
+}
+
 export class Live {
   private cache = new Map<string, Promise<Observed | undefined>>();
 
@@ -40,7 +51,7 @@ export class Live {
     if (!p) {
       const provider = this.session.registry.get(r.kind);
       if (!provider) return Promise.reject(new Error(`no provider for ${r.kind}`));
-      p = provider.get(this.session.ctx, r);
+      p = readWithRetry(this.session, () => provider.get(this.session.ctx, r));
       this.cache.set(r.name, p);
     }
     return p;

@@ -2,15 +2,11 @@
  * Runs checks concurrently, each under its own deadline: a check that overruns is reported
  * as failed ("timed out after ...") and the others carry on.
  */
+import { describeError } from '../gcp/errors.js';
 import type { CheckDef, CheckResult, Outcome } from './types.js';
 
 export function checkId(d: Pick<CheckDef, 'group' | 'region' | 'subject'>): string {
   return `${d.group}:${d.region ?? 'global'}:${d.subject}`;
-}
-
-function message(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0]!.slice(0, 300);
-  return String(err);
 }
 
 export async function runCheck(d: CheckDef): Promise<CheckResult> {
@@ -30,7 +26,7 @@ export async function runCheck(d: CheckDef): Promise<CheckResult> {
   try {
     outcome = await Promise.race([running, timeout]);
   } catch (err) {
-    outcome = { verdict: 'fail', reason: message(err) };
+    outcome = { verdict: 'fail', reason: describeError(err) };
   } finally {
     clearTimeout(timer);
   }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment, readWithRetry } from '../live.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 export async function probeRedis(o: { host: string; port: number; password?: string; timeoutMs: number }): Promise<Outcome> {
@@ -49,7 +49,7 @@ export function redisChecks(v: VerifyContext, region: string): CheckDef[] {
       if (!host) return fail('the instance reports no host');
       let password: string | undefined;
       if (o.raw.authEnabled === true) {
-        const [auth] = await v.session.clients.redis.getInstanceAuthString({ name: d.name });
+        const [auth] = await readWithRetry(v.session, () => v.session.clients.redis.getInstanceAuthString({ name: d.name }));
         password = auth.authString ?? undefined;
       }
       try {

@@ -130,6 +130,19 @@ describe('faults', () => {
     }
   }, 60_000);
 
+  it('API reads that meet 429s and 503s are retried: the verdicts are those of a quiet API', async () => {
+    const verdicts = (rs: CheckResult[]) => Object.fromEntries(rs.map((r) => [`${r.group} ${r.region ?? 'global'} ${r.subject}`, `${r.verdict}`]));
+    const quiet = verdicts((await verify(session, { samples: 0, timeoutMs: 8000, drift: false })).results);
+    emu.faults.configure({ rate: 0.3, seed: 7 });
+    try {
+      const report = await verify(session, { samples: 0, timeoutMs: 8000, drift: false });
+      expect(report.results.filter((r) => /injected/.test(r.reason)).map((r) => `${r.subject}: ${r.reason}`)).toEqual([]);
+      expect(verdicts(report.results)).toEqual(quiet);
+    } finally {
+      emu.faults.configure({ rate: 0 });
+    }
+  }, 60_000);
+
   it('a subscription pushing elsewhere fails with what differs, and drift lists it', async () => {
     const sub = 'projects/ruvector-local/subscriptions/vector-updates-asia-northeast1';
     await session.clients.subscriber.modifyPushConfig({ subscription: sub, pushConfig: { pushEndpoint: 'https://example.invalid/push' } });

@@ -34,12 +34,40 @@ describe('runner', () => {
     const r = await runCheck({ group: 'sql', subject: 'db', timeoutMs: 1000, run: async () => { throw new Error('boom\nstack'); } });
     expect(r).toMatchObject({ verdict: 'fail', reason: 'boom', id: 'sql:global:db' });
   });
+  it('an API error is told by its status and message, not its JSON body', async () => {
+    const body = { error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } };
+    const r = await runCheck({ group: 'run', subject: 'svc', timeoutMs: 1000, run: async () => { throw new Error(JSON.stringify(body)); } });
+    expect(r.reason).toBe('503: The service is currently unavailable.');
+  });
 });
 
 describe('live reads before the deadlines', () => {
   // Only what Live touches: the registry's providers and the provider context.
   const sessionWith = (get: (r: { name: string }) => Promise<unknown>) =>
-    ({ ctx: {}, registry: { get: (kind: string) => (kind === 'x.Thing' ? { get: (_: unknown, r: { name: string }) => get(r) } : undefined) } }) as unknown as Session;
+    ({
+      ctx: {},
+      timing: { backoff: { baseMs: 1, maxMs: 2, maxAttempts: 20 } },
+      registry: { get: (kind: string) => (kind === 'x.Thing' ? { get: (_: unknown, r: { name: string }) => get(r) } : undefined) },
+    }) as unknown as Session;
+
+  it('a read that meets a transient error (503, connection reset) is tried again; a 403 is not', async () => {
+    const asked: string[] = [];
+    const failures: Record<string, Error[]> = {
+      flaky: [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), new Error(JSON.stringify({ error: { code: 503, message: 'unavailable' } }))],
+      denied: [new Error(JSON.stringify({ error: { code: 403, message: 'Permission denied' } }))],
+    };
+    const live = new Live(
+      sessionWith(async (r) => {
+        asked.push(r.name);
+        const e = failures[r.name]?.shift();
+        if (e) throw e;
+        return { raw: { name: r.name } };
+      }),
+    );
+    expect((await live.get({ kind: 'x.Thing', name: 'flaky' }))?.raw.name).toBe('flaky');
+    await expect(live.get({ kind: 'x.Thing', name: 'denied' })).rejects.toThrow(/Permission denied/);
+    expect(asked).toEqual(['flaky', 'flaky', 'flaky', 'denied']);
+  });
 
   it('prefetch reads each object once, and a check then finds it without asking again', async () => {
     const asked: string[] = [];
