@@ -290,7 +290,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const server: Server = createServer((req, res) => {
     void handle(req, res);
   });
-  server.keepAliveTimeout = 5000;
+  // As Google's front end (610 s idle keep-alive): clients hold idle connections for minutes,
+  // and a server that closes them sooner races a request being sent on one (ECONNRESET).
+  server.keepAliveTimeout = 610_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
