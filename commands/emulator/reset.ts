@@ -5,6 +5,8 @@ export default class EmulatorReset extends BaseCommand {
   static override description = 'Delete every emulated resource, operation and quota usage (the emulator keeps running)';
 
   async run() {
+    // Unknown flags and stray arguments are refused, not ignored.
+    await this.parse(EmulatorReset);
     try {
       const r = await resetEmulator();
       this.log(`Emulator at ${r.url} reset: every resource is gone.`);

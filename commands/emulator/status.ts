@@ -5,6 +5,8 @@ export default class EmulatorStatus extends BaseCommand {
   static override description = 'Show whether the emulator is running, where, and with which settings';
 
   async run() {
+    // Unknown flags and stray arguments are refused, not ignored.
+    await this.parse(EmulatorStatus);
     const s = await daemonStatus();
     if (s.running && s.health) {
       const h = s.health;

@@ -5,6 +5,8 @@ export default class EmulatorStop extends BaseCommand {
   static override description = 'Stop the background emulator (state is flushed to its state directory first)';
 
   async run() {
+    // Unknown flags and stray arguments are refused, not ignored.
+    await this.parse(EmulatorStop);
     const r = await stopDaemon();
     if (!r.wasRunning) this.log('No emulator was running.');
     else this.log(`Emulator stopped (pid ${r.pid}${r.forced ? ', killed after the graceful stop timed out' : ''}).`);
