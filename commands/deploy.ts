@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { chooseMode, createProgress } from '../src/cli/progress.js';
 import type { ApplyResult } from '../src/engine/apply.js';
-import { confirm, openSession } from '../src/engine/cli-support.js';
+import { confirm, openSession, parseRegions } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
@@ -68,7 +68,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
       else this.log(renderPlan(plan, { targetLabel }));
       if (!hasChanges(plan)) {
         if (!json) this.log('No changes: the target matches the spec.');
-        if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: flags.regions, json, log: (l) => this.log(l) });
+        if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: parseRegions(flags.regions), json, log: (l) => this.log(l) });
         return { summary, applied: false, ok: true };
       }
       if (!flags['skip-quota-check']) {
@@ -89,7 +89,7 @@ templates/local.yaml to the local emulator (starting it when needed).`;
         if (json) this.logJson(out);
         this.exit(1);
       }
-      if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: flags.regions, json, log: (l) => this.log(l) });
+      if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: parseRegions(flags.regions), json, log: (l) => this.log(l) });
       return out;
     } finally {
       await session.close();

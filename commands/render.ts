@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { allRegions, loadSpec } from '../src/spec/index.js';
+import { parseRegions } from '../src/engine/cli-support.js';
 import { countByKind, expandTopology, renderGraphTable, type Resource } from '../src/topology/index.js';
 
 export interface RenderResult {
@@ -29,11 +30,10 @@ global resources they need.`;
 
   async run(): Promise<RenderResult> {
     const { flags } = await this.parse(Render);
+    const regions = parseRegions(flags.regions);
     const { spec } = await loadSpec(flags.file);
     const all = allRegions(spec);
-    let regions: string[] | undefined;
-    if (flags.regions) {
-      regions = flags.regions.split(',').map((r) => r.trim()).filter(Boolean);
+    if (regions) {
       const unknown = regions.filter((r) => !all.includes(r));
       if (unknown.length > 0) throw new UserError(`--regions: ${unknown.join(', ')} not in the spec (its regions: ${all.join(', ')})`);
     }

@@ -23,20 +23,26 @@ export function specPath(flags: TargetFlags): string {
   return 'ruvector.yaml';
 }
 
+/**
+ * --regions as a list, undefined when the flag is absent. Given but naming no region (`,,`,
+ * an empty variable) is refused: taken as absent, it would act on every region.
+ */
 export function parseRegions(value?: string): string[] | undefined {
-  if (!value) return undefined;
-  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
-  return list.length ? list : undefined;
+  if (value === undefined) return undefined;
+  const list = [...new Set(value.split(',').map((r) => r.trim()).filter(Boolean))];
+  if (list.length === 0) throw new UserError(`--regions: no region given in ${JSON.stringify(value)} (a comma-separated list, e.g. us-central1,europe-west1; leave the flag out for every region)`);
+  return list;
 }
 
 export async function openSession(flags: TargetFlags, o: { start: boolean }): Promise<{ session: Session; loaded: LoadedSpec; file: string; targetLabel: string }> {
   const file = specPath(flags);
+  const regions = parseRegions(flags.regions);
   const loaded = await loadSpec(file);
   // A target that cannot be reached is the user's to fix: a clean message, not a stack.
   const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch((e: unknown) => {
     throw e instanceof TargetError ? new UserError(e.message) : e;
   });
-  const session = new Session(loaded.spec, target, { regions: parseRegions(flags.regions) });
+  const session = new Session(loaded.spec, target, { regions });
   return { session, loaded, file, targetLabel: describeTarget(target) };
 }
 

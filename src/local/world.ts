@@ -174,11 +174,10 @@ async function getJson<T>(url: string): Promise<T> {
  * What `deploy --local` calls once the plan is applied (or nothing needed changing): finds
  * the emulator the deploy used, waits for the world, prints it (one NDJSON event with --json).
  */
-export async function showLocalWorld(o: { spec: Spec; regions?: string; json: boolean; log: (line: string) => void; timeoutMs?: number }): Promise<LocalWorld | undefined> {
+export async function showLocalWorld(o: { spec: Spec; regions?: string[]; json: boolean; log: (line: string) => void; timeoutMs?: number }): Promise<LocalWorld | undefined> {
   const target = await resolveTarget({ local: true, project: o.spec.project, start: false });
   if (target.kind !== 'emulator') throw new LocalWorldError('--local did not resolve to the emulator');
   const url = `http://${target.host}:${target.port}`;
-  const regions = o.regions?.split(',').map((r) => r.trim()).filter(Boolean);
   const health = await getJson<{ dataPlane?: boolean }>(`${url}/__emulator/health`);
   if (health.dataPlane === false) {
     o.log(o.json ? JSON.stringify({ event: 'local-ready', dataPlane: false }) : 'The emulator runs without its data plane (--no-data-plane): the resources are recorded, nothing serves them. Restart it with `ruvector emulator stop && ruvector emulator start` for a world you can curl.');
@@ -187,7 +186,7 @@ export async function showLocalWorld(o: { spec: Spec; regions?: string; json: bo
   let world: LocalWorld;
   try {
     world = await waitForLocalWorld(url, o.spec, {
-      regions,
+      regions: o.regions,
       timeoutMs: o.timeoutMs,
       onWaiting: (pending) => {
         if (!o.json && pending.length) o.log(`Waiting for ${pending.join(', ')} to serve...`);

@@ -99,7 +99,8 @@ export function planWaves(regions: string[], spec: string | undefined): string[]
   if (!regions.length) return [];
   if (!spec) return regions.map((r) => [r]);
   if (/^\d+$/.test(spec.trim())) {
-    const n = Math.max(1, Math.min(Number(spec), regions.length));
+    if (Number(spec) < 1) throw new RangeError(`--waves ${spec.trim()}: at least 1 wave`);
+    const n = Math.min(Number(spec), regions.length);
     const size = Math.ceil(regions.length / n);
     const out: string[][] = [];
     for (let i = 0; i < regions.length; i += size) out.push(regions.slice(i, i + size));
@@ -107,6 +108,8 @@ export function planWaves(regions: string[], spec: string | undefined): string[]
   }
   const waves = spec.split(';').map((w) => w.split(',').map((r) => r.trim()).filter(Boolean)).filter((w) => w.length);
   const named = waves.flat();
+  // Naming none is a typo, not a wish to send every region in one wave.
+  if (!named.length) throw new RangeError(`--waves ${JSON.stringify(spec)} names no region (e.g. "us-central1;europe-west1,asia-northeast1", or a count)`);
   const unknown = named.filter((r) => !regions.includes(r));
   if (unknown.length) throw new RangeError(`--waves names regions not in this rollout: ${unknown.join(', ')}`);
   const dup = named.filter((r, i) => named.indexOf(r) !== i);

@@ -2,7 +2,7 @@
  * Every command, as a user runs it, refuses a flag it does not know (exit 2, oclif's message,
  * no stack trace) before it does anything: a mistyped flag must never be silently ignored.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -32,3 +32,14 @@ it('every command refuses an unknown flag with exit 2 and says which', async () 
     .map(({ id, r }) => `${id}: exit ${r.code}: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
   expect(wrong).toEqual([]);
 }, 120_000);
+
+it('a --regions that names no region is refused before anything starts, not read as every region', async () => {
+  for (const args of [['render', '--regions', ',,'], ['deploy', '--local', '--regions', ' , ', '--yes'], ['plan', '--local', '--regions', '']]) {
+    const r = await ruvector(args, home);
+    expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(1);
+    expect(r.stderr).toMatch(/^Error: --regions: no region given in ".*" \(a comma-separated list/);
+    expect(r.stdout).toBe('');
+  }
+  // Nothing was started: no emulator record in this home.
+  expect(readdirSync(home).filter((f) => f.startsWith('emulator'))).toEqual([]);
+}, 60_000);

@@ -34,6 +34,11 @@ describe('traffic split', () => {
     expect(planWaves(r, 'b;a,c')).toEqual([['b'], ['a', 'c'], ['d']]);
     expect(() => planWaves(r, 'a;x')).toThrow(/x/);
     expect(() => planWaves(r, 'a;a')).toThrow(/twice/);
+    // A typo never turns into every region in one wave.
+    expect(() => planWaves(r, ';;')).toThrow(/names no region/);
+    expect(() => planWaves(r, ' , ')).toThrow(/names no region/);
+    expect(() => planWaves(r, '0')).toThrow(/at least 1 wave/);
+    expect(planWaves(r, '9')).toEqual([['a'], ['b'], ['c'], ['d']]);
   });
   it('revision names Cloud Run accepts', () => {
     const n = revisionNameFor('ruvector-streaming', 'us-docker.pkg.dev/p/r/ruvector:1.4.0-RC_1', 'ab12');
