@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { InitExistsError, initSpec, TEMPLATES, type InitResult, type TemplateName } from '../src/spec/init.js';
+import { projectFlag } from '../src/engine/command-flags.js';
 
 export default class Init extends BaseCommand {
   static override summary = 'Write a topology spec from a template';
@@ -16,7 +17,7 @@ primary and one replica region, small and cheap), local (three regions sized for
   static override flags = {
     template: Flags.string({ char: 't', summary: 'Template to start from', options: [...TEMPLATES], default: 'regional' }),
     out: Flags.string({ char: 'o', summary: 'Where to write the spec', default: 'ruvector.yaml' }),
-    project: Flags.string({ summary: 'GCP project id to put in the spec' }),
+    project: projectFlag('GCP project id to put in the spec'),
     name: Flags.string({ summary: 'Topology name (metadata.name)' }),
     force: Flags.boolean({ summary: 'Overwrite an existing file', default: false }),
   };

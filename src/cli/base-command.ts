@@ -1,4 +1,15 @@
 import { Command, Errors } from '@oclif/core';
+import { classify, describeError } from '../gcp/errors.js';
+
+/**
+ * What a failed command prints: the message, except that an error from a Google API is told
+ * by its status and message (its raw message is often the whole JSON error body).
+ */
+export function errorText(err: Error): string {
+  if (err instanceof UserError) return err.message;
+  const c = classify(err);
+  return c.httpStatus !== undefined || c.grpcCode !== undefined ? describeError(err) : err.message;
+}
 
 /**
  * Every ruvector command extends this: `--json` comes from oclif's enableJsonFlag, and
@@ -13,10 +24,10 @@ export abstract class BaseCommand extends Command {
     if (err instanceof Errors.ExitError) throw err;
     const exit = err.oclif?.exit ?? err.exitCode ?? 1;
     if (this.jsonEnabled()) {
-      this.logJson({ error: { message: err.message, exitCode: exit } });
+      this.logJson({ error: { message: errorText(err), exitCode: exit } });
       this.exit(exit);
     }
-    this.logToStderr(`Error: ${err.message}`);
+    this.logToStderr(`Error: ${errorText(err)}`);
     this.exit(exit);
   }
 }

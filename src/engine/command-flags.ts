@@ -1,9 +1,20 @@
 /** Flags plan, deploy and destroy share (declared once so they read the same everywhere). */
-import { Flags } from '@oclif/core';
+import { Errors, Flags } from '@oclif/core';
+import { PROJECT_ID, PROJECT_ID_RULE } from '../spec/schema.js';
+
+/** --project, checked as GCP checks it: a bad id is a parse error here, not a 404 from an API later. */
+export const projectFlag = (summary: string) =>
+  Flags.string({
+    summary,
+    parse: async (v) => {
+      if (!PROJECT_ID.test(v)) throw new Errors.CLIError(`${JSON.stringify(v)} is not ${PROJECT_ID_RULE}`);
+      return v;
+    },
+  });
 
 export const targetFlags = {
   file: Flags.string({ char: 'f', summary: 'Topology spec (YAML) [default: ./ruvector.yaml; with --local and none there, templates/local.yaml]' }),
   regions: Flags.string({ summary: 'Comma-separated regions: touch only these and the global resources they need' }),
   local: Flags.boolean({ summary: 'Target the local emulator (started when it is not running)', default: false }),
-  project: Flags.string({ summary: 'GCP project (default: the spec\'s project)' }),
+  project: projectFlag('GCP project (default: the spec\'s project)'),
 };

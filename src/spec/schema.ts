@@ -4,6 +4,10 @@ import { UsageSchema } from './usage.js';
 import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
 /** Status codes Cloud CDN negative caching accepts (BackendServiceCdnPolicyNegativeCachingPolicy). */
+
+/** GCP project ids (the spec's `project`, and --project). */
+export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+export const PROJECT_ID_RULE = 'a GCP project id: 6-30 lowercase letters, digits or -, letter first';
 export const NEGATIVE_CACHING_CODES = [300, 301, 302, 307, 308, 404, 405, 410, 421, 451, 501];
 
 /**
@@ -659,7 +663,7 @@ export const SpecSchema = z
       name: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and -, letter first, at most 63').describe('topology name; label ruvector-topology on every resource'),
       labels: labels.default({}).describe('extra labels on every resource that has labels'),
     }),
-    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'a GCP project id: 6-30 lowercase letters, digits or -, letter first'),
+    project: z.string().regex(PROJECT_ID, PROJECT_ID_RULE),
     regions: RegionsSchema,
     tiers: TiersSchema.prefault({}),
     service: ServiceSchema,

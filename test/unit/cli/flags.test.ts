@@ -33,13 +33,16 @@ it('every command refuses an unknown flag with exit 2 and says which', async () 
   expect(wrong).toEqual([]);
 }, 120_000);
 
-it('a --regions that names no region is refused before anything starts, not read as every region', async () => {
+it('a --regions that names no region, or a malformed --project, is refused before anything starts', async () => {
   for (const args of [['render', '--regions', ',,'], ['deploy', '--local', '--regions', ' , ', '--yes'], ['plan', '--local', '--regions', '']]) {
     const r = await ruvector(args, home);
     expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(1);
     expect(r.stderr).toMatch(/^Error: --regions: no region given in ".*" \(a comma-separated list/);
     expect(r.stdout).toBe('');
   }
+  const badProject = await ruvector(['plan', '--local', '--project', 'My_Project'], home);
+  expect(badProject.code).toBe(2);
+  expect(badProject.stderr).toMatch(/Parsing --project[\s\S]*"My_Project" is not a GCP project id/);
   // Nothing was started: no emulator record in this home.
   expect(readdirSync(home).filter((f) => f.startsWith('emulator'))).toEqual([]);
 }, 60_000);
