@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageSchema } from './usage.js';
+import { imageRefProblem } from './image-ref.js';
 // The Avro schema is the contract between the topic we create and the service that publishes to it.
 import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
@@ -142,7 +143,14 @@ export const DEFAULT_SECRET_ENV: Record<string, { secret: string; version: strin
 export const ServiceSchema = z
   .strictObject({
     name: z.string().default('ruvector-streaming').describe('Cloud Run service name (same in every region)'),
-    image: z.string().min(1).describe('Container image, e.g. gcr.io/PROJECT/ruvector:v1.0.0'),
+    image: z
+      .string()
+      .min(1, imageRefProblem(''))
+      .superRefine((v, ctx) => {
+        const problem = v === '' ? undefined : imageRefProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Container image, e.g. gcr.io/PROJECT/ruvector:v1.0.0'),
     port: int(1, 65535).default(8080),
     concurrency: z
       .number()

@@ -63,6 +63,13 @@ describe('one test per validation rule', () => {
     expect(p.line).toBe(9);
   });
 
+  it('an image that is not a container image reference, at the value', () => {
+    const p = at(MINIMAL.replace('image: gcr.io/my-project-1/ruvector:v1', 'image: gcr.io/My-Project/ruvector:v1'), 'service.image');
+    expect(p.message).toBe('"gcr.io/My-Project/ruvector:v1" is not an image reference: repository names are lowercase');
+    expect(p.line).toBe(9);
+    expect(at(MINIMAL.replace('image: gcr.io/my-project-1/ruvector:v1', 'image: ""'), 'service.image').message).toMatch(/^an image reference is required/);
+  });
+
   it('unknown region, with a did-you-mean', () => {
     const p = at(MINIMAL.replace('[us-central1]', '[us-central1, europe-wst1]'), 'regions.tier1[1]');
     expect(p.message).toBe('unknown region "europe-wst1" (did you mean "europe-west1"?)');
