@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { confirm, openSession } from '../src/engine/cli-support.js';
 import { targetFlags } from '../src/engine/command-flags.js';
+import { sleep } from '../src/engine/retry.js';
 import { formatDuration, parseDuration } from '../src/rollout/duration.js';
 import { applyBurst, parseBurst, planScale, renderScalePlan, renderScaleResults, restore, type ScalePlan, type ScaleResult } from '../src/scale/index.js';
 
@@ -78,7 +79,7 @@ and restores at the end. A normal \`deploy\` also restores the spec's minimum.`;
       }
       if (flags.wait) {
         if (!this.jsonEnabled()) this.log(`\nHolding until ${until.toISOString()} (Ctrl-C leaves the minimums raised; \`scale --restore\` lowers them)`);
-        await new Promise((r) => setTimeout(r, Math.max(0, until.getTime() - Date.now())));
+        await sleep(until.getTime() - Date.now());
         const restored = await restore(session, { force: true });
         if (!this.jsonEnabled()) this.log(renderScaleResults(restored));
         return { plan, results: [...results, ...restored], until: until.toISOString() };

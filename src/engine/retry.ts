@@ -14,7 +14,14 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, maxAttempts: 8 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** setTimeout's largest delay: a longer one fires at once (Node warns and uses 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Waits ms, however long: a 30-day --pause or burst window is waited in timer-sized steps. */
+export async function sleep(ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) await new Promise((r) => setTimeout(r, Math.min(left, MAX_TIMER_MS)));
+}
 
 /**
  * "Full jitter" exponential backoff (AWS architecture blog): a uniformly random delay in

@@ -1,3 +1,6 @@
+/** A year: longer is a typo (4000h for 4h), not a pause between waves or a burst window. */
+const MAX_DURATION_MS = 366 * 86_400_000;
+
 /** "90s", "5m", "4h", "1h30m", "0" -> milliseconds (for --pause, --for). */
 export function parseDuration(text: string, flag: string): number {
   const t = text.trim();
@@ -11,6 +14,7 @@ export function parseDuration(text: string, flag: string): number {
     consumed += m[0];
   }
   if (!consumed || consumed !== t) throw new RangeError(`${flag}: "${text}" is not a duration (e.g. 30s, 5m, 4h, 1h30m)`);
+  if (total > MAX_DURATION_MS) throw new RangeError(`${flag}: "${text}" is longer than ${MAX_DURATION_MS / 86_400_000}d`);
   return Math.round(total);
 }
 

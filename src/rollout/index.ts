@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Session } from '../engine/session.js';
+import { sleep } from '../engine/retry.js';
 import { checkCanary } from './canary.js';
 import { desiredService, PREVIOUS_IMAGE_ANNOTATION, readService, revisionNameFor, updateService, type LiveService } from './service.js';
 import { canarySplit, describeShares, planWaves, promoteSplit, rollbackSplit, rolloutInProgress, servingRevision, validateCanaryPercent } from './traffic.js';
@@ -49,7 +50,6 @@ export interface RolloutReport {
   ok: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Two steps so the cut-off is instant: pin traffic to the previous revision, then restore its image as the latest. */
 async function revert(session: Session, region: string, s: LiveService, previous: string, previousImage: string): Promise<LiveService> {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { sleep } from '../../../src/engine/retry.js';
 import { canarySplit, planWaves, promoteSplit, rollbackSplit, rolloutInProgress, sameSplit, servingRevision, shares, validateCanaryPercent } from '../../../src/rollout/traffic.js';
 import { revisionNameFor } from '../../../src/rollout/service.js';
 import { formatDuration, parseDuration } from '../../../src/rollout/duration.js';
@@ -48,11 +49,29 @@ describe('traffic split', () => {
 });
 
 describe('durations and bursts', () => {
+  it('a wait longer than a timer can hold (24.8 days) is waited in full, not skipped', async () => {
+    vi.useFakeTimers();
+    try {
+      let done = false;
+      const waited = sleep(30 * 86_400_000).then(() => (done = true));
+      await vi.advanceTimersByTimeAsync(86_400_000);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(28 * 86_400_000);
+      expect(done).toBe(false);
+      await vi.advanceTimersByTimeAsync(86_400_000);
+      await waited;
+      expect(done).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
   it('parses', () => {
     expect(parseDuration('4h', '--for')).toBe(14_400_000);
     expect(parseDuration('1h30m', '--for')).toBe(5_400_000);
     expect(parseDuration('0', '--pause')).toBe(0);
     expect(() => parseDuration('4 hours', '--for')).toThrow(/not a duration/);
+    expect(parseDuration('30d', '--pause')).toBe(30 * 86_400_000);
+    expect(() => parseDuration('99999999h', '--for')).toThrow('--for: "99999999h" is longer than 366d');
     expect(formatDuration(14_400_000)).toBe('4h');
     expect(parseBurst('50x')).toBe(50);
     expect(() => parseBurst('0.5x')).toThrow();
