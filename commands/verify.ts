@@ -25,8 +25,8 @@ Exit code 1 when any check fails; warnings alone exit 0.`;
 
   static override flags = {
     ...targetFlags,
-    samples: Flags.integer({ summary: 'Searches per region for the latency check (0 skips it)', default: 100, min: 0 }),
-    timeout: Flags.integer({ summary: 'Per-check deadline in seconds', default: 10, min: 1 }),
+    samples: Flags.integer({ summary: 'Searches per region for the latency check (0 skips it)', default: 100, min: 0, max: 100_000 }),
+    timeout: Flags.integer({ summary: 'Per-check deadline in seconds (at most an hour)', default: 10, min: 1, max: 3600 }),
     drift: Flags.boolean({ summary: 'Compare every owned resource with the spec (a plan)', default: true, allowNo: true }),
     'api-key': Flags.string({ summary: 'Write key for the latency check\'s probe collection (default: RUVECTOR_API_KEY, else read from the spec\'s write-key secret)', env: 'RUVECTOR_API_KEY' }),
   };

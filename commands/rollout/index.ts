@@ -37,8 +37,8 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
     canary: Flags.integer({ summary: 'Percent of traffic the new revision takes while it is checked', default: 10, min: 1, max: 99 }),
     waves: Flags.string({ summary: 'Waves: a number ("3") or region lists ("a;b,c") [default: one region per wave]' }),
     pause: Flags.string({ summary: 'Pause between waves (e.g. 30s, 5m)', default: '60s' }),
-    probes: Flags.integer({ summary: 'Health probes the canary must pass', default: 10, min: 1 }),
-    timeout: Flags.integer({ summary: 'Per-check deadline in seconds', default: 10, min: 1 }),
+    probes: Flags.integer({ summary: 'Health probes the canary must pass', default: 10, min: 1, max: 10_000 }),
+    timeout: Flags.integer({ summary: 'Per-check deadline in seconds (at most an hour)', default: 10, min: 1, max: 3600 }),
     force: Flags.boolean({ summary: 'Roll out even where the image already serves (new instances reload the index from the latest snapshot)', default: false }),
     promote: Flags.boolean({ summary: 'Promote healthy canaries to 100%', default: true, allowNo: true }),
   };
