@@ -1,4 +1,4 @@
-/** A year: longer is a typo (4000h for 4h), not a pause between waves or a burst window. */
+/** A year: anything longer is a typo (40000h for 4h), not a pause between waves or a burst window. */
 const MAX_DURATION_MS = 366 * 86_400_000;
 
 /** "90s", "5m", "4h", "1h30m", "0" -> milliseconds (for --pause, --for). */

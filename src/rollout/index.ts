@@ -50,7 +50,6 @@ export interface RolloutReport {
   ok: boolean;
 }
 
-
 /** Two steps so the cut-off is instant: pin traffic to the previous revision, then restore its image as the latest. */
 async function revert(session: Session, region: string, s: LiveService, previous: string, previousImage: string): Promise<LiveService> {
   const d = desiredService(session, region);

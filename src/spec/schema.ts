@@ -4,11 +4,11 @@ import { imageRefProblem } from './image-ref.js';
 // The Avro schema is the contract between the topic we create and the service that publishes to it.
 import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
-/** Status codes Cloud CDN negative caching accepts (BackendServiceCdnPolicyNegativeCachingPolicy). */
-
 /** GCP project ids (the spec's `project`, and --project). */
 export const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 export const PROJECT_ID_RULE = 'a GCP project id: 6-30 lowercase letters, digits or -, letter first';
+
+/** Status codes Cloud CDN negative caching accepts (BackendServiceCdnPolicyNegativeCachingPolicy). */
 export const NEGATIVE_CACHING_CODES = [300, 301, 302, 307, 308, 404, 405, 410, 421, 451, 501];
 
 /**
