@@ -43,6 +43,9 @@ export async function openSession(flags: TargetFlags, o: { start: boolean }): Pr
     throw e instanceof TargetError ? new UserError(e.message) : e;
   });
   const session = new Session(loaded.spec, target, { regions });
+  await session.clients.checkCredentials().catch((e: unknown) => {
+    throw e instanceof TargetError ? new UserError(e.message) : e;
+  });
   return { session, loaded, file, targetLabel: describeTarget(target) };
 }
 

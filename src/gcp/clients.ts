@@ -13,6 +13,7 @@ import secretmanager from '@google-cloud/secret-manager';
 import { v1 as pubsubV1 } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
+import { TargetError } from './target.js';
 import type { ClientOptions } from 'google-gax';
 import { iam as iamApi, type iam_v1 } from '@googleapis/iam';
 import type { BackoffOptions } from '../engine/retry.js';
@@ -77,6 +78,23 @@ export class Clients {
     }
     // REST fallback for real GCP too: one transport for both targets, and no gRPC native deps.
     return { fallback: true, projectId: this.target.project, auth: this.googleAuth() } as unknown as ClientOptions;
+  }
+
+  /**
+   * Fails early, saying what to do, when Google credentials cannot be found: otherwise the
+   * first API call fails deep inside a client library, and for some commands a promise the
+   * library does not await crashed the process with a stack trace.
+   */
+  async checkCredentials(): Promise<void> {
+    if (this.target.kind === 'emulator') return;
+    try {
+      await this.googleAuth().getClient();
+    } catch (e) {
+      const why = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      throw new TargetError(
+        `no Google Cloud credentials for project ${this.project}: run \`gcloud auth application-default login\`, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file (on GCP the attached service account is used); --local targets the local emulator instead. (${why})`,
+      );
+    }
   }
 
   private googleAuth(): GoogleAuth {

@@ -46,3 +46,25 @@ it('a --regions that names no region, or a malformed --project, is refused befor
   // Nothing was started: no emulator record in this home.
   expect(readdirSync(home).filter((f) => f.startsWith('emulator'))).toEqual([]);
 }, 60_000);
+
+it('without Google credentials, commands that call GCP say how to get them (no stack trace, no crash)', async () => {
+  const init = await ruvector(['init', '--out', join(home, 'ruvector.yaml')], home);
+  expect(init.code, init.stderr).toBe(0);
+  // No ADC anywhere: an empty HOME and gcloud config, no key file, no metadata server lookup.
+  const keep = { HOME: process.env.HOME, CLOUDSDK_CONFIG: process.env.CLOUDSDK_CONFIG, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION };
+  Object.assign(process.env, { HOME: home, CLOUDSDK_CONFIG: join(home, 'gcloud'), METADATA_SERVER_DETECTION: 'none' });
+  delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  try {
+    for (const args of [['plan'], ['quotas'], ['verify', '--samples', '0']]) {
+      const r = await ruvector(args, home);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/^Error: no Google Cloud credentials for project [a-z0-9-]+: run `gcloud auth application-default login`/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  } finally {
+    for (const [k, v] of Object.entries(keep)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}, 60_000);
