@@ -8,7 +8,9 @@ import { classify, describeError } from '../gcp/errors.js';
 export function errorText(err: Error): string {
   if (err instanceof UserError) return err.message;
   const c = classify(err);
-  return c.httpStatus !== undefined || c.grpcCode !== undefined ? describeError(err) : err.message;
+  if (c.httpStatus !== undefined || c.grpcCode !== undefined) return describeError(err);
+  // Network errors: classify names the code and, where it helps, what to check.
+  return typeof (err as { code?: unknown }).code === 'string' && c.message !== err.message ? c.message : err.message;
 }
 
 /**

@@ -126,7 +126,13 @@ function tryJson(s: string): unknown {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ECONNABORTED', 'ENOTFOUND']);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ECONNABORTED']);
+/**
+ * A name that does not resolve (ENOTFOUND; a passing DNS failure is EAI_AGAIN): no network, a
+ * proxy or DNS setting, a wrong endpoint. Nothing was sent, and retrying for the engine's ~15
+ * minutes of backoff only hid it behind a silent wait.
+ */
+const UNRESOLVED_CODES = new Set(['ENOTFOUND']);
 
 export function classify(err: unknown): ClassifiedError {
   const e = asObj(err) ?? { message: String(err) };
@@ -164,6 +170,7 @@ export function classify(err: unknown): ClassifiedError {
     else grpcCode = grpcCode ?? code;
   } else if (typeof code === 'string') {
     if (NETWORK_CODES.has(code)) return { kind: 'unknownOutcome', retryable: true, message: `${code}: ${message}` };
+    if (UNRESOLVED_CODES.has(code)) return { kind: 'fatal', retryable: false, message: `${code}: ${message} (is this machine online? check DNS and any proxy settings)` };
     if (/^\d{3}$/.test(code)) httpStatus = httpStatus ?? Number(code);
   }
   if (typeof status === 'number' && status >= 100) httpStatus = httpStatus ?? status;

@@ -2,7 +2,8 @@
  * Every command, as a user runs it, refuses a flag it does not know (exit 2, oclif's message,
  * no stack trace) before it does anything: a mistyped flag must never be silently ignored.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -47,11 +48,11 @@ it('a --regions that names no region, or a malformed --project, is refused befor
   expect(readdirSync(home).filter((f) => f.startsWith('emulator'))).toEqual([]);
 }, 60_000);
 
-it('without Google credentials, commands that call GCP say how to get them (no stack trace, no crash)', async () => {
+it('without Google credentials, or offline, commands that call GCP say what to fix at once (no stack trace, no crash, no silent retrying)', async () => {
   const init = await ruvector(['init', '--out', join(home, 'ruvector.yaml')], home);
   expect(init.code, init.stderr).toBe(0);
   // No ADC anywhere: an empty HOME and gcloud config, no key file, no metadata server lookup.
-  const keep = { HOME: process.env.HOME, CLOUDSDK_CONFIG: process.env.CLOUDSDK_CONFIG, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION };
+  const keep = { HTTPS_PROXY: process.env.HTTPS_PROXY, HOME: process.env.HOME, CLOUDSDK_CONFIG: process.env.CLOUDSDK_CONFIG, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS, METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION };
   Object.assign(process.env, { HOME: home, CLOUDSDK_CONFIG: join(home, 'gcloud'), METADATA_SERVER_DETECTION: 'none' });
   delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
   try {
@@ -61,6 +62,15 @@ it('without Google credentials, commands that call GCP say how to get them (no s
       expect(r.stderr).toMatch(/^Error: no Google Cloud credentials for project [a-z0-9-]+: run `gcloud auth application-default login`/);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // With a key but a proxy whose name does not resolve (or no network): a prompt error, not
+    // ~15 minutes of silent retries. `.invalid` never resolves (RFC 2606).
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = join(home, 'key.json');
+    writeFileSync(key, JSON.stringify({ type: 'service_account', project_id: 'my-gcp-project', private_key_id: 'k1', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), client_email: 'ruvector@my-gcp-project.iam.gserviceaccount.com', client_id: '1' }));
+    Object.assign(process.env, { GOOGLE_APPLICATION_CREDENTIALS: key, HTTPS_PROXY: 'http://proxy.invalid:3128' });
+    const offline = await ruvector(['plan'], home);
+    expect(offline.code, offline.stderr).toBe(1);
+    expect(offline.stderr).toMatch(/^Error: ENOTFOUND: .*proxy\.invalid \(is this machine online\? check DNS and any proxy settings\)/);
   } finally {
     for (const [k, v] of Object.entries(keep)) {
       if (v === undefined) delete process.env[k];

@@ -41,6 +41,13 @@ describe('classify', () => {
     expect(classify(new OperationTimeoutError('slow')).kind).toBe('unknownOutcome');
   });
 
+  it('a passing DNS failure is retried; a name that does not resolve is not (nothing was sent)', () => {
+    expect(classify(Object.assign(new Error('getaddrinfo EAI_AGAIN compute.googleapis.com'), { code: 'EAI_AGAIN' }))).toMatchObject({ retryable: true });
+    const offline = classify(Object.assign(new Error('request to https://oauth2.googleapis.com/token failed, reason: getaddrinfo ENOTFOUND oauth2.googleapis.com'), { code: 'ENOTFOUND' }));
+    expect(offline).toMatchObject({ kind: 'fatal', retryable: false });
+    expect(offline.message).toMatch(/^ENOTFOUND: .* \(is this machine online\? check DNS and any proxy settings\)$/);
+  });
+
   it("a Cloud Run revision that is not ready and cannot serve traffic is final, whatever its container printed", () => {
     const notReady = "Revision 'ruvector-00001-abc' is not ready and cannot serve traffic. Image 'us-docker.pkg.dev/p/r/ruvector:v1' not found.";
     expect(classify(new OperationFailedError(notReady, 9))).toMatchObject({ kind: 'fatal', retryable: false, grpcStatus: 'FAILED_PRECONDITION', message: notReady });
