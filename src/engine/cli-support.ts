@@ -7,6 +7,7 @@ import { packageRoot } from '../spec/paths.js';
 import { describeTarget, resolveTarget, TargetError } from '../gcp/target.js';
 import { UserError } from '../cli/base-command.js';
 import { Session } from './session.js';
+import type { ReadRetryHook } from './plan.js';
 
 export interface TargetFlags {
   file?: string;
@@ -42,7 +43,10 @@ export async function openSession(flags: TargetFlags, o: { start: boolean }): Pr
   const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch((e: unknown) => {
     throw e instanceof TargetError ? new UserError(e.message) : e;
   });
-  const session = new Session(loaded.spec, target, { regions });
+  // On stderr, so --json output stays one document; without it a throttled API is minutes of silence.
+  const onReadRetry: ReadRetryHook = (what, c, attempt, delayMs) =>
+    process.stderr.write(`retrying ${what} after ${c.httpStatus ?? c.grpcStatus ?? c.kind}: ${c.message.split('\n')[0]!.slice(0, 160)} (try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)} s)\n`);
+  const session = new Session(loaded.spec, target, { regions, onReadRetry });
   await session.clients.checkCredentials().catch((e: unknown) => {
     throw e instanceof TargetError ? new UserError(e.message) : e;
   });

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Provider, ProviderContext } from '../providers/types.js';
 import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from './retry.js';
+import type { ClassifiedError } from '../gcp/errors.js';
 import { maskChanges } from '../providers/diff.js';
 import { annotateChanges, resolveResource, type RefSource } from './refs.js';
 import type { Observed, Plan, PlanItem, PlanSummary, Resource } from './types.js';
@@ -20,7 +21,11 @@ export interface ObserveOptions {
   /** Max list calls in flight. */
   parallel?: number;
   backoff?: BackoffOptions;
+  onRetry?: ReadRetryHook;
 }
+
+/** A read being retried: what (a kind's list, or a resource), why, and when the next try is. */
+export type ReadRetryHook = (what: string, c: ClassifiedError, attempt: number, delayMs: number) => void;
 
 /** Observe every kind the registry knows (so orphans of any kind are found). */
 export async function observeAll(ctx: ProviderContext, registry: Registry, desired: Resource[], o: ObserveOptions): Promise<Map<string, Observed>> {
@@ -33,7 +38,9 @@ export async function observeAll(ctx: ProviderContext, registry: Registry, desir
   const worker = async (): Promise<void> => {
     while (next < providers.length) {
       const p = providers[next++]!;
-      const found = await withRetry(() => p.list(ctx, o.regions, byKind.get(p.kind) ?? []), o.backoff ?? DEFAULT_BACKOFF);
+      const found = await withRetry(() => p.list(ctx, o.regions, byKind.get(p.kind) ?? []), o.backoff ?? DEFAULT_BACKOFF, {
+        onRetry: (c, attempt, delayMs) => o.onRetry?.(`listing ${p.kind}`, c, attempt, delayMs),
+      });
       for (const ob of found) out.set(ob.name, ob);
     }
   };
@@ -51,6 +58,7 @@ export interface PlanOptions {
   allDesiredNames?: Set<string>;
   allowDestroyProtected?: boolean;
   backoff?: BackoffOptions;
+  onRetry?: ReadRetryHook;
   /** destroy --regions: names the unselected regions still need (shared globals). */
   keep?: Set<string>;
   /** destroy: every object we own becomes a delete. */
@@ -63,7 +71,7 @@ function inScope(o: Observed, regions: string[] | undefined): boolean {
 }
 
 export async function computePlan(desired: Resource[], observed: Map<string, Observed>, registry: Registry, ctx: ProviderContext, opts: PlanOptions): Promise<Plan> {
-  const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx, call: (fn) => withRetry(fn, opts.backoff ?? DEFAULT_BACKOFF) };
+  const refs: RefSource = { observed: async (n) => observed.get(n), provider: (k) => registry.get(k), ctx, call: (fn) => withRetry(fn, opts.backoff ?? DEFAULT_BACKOFF, { onRetry: (c, attempt, delayMs) => opts.onRetry?.('reading a referenced resource', c, attempt, delayMs) }) };
   const items: PlanItem[] = [];
   desired = desired.map((r) => registry.get(r.kind)?.prepare?.(r) ?? r);
   const desiredNames = new Set(desired.map((r) => r.name));

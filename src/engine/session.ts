@@ -10,7 +10,7 @@ import type { ProviderContext } from '../providers/types.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, TOPOLOGY_LABEL } from '../topology/kinds.js';
 import { applyPlan, type ApplyEvent, type ApplyResult } from './apply.js';
 import { Journal } from './journal.js';
-import { computePlan, deferOutOfSelection, fingerprint, observeAll, type Registry } from './plan.js';
+import { computePlan, deferOutOfSelection, fingerprint, observeAll, type ReadRetryHook, type Registry } from './plan.js';
 import { reroutedGlobals, specWithout } from './retire.js';
 import type { Observed, Plan, Resource } from './types.js';
 
@@ -22,6 +22,8 @@ export interface SessionOptions {
   registry?: Registry;
   /** $RUVECTOR_HOME override for the journal. */
   home?: string;
+  /** Told of each retried read while observing and planning (a throttled API can take minutes). */
+  onReadRetry?: ReadRetryHook;
 }
 
 const regionOf = (r: Resource): string | undefined => r.region ?? r.homeRegion;
@@ -38,6 +40,7 @@ export class Session {
   readonly ctx: ProviderContext;
   readonly registry: Registry;
   readonly timing: Timing;
+  private readonly onReadRetry?: ReadRetryHook;
   readonly topology: string;
   /** The full desired graph (all regions). */
   readonly all: Resource[];
@@ -55,6 +58,7 @@ export class Session {
     readonly target: Target,
     o: SessionOptions = {},
   ) {
+    this.onReadRetry = o.onReadRetry;
     this.topology = spec.metadata.name;
     const full = expandTopology(spec);
     this.all = full.resources;
@@ -84,7 +88,7 @@ export class Session {
   }
 
   async observe(): Promise<Map<string, Observed>> {
-    return observeAll(this.ctx, this.registry, this.all, { regions: this.regions, backoff: this.timing.backoff });
+    return observeAll(this.ctx, this.registry, this.all, { regions: this.regions, backoff: this.timing.backoff, onRetry: this.onReadRetry });
   }
 
   /** What every plan of this session shares: whose resources, where, and how to retry. */
@@ -95,6 +99,7 @@ export class Session {
       target: this.target.kind,
       allDesiredNames: new Set(this.all.map((r) => r.name)),
       backoff: this.timing.backoff,
+      onRetry: this.onReadRetry,
     };
   }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { parseSpec, type Spec } from '../../../src/spec/index.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator/server.js';
-import { Session } from '../../../src/engine/session.js';
+import { Session, type SessionOptions } from '../../../src/engine/session.js';
 import type { ApplyResult } from '../../../src/engine/apply.js';
 import { ROOT } from '../../build.js';
 
@@ -46,8 +46,8 @@ export class Homes {
   }
 }
 
-export function sessionFor(spec: Spec, emu: RunningEmulator, home: string, regions?: string[]): Session {
-  return new Session(spec, { kind: 'emulator', project: spec.project, host: emu.host, port: emu.port, timeScale: LATENCY }, { home, regions });
+export function sessionFor(spec: Spec, emu: RunningEmulator, home: string, regions?: string[], more: Omit<SessionOptions, 'home' | 'regions'> = {}): Session {
+  return new Session(spec, { kind: 'emulator', project: spec.project, host: emu.host, port: emu.port, timeScale: LATENCY }, { home, regions, ...more });
 }
 
 /** plan + apply once. */

@@ -69,6 +69,28 @@ describe('reconcile on the emulator (templates/local.yaml)', () => {
     }
   }, 180_000);
 
+  it('plan tells of the reads it retries, and why', async () => {
+    const emu = await world.start({ faultRate: 0.3, seed: 5 });
+    const told: { what: string; status: string; attempt: number }[] = [];
+    const s = sessionFor(templateSpec('local'), emu, world.home(), undefined, {
+      onReadRetry: (what, c, attempt) => told.push({ what, status: String(c.httpStatus), attempt }),
+    });
+    try {
+      await s.plan();
+      const faulted = emu.requestLog.entries({}).filter((e) => e.fault === '429' || e.fault === '503');
+      expect(faulted.length).toBeGreaterThan(3);
+      // A report per retried read, naming the list and the status the API answered (a list that
+      // fans out over regions meets several faults in one try, so there can be fewer reports).
+      expect(told.length).toBeGreaterThan(3);
+      expect(told.length).toBeLessThanOrEqual(faulted.length);
+      for (const t of told) expect(['429', '503']).toContain(t.status);
+      for (const t of told) expect(t.what).toMatch(/^(listing [a-z]+\.[A-Za-z]+|reading a referenced resource)$/);
+    } finally {
+      await s.close();
+      await world.stop(emu);
+    }
+  }, 60_000);
+
   it('--regions touches only those regions and the global resources they need', async () => {
     const emu = await world.start();
     const s = sessionFor(templateSpec('local'), emu, world.home());
