@@ -39,17 +39,16 @@ export async function openSession(flags: TargetFlags, o: { start: boolean }): Pr
   const file = specPath(flags);
   const regions = parseRegions(flags.regions);
   const loaded = await loadSpec(file);
-  // A target that cannot be reached is the user's to fix: a clean message, not a stack.
-  const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch((e: unknown) => {
+  // A target that cannot be reached, or no credentials for it, is the user's to fix: a clean message, not a stack.
+  const asUserError = (e: unknown): never => {
     throw e instanceof TargetError ? new UserError(e.message) : e;
-  });
+  };
+  const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch(asUserError);
   // On stderr, so --json output stays one document; without it a throttled API is minutes of silence.
   const onReadRetry: ReadRetryHook = (what, c, attempt, delayMs) =>
     process.stderr.write(`retrying ${what} after ${c.httpStatus ?? c.grpcStatus ?? c.kind}: ${c.message.split('\n')[0]!.slice(0, 160)} (try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)} s)\n`);
   const session = new Session(loaded.spec, target, { regions, onReadRetry });
-  await session.clients.checkCredentials().catch((e: unknown) => {
-    throw e instanceof TargetError ? new UserError(e.message) : e;
-  });
+  await session.clients.checkCredentials().catch(asUserError);
   return { session, loaded, file, targetLabel: describeTarget(target) };
 }
 
