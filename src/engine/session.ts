@@ -40,7 +40,8 @@ export class Session {
   readonly ctx: ProviderContext;
   readonly registry: Registry;
   readonly timing: Timing;
-  private readonly onReadRetry?: ReadRetryHook;
+  /** Told of each retried read (SessionOptions.onReadRetry). */
+  readonly onReadRetry?: ReadRetryHook;
   readonly topology: string;
   /** The full desired graph (all regions). */
   readonly all: Resource[];

@@ -37,8 +37,8 @@ export const lastSegment = (s: string): string => s.split('/').pop() ?? s;
  * went out is the network, not the resource, and must not fail a region. Fewer attempts than
  * the engine makes, because each check runs under its own deadline.
  */
-export function readWithRetry<T>(session: Session, read: () => Promise<T>): Promise<T> {
-  return withRetry(read, { ...session.timing.backoff, maxAttempts: 4 });
+export function readWithRetry<T>(session: Session, what: string, read: () => Promise<T>): Promise<T> {
+  return withRetry(read, { ...session.timing.backoff, maxAttempts: 4 }, { onRetry: (c, attempt, delayMs) => session.onReadRetry?.(what, c, attempt, delayMs) });
 }
 
 export class Live {
@@ -51,7 +51,7 @@ export class Live {
     if (!p) {
       const provider = this.session.registry.get(r.kind);
       if (!provider) return Promise.reject(new Error(`no provider for ${r.kind}`));
-      p = readWithRetry(this.session, () => provider.get(this.session.ctx, r));
+      p = readWithRetry(this.session, `reading ${r.kind} ${lastSegment(r.name)}`, () => provider.get(this.session.ctx, r));
       this.cache.set(r.name, p);
     }
     return p;

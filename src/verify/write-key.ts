@@ -12,7 +12,7 @@ export async function serviceWriteKey(session: Session, given?: string): Promise
   const secret = writeKeySecret(session.spec);
   if (!secret) return undefined;
   try {
-    const [version] = await readWithRetry(session, () =>
+    const [version] = await readWithRetry(session, `reading secret ${secret}`, () =>
       session.clients.secrets.accessSecretVersion({ name: `projects/${session.clients.project}/secrets/${secret}/versions/latest` }),
     );
     const data = version.payload?.data;

@@ -49,7 +49,7 @@ export function redisChecks(v: VerifyContext, region: string): CheckDef[] {
       if (!host) return fail('the instance reports no host');
       let password: string | undefined;
       if (o.raw.authEnabled === true) {
-        const [auth] = await readWithRetry(v.session, () => v.session.clients.redis.getInstanceAuthString({ name: d.name }));
+        const [auth] = await readWithRetry(v.session, `reading the AUTH string of ${lastSegment(d.name)}`, () => v.session.clients.redis.getInstanceAuthString({ name: d.name }));
         password = auth.authString ?? undefined;
       }
       try {

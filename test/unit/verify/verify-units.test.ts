@@ -43,10 +43,12 @@ describe('runner', () => {
 
 describe('live reads before the deadlines', () => {
   // Only what Live touches: the registry's providers and the provider context.
+  const retried: string[] = [];
   const sessionWith = (get: (r: { name: string }) => Promise<unknown>) =>
     ({
       ctx: {},
       timing: { backoff: { baseMs: 1, maxMs: 2, maxAttempts: 20 } },
+      onReadRetry: (what: string, c: { kind: string }, attempt: number) => retried.push(`${what}: ${c.kind} #${attempt}`),
       registry: { get: (kind: string) => (kind === 'x.Thing' ? { get: (_: unknown, r: { name: string }) => get(r) } : undefined) },
     }) as unknown as Session;
 
@@ -67,6 +69,8 @@ describe('live reads before the deadlines', () => {
     expect((await live.get({ kind: 'x.Thing', name: 'flaky' }))?.raw.name).toBe('flaky');
     await expect(live.get({ kind: 'x.Thing', name: 'denied' })).rejects.toThrow(/Permission denied/);
     expect(asked).toEqual(['flaky', 'flaky', 'flaky', 'denied']);
+    // Each retry is told (the CLI prints it on stderr): what was read and what it met.
+    expect(retried).toEqual(['reading x.Thing flaky: unknownOutcome #1', 'reading x.Thing flaky: transient #2']);
   });
 
   it('prefetch reads each object once, and a check then finds it without asking again', async () => {
