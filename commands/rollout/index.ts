@@ -1,7 +1,7 @@
-import { Errors, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../../src/cli/base-command.js';
 import { openSession } from '../../src/engine/cli-support.js';
-import { targetFlags } from '../../src/engine/command-flags.js';
+import { refuse, targetFlags } from '../../src/engine/command-flags.js';
 import { rollout, type RolloutReport } from '../../src/rollout/index.js';
 import { parseDuration } from '../../src/rollout/duration.js';
 import { imageRefProblem } from '../../src/spec/image-ref.js';
@@ -25,15 +25,7 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
 
   static override flags = {
     ...targetFlags,
-    image: Flags.string({
-      summary: 'Container image for the new revision',
-      required: true,
-      parse: async (v) => {
-        const problem = imageRefProblem(v);
-        if (problem) throw new Errors.CLIError(problem);
-        return v;
-      },
-    }),
+    image: Flags.string({ summary: 'Container image for the new revision', required: true, parse: refuse(imageRefProblem) }),
     canary: Flags.integer({ summary: 'Percent of traffic the new revision takes while it is checked', default: 10, min: 1, max: 99 }),
     waves: Flags.string({ summary: 'Waves: a number ("3") or region lists ("a;b,c") [default: one region per wave]' }),
     pause: Flags.string({ summary: 'Pause between waves (e.g. 30s, 5m)', default: '60s' }),

@@ -8,9 +8,8 @@ import { classify, describeError } from '../gcp/errors.js';
 export function errorText(err: Error): string {
   if (err instanceof UserError) return err.message;
   const c = classify(err);
-  if (c.httpStatus !== undefined || c.grpcCode !== undefined) return describeError(err);
-  // Network errors: classify names the code and, where it helps, what to check.
-  return typeof (err as { code?: unknown }).code === 'string' && c.message !== err.message ? c.message : err.message;
+  // An API status, or a message classify rewrote (a JSON body's message, a network code and what to check).
+  return c.httpStatus !== undefined || c.grpcCode !== undefined || c.message !== err.message ? describeError(err) : err.message;
 }
 
 /**
