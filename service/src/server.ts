@@ -31,6 +31,12 @@ export interface RunningServer {
   load: { snapshot?: string; fromSnapshot: number; replayed: number; graphs?: number };
   /** Graceful drain: stop taking traffic, finish in-flight requests, flush, close. */
   close(): Promise<void>;
+  /**
+   * Before a hard exit (the drain did not finish in time): gets every index worker out of
+   * hnswlib's search, so that exiting cannot abort the process. False if one was still in
+   * there after maxWaitMs.
+   */
+  halt(maxWaitMs: number): Promise<boolean>;
 }
 
 async function retry<T>(what: string, log: Logger, fn: () => Promise<T>, isClosing: () => boolean): Promise<T> {
@@ -200,5 +206,5 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     return closed;
   };
 
-  return { url, port, engine, started: startedP, close, load, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
+  return { url, port, engine, started: startedP, close, halt: (ms) => index.halt(ms), load, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
 }
