@@ -5,7 +5,7 @@ import { createLogger } from './log.js';
 import { createApp } from './http/app.js';
 import { nativeRoutes } from './http/native.js';
 import { qdrantRoutes } from './http/qdrant.js';
-import { pushRoute } from './replication/push.js';
+import { pushDisabledReason, pushRoute } from './replication/push.js';
 import { Metrics } from './metrics.js';
 import { Cache } from './cache/redis.js';
 import { createPool, ensurePartitions, isReadOnly, migrate } from './store/db.js';
@@ -141,6 +141,8 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   if (!cfg.storage.bucket) log.info('STORAGE_BUCKET not set: snapshots are off (Postgres alone restores the index)');
   if (!cfg.pubsub.topic) log.info('PUBSUB_TOPIC not set: cross-region publishing is off');
   if (!cfg.apiKey) log.warn('RUVECTOR_API_KEY not set: writes are refused');
+  const pushOff = pushDisabledReason(cfg.push);
+  if (pushOff) log.warn(`${pushOff}: Pub/Sub pushes (other regions' writes) are refused with 401`);
 
   const closing = () => draining;
   const startedP = (async () => {
