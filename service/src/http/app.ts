@@ -4,6 +4,7 @@ import type { ServiceConfig } from '../config.js';
 import { HttpError } from '../errors.js';
 import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
+import { postgresOutage } from '../store/outage.js';
 
 const MAX_PATH_PARAM = 255 * 12;
 
@@ -20,6 +21,33 @@ function send(req: FastifyRequest, reply: FastifyReply, status: number, message:
 
 /** Called for every failed request so query analytics carry error codes too. */
 export type ErrorSink = (route: string, method: string, status: number, ms: number) => void;
+
+/**
+ * A request URL as it may be logged: the path, and the query's parameter names without their
+ * values (clients put keys in query strings: `?api-key=...`).
+ */
+export function loggableUrl(url: string): { path: string; query?: string[] } {
+  const q = url.indexOf('?');
+  if (q < 0) return { path: url };
+  const names = [...new URLSearchParams(url.slice(q + 1)).keys()];
+  return { path: url.slice(0, q), ...(names.length ? { query: [...new Set(names)] } : {}) };
+}
+
+/** During an outage every request fails alike: one warning per interval says how many did. */
+class OutageLog {
+  private since = 0;
+  private count = 0;
+  constructor(private log: Logger, private intervalMs = 10_000) {}
+
+  note(req: FastifyRequest, reason: string): void {
+    this.count++;
+    const now = Date.now();
+    if (now - this.since < this.intervalMs) return;
+    this.log.warn({ reason, requests: this.count, method: req.method, ...loggableUrl(req.url) }, 'postgres unavailable: answering 503');
+    this.since = now;
+    this.count = 0;
+  }
+}
 
 export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onError: ErrorSink = () => {}): FastifyInstance {
   const app = Fastify({
@@ -48,6 +76,7 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
+  const outageLog = new OutageLog(log);
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     if (err instanceof HttpError) return send(req, reply, err.status, err.message, err.headers);
     if ((err as { code?: unknown }).code === READ_ONLY_SQLSTATE) {
@@ -66,7 +95,12 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
       return send(req, reply, 400, `body is not valid JSON: ${err.message}`);
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return send(req, reply, fe.statusCode, fe.message);
-    req.log.error({ err: { message: err.message, stack: err.stack }, method: req.method, url: req.url, reqId: req.id }, 'request failed');
+    const outage = postgresOutage(err);
+    if (outage) {
+      outageLog.note(req, outage.reason);
+      return send(req, reply, 503, `postgres is unavailable (${outage.reason}); retry in ${outage.retryAfterSec} s`, { 'retry-after': String(outage.retryAfterSec) });
+    }
+    req.log.error({ err: { message: err.message, stack: err.stack }, method: req.method, ...loggableUrl(req.url), reqId: req.id }, 'request failed');
     return send(req, reply, 500, 'internal error');
   });
 
