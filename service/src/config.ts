@@ -24,6 +24,12 @@ export interface ServiceConfig {
   apiKey?: string;
   rateLimit: { perWindow: number; windowSec: number };
   limits: { bodyBytes: number; maxK: number; maxBatch: number; maxDimension: number };
+  /**
+   * How long a client may take to send a request's headers, and the whole request (headers and
+   * body): a connection past either is answered 408 and closed, so a body that stops midway or
+   * is shorter than its Content-Length does not hold it forever. Answering is not bounded here.
+   */
+  receive: { headersMs: number; requestMs: number };
   pollIntervalMs: number;
   /** Proxies in front of us that append to X-Forwarded-For (Cloud Run's front end: 1; behind the global LB: 2). */
   trustedProxyHops: number;
@@ -132,6 +138,14 @@ function dbTimeouts(env: Env): DbTimeouts {
   };
 }
 
+function receiveTimeouts(env: Env): ServiceConfig['receive'] {
+  // A 32 MiB body over a 1 MB/s link takes ~30 s.
+  const requestMs = int(env, 'REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000);
+  const headersMs = int(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 100, 3_600_000);
+  if (headersMs > requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must be at most REQUEST_TIMEOUT_MS (${requestMs}), got ${headersMs}`);
+  return { headersMs, requestMs };
+}
+
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const region = str(env, 'REGION') ?? 'local';
@@ -207,6 +221,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxBatch: int(env, 'MAX_BATCH', 10_000, 1, 1_000_000),
       maxDimension: int(env, 'MAX_DIMENSION', 65_536, 1, 1_000_000),
     },
+    receive: receiveTimeouts(env),
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
     // Longer than Pub/Sub's longest message retention (7 days): see VectorStore.purgeTombstones.

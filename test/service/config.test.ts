@@ -39,6 +39,8 @@ describe('service configuration', () => {
     ['HNSW_BUILD', 'avx512', /HNSW_BUILD must be auto or portable/],
     ['DB_STATEMENT_TIMEOUT_MS', '5s', /DB_STATEMENT_TIMEOUT_MS must be an integer/],
     ['DB_CONNECT_TIMEOUT_MS', '0', /DB_CONNECT_TIMEOUT_MS must be between 100/],
+    ['REQUEST_TIMEOUT_MS', '50', /REQUEST_TIMEOUT_MS must be between 100/],
+    ['HEADERS_TIMEOUT_MS', '120000', /HEADERS_TIMEOUT_MS must be at most REQUEST_TIMEOUT_MS \(60000\)/],
   ])('names the bad variable: %s=%s', (name, value, msg) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(msg);

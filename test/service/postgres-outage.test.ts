@@ -27,6 +27,9 @@ beforeAll(async () => {
     DB_QUERY_TIMEOUT_MS: '1500',
     DB_CONNECT_TIMEOUT_MS: '1000',
     DB_HEALTH_TIMEOUT_MS: '500',
+    // Shorter than the answers below take: the receive timeout must not cut a request being answered.
+    REQUEST_TIMEOUT_MS: '500',
+    HEADERS_TIMEOUT_MS: '400',
   });
   expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'o', dimension: 2, metric: 'l2' }, key)).status).toBe(201);
   expect((await call(s.url, 'POST', '/api/v1/collections/o/points', { points: [{ id: 'a', vector: [1, 0] }] }, key)).status).toBe(200);

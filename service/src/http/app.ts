@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
@@ -31,6 +33,25 @@ export function loggableUrl(url: string): { path: string; query?: string[] } {
   if (q < 0) return { path: url };
   const names = [...new URLSearchParams(url.slice(q + 1)).keys()];
   return { path: url.slice(0, q), ...(names.length ? { query: [...new Set(names)] } : {}) };
+}
+
+/**
+ * A request node's parser refused or gave up on before any route saw it (a timeout, headers too
+ * large, malformed HTTP): answered in the service's error shape, then the connection closed.
+ */
+function clientError(err: Error & { code?: string }, socket: Duplex, receive: ServiceConfig['receive']): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, `the request was not received in time: headers are due within ${receive.headersMs} ms and the whole request within ${receive.requestMs} ms`]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'malformed HTTP request'];
+  if (socket.writable) {
+    const body = JSON.stringify({ status, error: message });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
 
 /** During an outage every request fails alike: one warning per interval says how many did. */
@@ -72,6 +93,16 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
     // A hop count, not `true`: the client controls the left end of X-Forwarded-For.
     trustProxy: (_addr: string, hop: number) => hop < cfg.trustedProxyHops,
     forceCloseConnections: 'idle',
+    // Bounds receiving a request, not answering it (see ServiceConfig.receive). Node checks
+    // for expired connections every connectionsCheckingInterval (30 s by default): often
+    // enough here that a timeout fires close to when it is due.
+    requestTimeout: cfg.receive.requestMs,
+    http: {
+      headersTimeout: cfg.receive.headersMs,
+      requestTimeout: cfg.receive.requestMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(cfg.receive.headersMs / 4))),
+    },
+    clientErrorHandler: (err, socket) => clientError(err, socket, cfg.receive),
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
