@@ -7,6 +7,7 @@ import { HttpError } from '../errors.js';
 import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
 import { postgresOutage } from '../store/outage.js';
+import { checkRequestLine, loggableUrl } from './request-line.js';
 
 const MAX_PATH_PARAM = 255 * 12;
 
@@ -23,17 +24,6 @@ function send(req: FastifyRequest, reply: FastifyReply, status: number, message:
 
 /** Called for every failed request so query analytics carry error codes too. */
 export type ErrorSink = (route: string, method: string, status: number, ms: number) => void;
-
-/**
- * A request URL as it may be logged: the path, and the query's parameter names without their
- * values (clients put keys in query strings: `?api-key=...`).
- */
-export function loggableUrl(url: string): { path: string; query?: string[] } {
-  const q = url.indexOf('?');
-  if (q < 0) return { path: url };
-  const names = [...new URLSearchParams(url.slice(q + 1)).keys()];
-  return { path: url.slice(0, q), ...(names.length ? { query: [...new Set(names)] } : {}) };
-}
 
 /**
  * A request node's parser refused or gave up on before any route saw it (a timeout, headers too
@@ -134,6 +124,8 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
     req.log.error({ err: { message: err.message, stack: err.stack }, method: req.method, ...loggableUrl(req.url), reqId: req.id }, 'request failed');
     return send(req, reply, 500, 'internal error');
   });
+
+  app.addHook('onRequest', async (req) => checkRequestLine(req));
 
   app.setNotFoundHandler((req, reply) => send(req, reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`));
 

@@ -6,6 +6,10 @@ import type { Receiver } from './receiver.js';
 import type { Metrics } from '../metrics.js';
 import { HttpError, badRequest } from '../errors.js';
 import { BadMessage, decodeUpdate, type UpdateMetadata } from './schema.js';
+import { parseName } from '../vectors/validate.js';
+
+/** As config.ts accepts REGION. */
+const REGION_NAME = /^[a-z0-9-]{1,50}$/;
 
 interface PushEnvelope {
   message?: { data?: string; messageId?: string; attributes?: Record<string, string> };
@@ -61,6 +65,9 @@ export function pushRoute(app: FastifyInstance, receiver: Receiver, cfg: Service
       update = decodeUpdate(Buffer.from(data, 'base64').toString('utf8'));
       meta = JSON.parse(update.metadata ?? 'null') as UpdateMetadata;
       if (!meta || typeof meta.collection !== 'string') throw new BadMessage('metadata must be JSON with a collection');
+      parseName(meta.collection, 'metadata.collection');
+      // Stored with the row as its origin: it must be a region's name (a NUL byte failed the statement).
+      if (!REGION_NAME.test(update.region)) throw new BadMessage('region must be a region name like us-central1');
     } catch (e) {
       metrics.replication.inc({ result: 'malformed' });
       throw badRequest(`message.data: ${(e as Error).message}`);
