@@ -43,6 +43,11 @@ describe('logged URLs', () => {
     expect(lines.join('\n')).not.toContain(env.apiKey);
   });
 
+  it('says at start that pushes are refused when the push audience or signer is not configured', () => {
+    const warn = lines.map((l) => JSON.parse(l) as { severity?: string; message?: string }).find((l) => /Pub\/Sub pushes/.test(l.message ?? ''));
+    expect(warn).toMatchObject({ severity: 'WARN', message: "PUSH_AUDIENCE and PUSH_SERVICE_ACCOUNT are not configured: Pub/Sub pushes (other regions' writes) are refused with 401" });
+  });
+
   it('loggableUrl keeps names once and drops values', () => {
     expect(loggableUrl('/a/b')).toEqual({ path: '/a/b' });
     expect(loggableUrl('/a?')).toEqual({ path: '/a' });
