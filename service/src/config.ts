@@ -14,7 +14,7 @@ export interface ServiceConfig {
   /** Number of search worker threads; each holds a full index replica. Default: one per CPU. */
   searchWorkers: number;
   redis: { host: string; port: number; keyPrefix: string; password?: string };
-  db: { host: string; port: number; database: string; user: string; password?: string };
+  db: { host: string; port: number; database: string; user: string; password?: string; timeouts: DbTimeouts };
   storage: { bucket?: string; apiEndpoint?: string; shardSize: number; snapshotIntervalSec: number };
   pubsub: { topic?: string; apiEndpoint?: string; projectId?: string };
   /** How often the outbox sweep re-ships writes left pending (0 = never). */
@@ -24,12 +24,36 @@ export interface ServiceConfig {
   apiKey?: string;
   rateLimit: { perWindow: number; windowSec: number };
   limits: { bodyBytes: number; maxK: number; maxBatch: number; maxDimension: number };
+  /**
+   * How long a client may take to send a request's headers, and the whole request (headers and
+   * body): a connection past either is answered 408 and closed, so a body that stops midway or
+   * is shorter than its Content-Length does not hold it forever. Answering is not bounded here.
+   */
+  receive: { headersMs: number; requestMs: number };
   pollIntervalMs: number;
   /** Proxies in front of us that append to X-Forwarded-For (Cloud Run's front end: 1; behind the global LB: 2). */
   trustedProxyHops: number;
   /** Which searches use the Redis search cache: by-id (query_vector_id), all, or off. */
   searchCache: 'by-id' | 'all' | 'off';
   drainTimeoutMs: number;
+}
+
+/** Milliseconds; 0 = no limit. See createPool (store/db.ts) for what each bounds. */
+export interface DbTimeouts {
+  /** Server side: Postgres cancels a statement running longer (statement_timeout). */
+  statementMs: number;
+  /** Client side: a query unanswered this long fails and its connection is dropped (a stalled server or network). */
+  queryMs: number;
+  /** Opening a connection, and waiting for a free one in the pool. */
+  connectMs: number;
+  /** An idle pooled connection is closed after this. */
+  idleMs: number;
+  /** Server side: a session idle inside a transaction this long is ended, releasing its locks. */
+  idleInTransactionMs: number;
+  /** Background work (migrations, snapshots, partition and view maintenance, purges): statement and query timeouts. */
+  maintenanceMs: number;
+  /** What /health/ready waits for Postgres before it reports it down. */
+  healthMs: number;
 }
 
 export class ConfigError extends Error {
@@ -95,6 +119,33 @@ function hnswBuild(env: Env): HnswBuildChoice {
   throw new ConfigError('HNSW_BUILD', `must be auto or portable, got "${v}"`);
 }
 
+function dbTimeouts(env: Env): DbTimeouts {
+  const statementMs = int(env, 'DB_STATEMENT_TIMEOUT_MS', 10_000, 0, 3_600_000);
+  // A little over the statement timeout, so a slow statement is cancelled by the server (its
+  // connection stays usable) and the client's own timer fires only when the server is stalled.
+  const queryMs = int(env, 'DB_QUERY_TIMEOUT_MS', statementMs === 0 ? 0 : statementMs + 2000, 0, 3_600_000);
+  if (statementMs > 0 && queryMs > 0 && queryMs < statementMs) {
+    throw new ConfigError('DB_QUERY_TIMEOUT_MS', `must be at least DB_STATEMENT_TIMEOUT_MS (${statementMs}), got ${queryMs}`);
+  }
+  return {
+    statementMs,
+    queryMs,
+    connectMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    idleMs: int(env, 'DB_IDLE_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    idleInTransactionMs: int(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 0, 3_600_000),
+    maintenanceMs: int(env, 'DB_MAINTENANCE_TIMEOUT_MS', 1_800_000, 0, 86_400_000),
+    healthMs: int(env, 'DB_HEALTH_TIMEOUT_MS', 2000, 100, 60_000),
+  };
+}
+
+function receiveTimeouts(env: Env): ServiceConfig['receive'] {
+  // A 32 MiB body over a 1 MB/s link takes ~30 s.
+  const requestMs = int(env, 'REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000);
+  const headersMs = int(env, 'HEADERS_TIMEOUT_MS', Math.min(10_000, requestMs), 100, 3_600_000);
+  if (headersMs > requestMs) throw new ConfigError('HEADERS_TIMEOUT_MS', `must be at most REQUEST_TIMEOUT_MS (${requestMs}), got ${headersMs}`);
+  return { headersMs, requestMs };
+}
+
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const region = str(env, 'REGION') ?? 'local';
@@ -147,6 +198,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       database: str(env, 'DB_NAME') ?? 'ruvector',
       user: str(env, 'DB_USER') ?? 'postgres',
       password: str(env, 'DB_PASSWORD'),
+      timeouts: dbTimeouts(env),
     },
     storage: {
       bucket,
@@ -169,6 +221,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       maxBatch: int(env, 'MAX_BATCH', 10_000, 1, 1_000_000),
       maxDimension: int(env, 'MAX_DIMENSION', 65_536, 1, 1_000_000),
     },
+    receive: receiveTimeouts(env),
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
     // Longer than Pub/Sub's longest message retention (7 days): see VectorStore.purgeTombstones.

@@ -404,8 +404,15 @@ export class Engine {
   }
 
   private searchKey(c: Collection, q: Float32Array, k: number, ef: number, r: SearchRequest): string {
+    let filter: string;
+    try {
+      filter = JSON.stringify(r.filter ?? null);
+    } catch {
+      // Only a stack overflow can stop a value parsed from JSON from serialising again.
+      throw badRequest('filter is nested too deeply');
+    }
     const h = createHash('sha256')
-      .update(`${c.name}\u0000${c.uid}\u0000${ef}\u0000${r.withPayload ? 1 : 0}\u0000${r.exclude ?? ''}\u0000${JSON.stringify(r.filter ?? null)}\u0000`)
+      .update(`${c.name}\u0000${c.uid}\u0000${ef}\u0000${r.withPayload ? 1 : 0}\u0000${r.exclude ?? ''}\u0000${filter}\u0000`)
       .update(vectorBytes(q))
       .digest('hex')
       .slice(0, 32);

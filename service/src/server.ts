@@ -5,7 +5,7 @@ import { createLogger } from './log.js';
 import { createApp } from './http/app.js';
 import { nativeRoutes } from './http/native.js';
 import { qdrantRoutes } from './http/qdrant.js';
-import { pushRoute } from './replication/push.js';
+import { pushDisabledReason, pushRoute } from './replication/push.js';
 import { Metrics } from './metrics.js';
 import { Cache } from './cache/redis.js';
 import { createPool, ensurePartitions, isReadOnly, migrate } from './store/db.js';
@@ -31,6 +31,29 @@ export interface RunningServer {
   load: { snapshot?: string; fromSnapshot: number; replayed: number; graphs?: number };
   /** Graceful drain: stop taking traffic, finish in-flight requests, flush, close. */
   close(): Promise<void>;
+  /**
+   * Before a hard exit (the drain did not finish in time): gets every index worker out of
+   * hnswlib's search, so that exiting cannot abort the process. False if one was still in
+   * there after maxWaitMs.
+   */
+  halt(maxWaitMs: number): Promise<boolean>;
+}
+
+/** True if p resolves within ms, false if it does not (it keeps running); rejects as p does. */
+function withinMs(ms: number, p: Promise<unknown>): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const t = setTimeout(() => resolve(false), ms);
+    p.then(
+      () => {
+        clearTimeout(t);
+        resolve(true);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
 }
 
 async function retry<T>(what: string, log: Logger, fn: () => Promise<T>, isClosing: () => boolean): Promise<T> {
@@ -59,7 +82,9 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   let engineRef: Engine | undefined;
   const cache = new Cache(cfg.redis, log);
   const metrics = new Metrics(() => engineRef?.indexSizes() ?? {}, () => cache.up, () => engineRef?.pool.searchCounts() ?? []);
-  const pool: pg.Pool = createPool(cfg.db);
+  const pool: pg.Pool = createPool(cfg.db, 'requests');
+  // Background work that may take minutes, kept off the request pool's short timeouts.
+  const maintenance: pg.Pool = createPool(cfg.db, 'maintenance');
   const store = new VectorStore(pool);
   const analytics = new Analytics(pool, cfg.region, log, () => metrics.analyticsDropped.inc());
   const app = createApp(cfg, log, metrics, (route, method, status, ms) => {
@@ -93,7 +118,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     engine.writeStoragePath = StoragePath.PENDING;
   }
   const receiver = new Receiver(engine, storage, () => readOnly, log);
-  const snapshotter = bucket ? new Snapshotter(bucket, cfg, pool, log) : undefined;
+  const snapshotter = bucket ? new Snapshotter(bucket, cfg, maintenance, log) : undefined;
   snapshotter?.attach(engine, () => feed.watermark);
   const timers: NodeJS.Timeout[] = [];
   const load: RunningServer['load'] = { fromSnapshot: 0, replayed: 0 };
@@ -111,7 +136,8 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   });
   app.get('/health/ready', async (_req, reply) => {
     const [pgOk, redisOk] = await Promise.all([
-      store.ping().then(() => true, () => false),
+      // Bounded: a stalled Postgres is reported down within DB_HEALTH_TIMEOUT_MS, not after the query timeout.
+      withinMs(cfg.db.timeouts.healthMs, store.ping()).then((answered) => answered, () => false),
       cache.ping(),
     ]);
     const checks = { index: started ? 'loaded' : 'loading', postgres: pgOk ? 'up' : 'down', redis: redisOk ? 'up' : 'down', draining };
@@ -135,13 +161,15 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
   if (!cfg.storage.bucket) log.info('STORAGE_BUCKET not set: snapshots are off (Postgres alone restores the index)');
   if (!cfg.pubsub.topic) log.info('PUBSUB_TOPIC not set: cross-region publishing is off');
   if (!cfg.apiKey) log.warn('RUVECTOR_API_KEY not set: writes are refused');
+  const pushOff = pushDisabledReason(cfg.push);
+  if (pushOff) log.warn(`${pushOff}: Pub/Sub pushes (other regions' writes) are refused with 401`);
 
   const closing = () => draining;
   const startedP = (async () => {
-    await retry('postgres migration', log, () => migrate(pool, log), closing);
+    await retry('postgres migration', log, () => migrate(maintenance, log), closing);
     readOnly = await isReadOnly(pool);
     if (readOnly) analytics.setReadOnly();
-    await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
+    await retry('partition maintenance', log, () => ensurePartitions(maintenance), closing);
     await engine.syncCollections();
     if (snapshotter) {
       const r = await snapshotter.restore(engine).catch((e: Error) => {
@@ -161,17 +189,17 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     feed.start(cfg.pollIntervalMs);
     snapshotter?.start();
     if (!readOnly) shipper?.start(cfg.replicationSweepMs);
-    timers.push(setInterval(() => void ensurePartitions(pool).catch(() => {}), 6 * 3600_000).unref());
+    timers.push(setInterval(() => void ensurePartitions(maintenance).catch(() => {}), 6 * 3600_000).unref());
     if (!readOnly) {
       const purge = () =>
-        void store
+        void new VectorStore(maintenance)
           .purgeTombstones(cfg.tombstoneRetentionDays)
           .then((n) => n > 0 && log.info({ purged: n }, 'purged old tombstones'))
           .catch((e: Error) => log.warn({ err: e.message }, 'tombstone purge failed'));
       purge();
       timers.push(setInterval(purge, 6 * 3600_000).unref());
     }
-    timers.push(setInterval(() => void pool.query('REFRESH MATERIALIZED VIEW query_metrics_hourly').catch(() => {}), 5 * 60_000).unref());
+    timers.push(setInterval(() => void maintenance.query('REFRESH MATERIALIZED VIEW query_metrics_hourly').catch(() => {}), 5 * 60_000).unref());
   })();
   startedP.catch((e: Error) => {
     if (!draining) {
@@ -194,11 +222,11 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       await startedP.catch(() => {});
       await index.close();
       await cache.close();
-      await pool.end().catch(() => {});
+      await Promise.all([pool.end().catch(() => {}), maintenance.end().catch(() => {})]);
       log.info('stopped');
     })();
     return closed;
   };
 
-  return { url, port, engine, started: startedP, close, load, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
+  return { url, port, engine, started: startedP, close, halt: (ms) => index.halt(ms), load, snapshot: () => (snapshotter ? snapshotter.snapshot() : Promise.reject(new Error('STORAGE_BUCKET is not set'))) };
 }

@@ -39,3 +39,9 @@ export function exited(proc: ChildProcess): Promise<number | null> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((r) => proc.once('exit', (code) => r(code)));
 }
+
+/** How the process ended: its exit code, or the signal that killed it (SIGABRT for a native abort). */
+export function ended(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  return new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+}

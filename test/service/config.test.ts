@@ -37,9 +37,21 @@ describe('service configuration', () => {
     ['PUBSUB_JWKS_URL', 'not a url', /PUBSUB_JWKS_URL/],
     ['SEARCH_CACHE', 'sometimes', /SEARCH_CACHE/],
     ['HNSW_BUILD', 'avx512', /HNSW_BUILD must be auto or portable/],
+    ['DB_STATEMENT_TIMEOUT_MS', '5s', /DB_STATEMENT_TIMEOUT_MS must be an integer/],
+    ['DB_CONNECT_TIMEOUT_MS', '0', /DB_CONNECT_TIMEOUT_MS must be between 100/],
+    ['REQUEST_TIMEOUT_MS', '50', /REQUEST_TIMEOUT_MS must be between 100/],
+    ['HEADERS_TIMEOUT_MS', '120000', /HEADERS_TIMEOUT_MS must be at most REQUEST_TIMEOUT_MS \(60000\)/],
   ])('names the bad variable: %s=%s', (name, value, msg) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(msg);
+  });
+
+  it('bounds every Postgres wait by default, the client\'s timer a little after the server\'s', () => {
+    expect(loadConfig({}).db.timeouts).toEqual({ statementMs: 10_000, queryMs: 12_000, connectMs: 5000, idleMs: 30_000, idleInTransactionMs: 60_000, maintenanceMs: 1_800_000, healthMs: 2000 });
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '30000' }).db.timeouts.queryMs).toBe(32_000);
+    // 0 turns the server's limit off, and the client's follows unless it is set.
+    expect(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).db.timeouts.queryMs).toBe(0);
+    expect(() => loadConfig({ DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '1000' })).toThrow(/DB_QUERY_TIMEOUT_MS must be at least DB_STATEMENT_TIMEOUT_MS \(5000\), got 1000/);
   });
 
   it('the image starts node with the flags the benchmark measured', () => {

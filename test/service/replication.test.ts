@@ -92,11 +92,22 @@ describe('cross-region replication over Pub/Sub push', () => {
     expect((await search(b)).results).toEqual([]);
   });
 
-  it('defaults the expected audience to the endpoint URL, as Pub/Sub does', async () => {
-    const c = await env.start({ CHANGEFEED_POLL_MS: '0', PUBSUB_JWKS_URL: jwksUrl, PUSH_SERVICE_ACCOUNT: SA, REGION: 'us-central1' });
+  it('takes the audience from PUSH_AUDIENCE only: a token for another endpoint is refused whatever Host the request claims', async () => {
     const echo = published.find((e) => e.id === 'p')!;
-    expect((await push(c, envelope(echo), await sign({}, `${c.url}/api/v1/pubsub/vector-updates`))).status).toBe(204);
-    expect((await push(c, envelope(echo), await sign({}, AUD))).status).toBe(401);
+    // Signed by the same account, for another push endpoint; the request forges the host that endpoint would have.
+    const other = 'https://attacker.example/api/v1/pubsub/vector-updates';
+    const forged = { 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'https', authorization: `Bearer ${await sign({}, other)}` };
+    const r = await call(b.url, 'POST', '/api/v1/pubsub/vector-updates', envelope(echo), forged);
+    expect(r.status).toBe(401);
+    expect(r.body.error).toMatch(/push token rejected: .*aud/);
+    // Nor does it pass where PUSH_AUDIENCE is unset: the push endpoint is off there.
+    const c = await env.start({ CHANGEFEED_POLL_MS: '0', PUBSUB_JWKS_URL: jwksUrl, PUSH_SERVICE_ACCOUNT: SA, REGION: 'us-central1' });
+    const own = `${c.url}/api/v1/pubsub/vector-updates`;
+    for (const [aud, headers] of [[other, { 'x-forwarded-host': 'attacker.example', 'x-forwarded-proto': 'https' }], [own, {}]] as const) {
+      const rc = await call(c.url, 'POST', '/api/v1/pubsub/vector-updates', envelope(echo), { ...headers, authorization: `Bearer ${await sign({}, aud)}` });
+      expect(rc.status).toBe(401);
+      expect(rc.body.error).toBe('push endpoint disabled: PUSH_AUDIENCE is not configured');
+    }
   });
 
   it('asks Pub/Sub to redeliver when the row is not visible yet, and rejects malformed data', async () => {

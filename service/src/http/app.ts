@@ -1,9 +1,13 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
 import { HttpError } from '../errors.js';
 import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
+import { postgresOutage } from '../store/outage.js';
+import { checkRequestLine, loggableUrl } from './request-line.js';
 
 const MAX_PATH_PARAM = 255 * 12;
 
@@ -20,6 +24,41 @@ function send(req: FastifyRequest, reply: FastifyReply, status: number, message:
 
 /** Called for every failed request so query analytics carry error codes too. */
 export type ErrorSink = (route: string, method: string, status: number, ms: number) => void;
+
+/**
+ * A request node's parser refused or gave up on before any route saw it (a timeout, headers too
+ * large, malformed HTTP): answered in the service's error shape, then the connection closed.
+ */
+function clientError(err: Error & { code?: string }, socket: Duplex, receive: ServiceConfig['receive']): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, `the request was not received in time: headers are due within ${receive.headersMs} ms and the whole request within ${receive.requestMs} ms`]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'malformed HTTP request'];
+  if (socket.writable) {
+    const body = JSON.stringify({ status, error: message });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/** During an outage every request fails alike: one warning per interval says how many did. */
+class OutageLog {
+  private since = 0;
+  private count = 0;
+  constructor(private log: Logger, private intervalMs = 10_000) {}
+
+  note(req: FastifyRequest, reason: string): void {
+    this.count++;
+    const now = Date.now();
+    if (now - this.since < this.intervalMs) return;
+    this.log.warn({ reason, requests: this.count, method: req.method, ...loggableUrl(req.url) }, 'postgres unavailable: answering 503');
+    this.since = now;
+    this.count = 0;
+  }
+}
 
 export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onError: ErrorSink = () => {}): FastifyInstance {
   const app = Fastify({
@@ -44,10 +83,21 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
     // A hop count, not `true`: the client controls the left end of X-Forwarded-For.
     trustProxy: (_addr: string, hop: number) => hop < cfg.trustedProxyHops,
     forceCloseConnections: 'idle',
+    // Bounds receiving a request, not answering it (see ServiceConfig.receive). Node checks
+    // for expired connections every connectionsCheckingInterval (30 s by default): often
+    // enough here that a timeout fires close to when it is due.
+    requestTimeout: cfg.receive.requestMs,
+    http: {
+      headersTimeout: cfg.receive.headersMs,
+      requestTimeout: cfg.receive.requestMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(cfg.receive.headersMs / 4))),
+    },
+    clientErrorHandler: (err, socket) => clientError(err, socket, cfg.receive),
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
 
+  const outageLog = new OutageLog(log);
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     if (err instanceof HttpError) return send(req, reply, err.status, err.message, err.headers);
     if ((err as { code?: unknown }).code === READ_ONLY_SQLSTATE) {
@@ -66,9 +116,16 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
       return send(req, reply, 400, `body is not valid JSON: ${err.message}`);
     }
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) return send(req, reply, fe.statusCode, fe.message);
-    req.log.error({ err: { message: err.message, stack: err.stack }, method: req.method, url: req.url, reqId: req.id }, 'request failed');
+    const outage = postgresOutage(err);
+    if (outage) {
+      outageLog.note(req, outage.reason);
+      return send(req, reply, 503, `postgres is unavailable (${outage.reason}); retry in ${outage.retryAfterSec} s`, { 'retry-after': String(outage.retryAfterSec) });
+    }
+    req.log.error({ err: { message: err.message, stack: err.stack }, method: req.method, ...loggableUrl(req.url), reqId: req.id }, 'request failed');
     return send(req, reply, 500, 'internal error');
   });
+
+  app.addHook('onRequest', async (req) => checkRequestLine(req));
 
   app.setNotFoundHandler((req, reply) => send(req, reply, 404, `no route ${req.method} ${req.url.split('?')[0]}`));
 

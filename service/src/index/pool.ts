@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { HnswBuild } from './hnswlib.js';
-import type { WorkerData, WorkerReply, WorkerRequest, Hits, WorkerStats } from './protocol.js';
+import { HALTED, IN_SEARCH, type WorkerData, type WorkerReply, type WorkerRequest, type Hits, type WorkerStats } from './protocol.js';
 
 type SearchRequest = Extract<WorkerRequest, { op: 'search' }>;
 /** A search as the engine asks for it: the query vectors one by one. */
@@ -101,6 +101,7 @@ export class IndexPool {
   private workers: IndexWorker[] = [];
   private closing = false;
   private readonly claims = new Int32Array(new SharedArrayBuffer(4 * CLAIM_SLOTS));
+  private readonly haltState = new Int32Array(new SharedArrayBuffer(4 * 2));
   /** Slot -> the offered search waiting in it, and the arena block its queries are in (-1: none). */
   private offered = new Map<number, Pending & { ticket: number; block: number }>();
   private ticket = 0;
@@ -116,7 +117,7 @@ export class IndexPool {
     this.blockFloats = opts.blockFloats ?? BLOCK_FLOATS;
     this.arena = new Float32Array(new SharedArrayBuffer(4 * blocks * this.blockFloats));
     this.freeBlocks = Array.from({ length: blocks }, (_, i) => blocks - 1 - i);
-    const data: WorkerData = { claims: this.claims, arena: this.arena, blockFloats: this.blockFloats, hnswBuild };
+    const data: WorkerData = { claims: this.claims, arena: this.arena, blockFloats: this.blockFloats, hnswBuild, halt: this.haltState };
     for (let i = 0; i < size; i++) {
       const w = new IndexWorker(url, data, (r, from) => this.onShared(r, from), (code, err) => {
         // A claimed search dies with its worker; the process restarts on onCrash, but nothing waits forever.
@@ -202,6 +203,21 @@ export class IndexPool {
 
   async stats(): Promise<WorkerStats[]> {
     return (await Promise.all(this.workers.map((w) => w.send({ op: 'stats' })))) as WorkerStats[];
+  }
+
+  /**
+   * Before a hard exit: stops every search at its next filter call and starts no new one, and
+   * resolves once no worker is inside hnswlib's search (true), or after maxWaitMs (false).
+   * Exiting while a worker is in there aborts the process instead (see worker.ts).
+   */
+  async halt(maxWaitMs: number): Promise<boolean> {
+    Atomics.store(this.haltState, HALTED, 1);
+    const end = performance.now() + maxWaitMs;
+    while (Atomics.load(this.haltState, IN_SEARCH) !== 0) {
+      if (performance.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return true;
   }
 
   async close(): Promise<void> {

@@ -69,6 +69,12 @@ export interface WorkerData {
   arena: Float32Array;
   blockFloats: number;
   hnswBuild: HnswBuild;
+  /** halt[HALTED] is set once the process is stopping; halt[IN_SEARCH] counts workers inside searchKnn. */
+  halt: Int32Array;
 }
+
+/** Indexes into WorkerData.halt. */
+export const HALTED = 0;
+export const IN_SEARCH = 1;
 
 export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: 'filter' };

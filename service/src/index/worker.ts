@@ -1,11 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HierarchicalNSW } from 'hnswlib-node';
-import type { WorkerData, WorkerReply, WorkerRequest, Hits, SavedReplica, WorkerStats } from './protocol.js';
+import { HALTED, IN_SEARCH, type WorkerData, type WorkerReply, type WorkerRequest, type Hits, type SavedReplica, type WorkerStats } from './protocol.js';
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 import { loadHnswlib } from './hnswlib.js';
 
-const { claims, arena, blockFloats, hnswBuild } = workerData as WorkerData;
+const { claims, arena, blockFloats, hnswBuild, halt } = workerData as WorkerData;
 const hnswlib = loadHnswlib(hnswBuild);
 
 /**
@@ -33,6 +33,25 @@ function queryFromArena(start: number, d: number): number[] {
   if (!q) scratch.set(d, (q = new Array<number>(d).fill(0)));
   for (let j = 0; j < d; j++) q[j] = arena[start + j]!;
   return q;
+}
+
+/**
+ * Runs one searchKnn counted in halt[IN_SEARCH]. The process must not exit while a worker is
+ * inside it: hnswlib calls the filter back into JS, and a callback into an isolate being torn
+ * down is a fatal N-API error (SIGABRT) instead of an exit. Counting first and checking the
+ * flag second (both sequentially consistent) means the main thread, which sets the flag and
+ * then waits for the count to reach 0, never misses a search that is about to start.
+ */
+function searchOutsideHalt<T>(fn: () => T): T {
+  Atomics.add(halt, IN_SEARCH, 1);
+  try {
+    if (Atomics.load(halt, HALTED) !== 0) throw new Error('the server is stopping');
+    const out = fn();
+    if (Atomics.load(halt, HALTED) !== 0) throw new Error('the server is stopping');
+    return out;
+  } finally {
+    Atomics.sub(halt, IN_SEARCH, 1);
+  }
 }
 
 function replica(name: string): Replica {
@@ -103,12 +122,14 @@ function handle(msg: WorkerRequest): unknown {
       const distances: number[] = [];
       let searchMicros = 0;
       const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
-      const filterFn = pred ? (label: number) => pred(r.payloads[label]) : undefined;
+      // Once halted, accept every point: the search then ends within ef steps instead of
+      // walking the graph, and its (meaningless) answer is discarded below.
+      const filterFn = pred ? (label: number) => Atomics.load(halt, HALTED) !== 0 || pred(r.payloads[label]) : undefined;
       r.index.setEf(Math.max(msg.ef, k));
       for (let i = 0; i < n; i++) {
         const q = !Array.isArray(qs) ? queryFromArena(qs.block * blockFloats + i * d, d) : n === 1 ? qs : qs.slice(i * d, (i + 1) * d);
         const t0 = performance.now();
-        const res = r.index.searchKnn(q, k, filterFn);
+        const res = searchOutsideHalt(() => r.index.searchKnn(q, k, filterFn));
         searchMicros += (performance.now() - t0) * 1000;
         for (let j = 0; j < res.neighbors.length; j++) {
           const label = res.neighbors[j]!;

@@ -2,20 +2,82 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from '../config.js';
 import { MIGRATIONS } from './migrations.js';
+import { markPostgres } from './outage.js';
 
 const MIGRATION_LOCK = 0x52555653; // "RUVS"
 
-export function createPool(cfg: ServiceConfig['db']): pg.Pool {
+const QUERY_READ_TIMEOUT = 'Query read timeout';
+
+type Method = (...args: unknown[]) => unknown;
+
+/** Calls onError with the error of a callback- or promise-style call, leaving the caller's handling as it was. */
+function watch(method: Method, self: object, args: unknown[], onError: (e: unknown) => void): unknown {
+  const last = args.at(-1);
+  if (typeof last === 'function') {
+    args[args.length - 1] = (err: unknown, ...rest: unknown[]) => {
+      if (err) onError(err);
+      (last as Method)(err, ...rest);
+    };
+  }
+  const out = method.apply(self, args);
+  if (out instanceof Promise) out.catch(onError);
+  return out;
+}
+
+/**
+ * A client that marks its errors as Postgres's (so a refused or reset connection is told
+ * apart from any other socket error: store/outage.ts), and whose connection is dropped when a
+ * query outlives query_timeout. pg only stops waiting: the query stays active on the
+ * connection, so what the caller sends next (the ROLLBACK of its transaction) would queue
+ * behind it and time out in turn, and the pool would hand the wedged connection to the next
+ * request. Ending it fails those at once and the pool discards it (pg's end() destroys the
+ * socket of a client with a query in flight).
+ */
+class BoundedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const onError = (e: unknown) => {
+      markPostgres(e);
+      if (e instanceof Error && e.message === QUERY_READ_TIMEOUT) void this.end().catch(() => {});
+    };
+    for (const name of ['query', 'connect'] as const) {
+      const method = pg.Client.prototype[name] as unknown as Method;
+      (this as unknown as Record<string, Method>)[name] = (...args: unknown[]) => watch(method, this, args, onError);
+    }
+  }
+}
+
+/**
+ * The service's Postgres pools. `requests` serves the API, the change feed and replication:
+ * every statement and every wait is bounded (DB_*_TIMEOUT_MS), so a stalled or unreachable
+ * Postgres fails a request in seconds (a 503) instead of holding it. `maintenance` runs the
+ * background work that may legitimately take minutes (migrations, snapshots, partitions,
+ * the analytics view, tombstone purges), bounded by DB_MAINTENANCE_TIMEOUT_MS instead.
+ */
+export function createPool(cfg: ServiceConfig['db'], purpose: 'requests' | 'maintenance' = 'requests'): pg.Pool {
+  const t = cfg.timeouts;
+  const statementMs = purpose === 'requests' ? t.statementMs : t.maintenanceMs;
+  // The client's timer a little after the server's, so the server's cancel normally wins.
+  const queryMs = purpose === 'requests' ? t.queryMs : t.maintenanceMs === 0 ? 0 : t.maintenanceMs + 2000;
   const pool = new pg.Pool({
+    Client: BoundedClient,
     // A DB_HOST starting with "/" is a socket directory (Cloud Run's /cloudsql/PROJECT:REGION:INSTANCE).
     host: cfg.host,
     port: cfg.port,
     database: cfg.database,
     user: cfg.user,
     password: cfg.password,
-    max: 10,
-    connectionTimeoutMillis: 5000,
-    idleTimeoutMillis: 30_000,
+    application_name: `ruvector-${purpose}`,
+    max: purpose === 'requests' ? 10 : 4,
+    connectionTimeoutMillis: t.connectMs,
+    idleTimeoutMillis: t.idleMs,
+    ...(statementMs > 0 ? { statement_timeout: statementMs } : {}),
+    ...(queryMs > 0 ? { query_timeout: queryMs } : {}),
+    // A snapshot holds its transaction open while it uploads each shard: only requests are held to the short limit.
+    ...(purpose === 'requests' && t.idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: t.idleInTransactionMs } : {}),
+    // A peer that vanished without a FIN (a failover, a dropped NAT mapping) is noticed.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});

@@ -17,9 +17,10 @@
  * The env and the JWKS route are registered in prepare(), before the run part starts the
  * services the state dir holds, so a restored service verifies pushes like a new one.
  *
- * Every Cloud Run instance also gets the env the service's push verifier reads:
- * PUBSUB_JWKS_URL (this emulator's JWKS) and PUSH_SERVICE_ACCOUNT (the service's own runtime
- * service account, which the spec's push subscriptions put in their oidcToken).
+ * Every Cloud Run instance also gets PUBSUB_JWKS_URL, where the service's push verifier finds
+ * this emulator's signing keys (on GCP: Google's, the service's default). Nothing else: the
+ * audience and signer it expects (PUSH_AUDIENCE, PUSH_SERVICE_ACCOUNT) are the service's own
+ * env, set by the topology to its subscription's oidcToken, on GCP and here alike.
  */
 import type { EmulatorContext } from '../core/types.js';
 import type { Delivery } from '../apis/pubsub/delivery.js';
@@ -251,11 +252,6 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
     return endpoint;
   }
 
-  function runtimeServiceAccount(serviceName: string): string | undefined {
-    const s = ctx().store.collection<{ template?: { serviceAccount?: string } }>('run.services').peek(serviceName);
-    return s?.template?.serviceAccount;
-  }
-
   async function stopLoops(): Promise<void> {
     const all = [...loops.values()];
     loops.clear();
@@ -270,13 +266,7 @@ export function createPushPart(opts: PushPartOptions = {}): DataPlanePart & { oi
     host = h;
     oidc = await EmulatorOidc.open(opts.keyFile ?? EmulatorOidc.keyFileIn(h.ctx.dataDir));
     h.addControlRoute(oidc.route());
-    h.addServiceEnv((svc) => {
-      const sa = runtimeServiceAccount(svc.name);
-      return {
-        PUBSUB_JWKS_URL: `${h.ctx.baseUrl()}/__emulator${JWKS_PATH}`,
-        ...(sa ? { PUSH_SERVICE_ACCOUNT: sa } : {}),
-      };
-    });
+    h.addServiceEnv(() => ({ PUBSUB_JWKS_URL: `${h.ctx.baseUrl()}/__emulator${JWKS_PATH}` }));
   }
 
   return {

@@ -1,5 +1,6 @@
 import { Ctx, res } from '../context.js';
 import { ref } from '../refs.js';
+import { subscriptionAudience } from './push-auth.js';
 
 /** Topics, the Avro schema and per-region push subscriptions (seed §5.1). */
 export function buildPubSub(ctx: Ctx): void {
@@ -40,7 +41,7 @@ export function buildPubSub(ctx: Ctx): void {
         pushConfig: {
           // Cloud Run URLs exist only once the service does: resolved at deploy time.
           pushEndpoint: `${ref(service, 'uri')}${sub.pushPath}`,
-          oidcToken: { serviceAccountEmail: ctx.serviceAccountEmail(r) },
+          oidcToken: { serviceAccountEmail: ctx.serviceAccountEmail(r), audience: subscriptionAudience(ctx, r, t.name, sub.pushPath) },
           ...(sub.attributes ? { attributes: sub.attributes } : {}),
         },
         labels: ctx.labels(),

@@ -1,30 +1,14 @@
-import { DEFAULT_ENV, DEFAULT_SECRET_ENV } from '../../spec/schema.js';
-import { Ctx, res, type RegionInfo } from '../context.js';
+import { Ctx, res } from '../context.js';
 import { redisName } from './data.js';
 import { connectorName } from './network.js';
+import { effectiveEnv, effectiveSecretEnv } from './env.js';
+import { pushAuthEnv } from './push-auth.js';
 
 const INGRESS = {
   all: 'INGRESS_TRAFFIC_ALL',
   internal: 'INGRESS_TRAFFIC_INTERNAL_ONLY',
   'internal-and-cloud-load-balancing': 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER',
 } as const;
-
-/** Effective plain env of a region: the seed's defaults, then the spec's; "" removes. */
-export function effectiveEnv(ctx: Ctx, r: RegionInfo): { name: string; value: string }[] {
-  const merged = { ...DEFAULT_ENV, ...(ctx.spec.service.env ?? {}) };
-  return Object.entries(merged)
-    .filter(([, v]) => v !== '')
-    .map(([name, v]) => ({ name, value: ctx.fill(v, r) }));
-}
-
-export function effectiveSecretEnv(ctx: Ctx, r: RegionInfo): { name: string; secret: string; version: string }[] {
-  const merged = { ...DEFAULT_SECRET_ENV, ...(ctx.spec.service.secretEnv ?? {}) };
-  // A seed default whose secret the spec does not declare is dropped rather than dangling.
-  const declared = new Set(ctx.spec.secrets.map((s) => s.name));
-  return Object.entries(merged)
-    .filter(([name, ref]) => ctx.spec.service.secretEnv?.[name] || declared.has(ref.secret))
-    .map(([name, ref]) => ({ name, secret: ctx.fill(ref.secret, r), version: ref.version }));
-}
 
 /** The Cloud Run v2 service per region (seed §1.1/§1.3) and its public invoker binding. */
 export function buildRun(ctx: Ctx): void {
@@ -43,8 +27,11 @@ export function buildRun(ctx: Ctx): void {
     const secretEnv = effectiveSecretEnv(ctx, r);
     const secretDeps = [...new Set(secretEnv.map((e) => ctx.secretName(e.secret)))];
     const sqlConn = `${ctx.p}:${r.region}:${ctx.sqlInstanceId(r)}`;
+    // The push subscription's audience and signer, which the service checks every push against.
+    const pushEnv = pushAuthEnv(ctx, r);
     const env = [
-      ...effectiveEnv(ctx, r),
+      ...effectiveEnv(ctx, r).filter((e) => !(e.name in pushEnv)),
+      ...Object.entries(pushEnv).map(([name, value]) => ({ name, value })),
       ...secretEnv.map((e) => ({ name: e.name, valueSource: { secretKeyRef: { secret: e.secret, version: e.version } } })),
     ].sort((a, b) => a.name.localeCompare(b.name));
 

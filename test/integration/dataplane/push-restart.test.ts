@@ -2,7 +2,7 @@
  * Pub/Sub push across an emulator restart, and push retry pacing.
  *
  * - A Cloud Run service restored from the state dir starts with the push part's env
- *   (PUBSUB_JWKS_URL, PUSH_SERVICE_ACCOUNT), so a push subscription restored with it is
+ *   (PUBSUB_JWKS_URL), so a push subscription restored with it is
  *   verified and acked, not rejected with 401 (the parts' prepare phase runs before the run
  *   part starts restored services).
  * - A rejected push (401 here) waits out the subscription's retry backoff, Pub/Sub's
@@ -90,6 +90,7 @@ describe('push to a Cloud Run service restored after an emulator restart', () =>
   const SQL = `dp-push-${process.pid}`;
   const SA = `ruvector-run@${PROJECT}.iam.gserviceaccount.com`;
   const name = `${parent}/services/ruvector-push`;
+  const AUDIENCE = `//run.googleapis.com/${name}/api/v1/pubsub/vector-updates`;
   const logs: string[] = [];
   const until = <T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000) => untilLogged(what, f, ms, logs);
   let stateDir = '';
@@ -111,21 +112,21 @@ describe('push to a Cloud Run service restored after an emulator restart', () =>
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('the restored service gets PUBSUB_JWKS_URL and PUSH_SERVICE_ACCOUNT, and the restored push subscription is acked', async () => {
+  it('the restored service gets PUBSUB_JWKS_URL, and the restored push subscription is acked', async () => {
     await makeWorld(t!, { region: REGION, sql: SQL });
     const startupProbe = { httpGet: { path: '/health/startup' }, periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 60 };
     await (
       await t!.clients.runServices().createService({
         parent,
         serviceId: 'ruvector-push',
-        service: { template: { serviceAccount: SA, scaling: { minInstanceCount: 1, maxInstanceCount: 1 }, containers: [{ image: 'ruvector:local', env: seedEnv({ region: REGION, sql: SQL }), startupProbe }] } },
+        // The push audience and signer, as the topology declares them (its subscription's oidcToken).
+        service: { template: { serviceAccount: SA, scaling: { minInstanceCount: 1, maxInstanceCount: 1 }, containers: [{ image: 'ruvector:local', env: [...seedEnv({ region: REGION, sql: SQL }), { name: 'PUSH_AUDIENCE', value: AUDIENCE }, { name: 'PUSH_SERVICE_ACCOUNT', value: SA }], startupProbe }] } },
       })
     )[0].promise();
     const [svc] = await plane.waitReady({ names: [name], timeoutMs: 60_000 });
-    // Pushing straight at the service's router: the token's default audience is this URL, which the service checks.
     const pushEndpoint = `${svc!.uri}/api/v1/pubsub/vector-updates`;
     await t!.clients.publisher().createTopic({ name: topic('updates') });
-    await t!.clients.subscriber().createSubscription({ name: subscription('updates-push'), topic: topic('updates'), ackDeadlineSeconds: 10, pushConfig: { pushEndpoint, oidcToken: { serviceAccountEmail: SA } } });
+    await t!.clients.subscriber().createSubscription({ name: subscription('updates-push'), topic: topic('updates'), ackDeadlineSeconds: 10, pushConfig: { pushEndpoint, oidcToken: { serviceAccountEmail: SA, audience: AUDIENCE } } });
 
     await t!.stop();
     t = undefined;
@@ -141,6 +142,7 @@ describe('push to a Cloud Run service restored after an emulator restart', () =>
     const env = Object.fromEntries((await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     expect(env.PUBSUB_JWKS_URL).toBe(`${t!.url}/__emulator/oauth2/v3/certs`);
     expect(env.PUSH_SERVICE_ACCOUNT).toBe(SA);
+    expect(env.PUSH_AUDIENCE).toBe(AUDIENCE);
 
     // An update from this service's own region: verified, then acknowledged with a 204.
     const update = { vector_id: 'v1', operation: 'insert', timestamp: Date.now(), region: REGION, metadata: JSON.stringify({ collection: 'docs' }) };

@@ -232,7 +232,7 @@ describe('production template: resources field by field against the seed', () =>
       expirationPolicy: {},
       pushConfig: {
         pushEndpoint: `\${ref:${P}/locations/asia-south1/services/ruvector-streaming#uri}/api/v1/pubsub/vector-updates`,
-        oidcToken: { serviceAccountEmail: 'ruvector-service-ass1@ruvector-prod.iam.gserviceaccount.com' },
+        oidcToken: { serviceAccountEmail: 'ruvector-service-ass1@ruvector-prod.iam.gserviceaccount.com', audience: `//run.googleapis.com/${P}/locations/asia-south1/services/ruvector-streaming/api/v1/pubsub/vector-updates` },
         attributes: { 'x-goog-version': 'v1' },
       },
       deadLetterPolicy: { deadLetterTopic: `${P}/topics/dead-letter`, maxDeliveryAttempts: 5 },
