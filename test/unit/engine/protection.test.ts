@@ -190,6 +190,22 @@ describe('destroy keeps what protection covers', () => {
     await applyPlan(plan, registry, ctx, { journal: journal(), backoff, observed });
     expect(cloud.objects.has('instances/db/databases/main')).toBe(true);
   });
+
+  it('a deploy of a spec that dropped an instance with API deletion protection blocks it and what lives under it', async () => {
+    const { cloud, registry, ctx } = await deployed(world({ protect: 'api' }));
+    const gone = new Set(['instances/db', 'instances/db/databases/main', 'instances/db/users/app', 'instances/replica-1', 'instances/replica-2', 'host', 'svc']);
+    const next = world({ protect: 'api' }).filter((r) => !gone.has(r.name));
+    const observed = await observeAll(ctx, registry, next, { regions: [R], backoff });
+    const plan = await computePlan(next, observed, registry, ctx, { topology: 't1', project: 'p', target: 'fake' });
+    const blocked = Object.fromEntries(plan.items.filter((i) => i.blocked).map((i) => [i.name, i.blocked]));
+    expect(blocked).toEqual({
+      'instances/db': 'protected: the API has deletion protection on: deleting it needs --allow-destroy-protected',
+      'instances/db/databases/main': 'inside protected inst db: deleting it needs --allow-destroy-protected',
+      'instances/db/users/app': 'inside protected inst db: deleting it needs --allow-destroy-protected',
+    });
+    await applyPlan(plan, registry, ctx, { journal: journal(), backoff, observed });
+    for (const n of Object.keys(blocked)) expect(cloud.objects.has(n)).toBe(true);
+  });
 });
 
 describe('protection on the shipped templates', () => {
