@@ -12,6 +12,8 @@ export interface DestroyResult {
   summary: PlanSummary;
   applied: boolean;
   ok: boolean;
+  /** What protection keeps, and why. */
+  kept: { kind: string; name: string; region?: string; kept: string }[];
   result?: ApplyResult;
 }
 
@@ -20,8 +22,16 @@ export default class Destroy extends BaseCommand {
   static override description = `Deletes every resource carrying this topology's labels (or, for kinds without labels, named
 by the spec), in reverse dependency order: forwarding rules before proxies, URL maps,
 backends, NEGs and services; subscriptions before topics; replicas before primaries.
-Resources without our labels are never touched. Protected resources stay unless
---allow-destroy-protected. With --regions: those regions and the globals only they use.`;
+Resources without our labels are never touched.
+
+Protected resources (sql.preventDestroy / sql.deletionProtection, redis.preventDestroy, or
+deletion protection set in the API) stay, and so does what their data needs: what lives
+inside them (a primary's databases and users), the read replicas of a protected primary
+(unless --destroy-replicas), what they depend on (a kept user's password secret, the
+network and private service access they sit on) and the generated secrets their clients
+read (the API key), so a redeploy finds the same data under the same credentials. The plan
+marks each one "kept" and says why; keeping is not a failure. --allow-destroy-protected
+deletes all of it. With --regions: those regions and the globals only they use.`;
 
   static override examples = ['<%= config.bin %> destroy --local --yes', '<%= config.bin %> destroy -f ruvector.yaml --regions us-east1'];
 
@@ -29,7 +39,8 @@ Resources without our labels are never touched. Protected resources stay unless
     ...targetFlags,
     yes: Flags.boolean({ char: 'y', summary: 'Do not ask for confirmation', default: false }),
     concurrency: Flags.integer({ summary: 'Operations in flight per API and region', default: 8, min: 1, max: 64 }),
-    'allow-destroy-protected': Flags.boolean({ summary: 'Also delete protected resources (deletion protection is lifted first)', default: false }),
+    'allow-destroy-protected': Flags.boolean({ summary: 'Also delete protected resources and what they keep (deletion protection is lifted first)', default: false }),
+    'destroy-replicas': Flags.boolean({ summary: 'Also delete the read replicas of protected primaries (kept by default: each takes minutes to rebuild)', default: false }),
   };
 
   async run(): Promise<DestroyResult> {
@@ -38,13 +49,15 @@ Resources without our labels are never touched. Protected resources stay unless
     const { session, targetLabel } = opened;
     const json = this.jsonEnabled();
     try {
-      const { plan, observed } = await session.plan({ destroy: true, allowDestroyProtected: flags['allow-destroy-protected'] });
+      const { plan, observed } = await session.plan({ destroy: true, allowDestroyProtected: flags['allow-destroy-protected'], destroyReplicas: flags['destroy-replicas'] });
       const summary = summarize(plan);
-      if (json) this.log(JSON.stringify({ event: 'plan', summary }));
+      const kept = plan.items.filter((i) => i.kept).map((i) => ({ kind: i.kind, name: i.name, ...(i.region ? { region: i.region } : {}), kept: i.kept! }));
+      // One line, before the progress events (oclif's log() is silent under --json).
+      if (json) process.stdout.write(`${JSON.stringify({ event: 'plan', summary, kept })}\n`);
       else this.log(renderPlan(plan, { targetLabel }));
       if (!hasChanges(plan)) {
-        if (!json) this.log('Nothing to destroy.');
-        return { summary, applied: false, ok: true };
+        if (!json) this.log(kept.length ? `Nothing to destroy but what protection keeps (${kept.length}).` : 'Nothing to destroy.');
+        return { summary, applied: false, ok: true, kept };
       }
       const answer = await confirm(`Destroy: ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });
       if (answer === 'not-a-tty') throw new UserError('refusing to destroy without --yes: not on a terminal, so there is no one to ask');
@@ -52,7 +65,7 @@ Resources without our labels are never touched. Protected resources stay unless
       const progress = createProgress(plan.items, chooseMode({ json, isTTY: !!process.stdout.isTTY }));
       const result = await session.apply(plan, observed, { concurrency: flags.concurrency, onEvent: (e) => progress.onEvent(e) });
       await progress.finish();
-      const out: DestroyResult = { summary, applied: true, ok: result.ok, result };
+      const out: DestroyResult = { summary, applied: true, ok: result.ok, kept, result };
       if (!json) this.log(renderResult(result));
       if (!result.ok) {
         if (json) this.logJson(out);

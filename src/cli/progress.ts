@@ -59,7 +59,7 @@ interface Slot {
 }
 
 function listrProgress(items: PlanItem[]): Progress {
-  const work = items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred);
+  const work = items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred && !i.kept);
   const slots = new Map<string, Slot>();
   for (const i of work) {
     let settle!: Slot['settle'];

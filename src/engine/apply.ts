@@ -39,8 +39,10 @@ export interface ItemResult {
   kind: string;
   region?: string;
   action: Action;
-  status: 'done' | 'failed' | 'skipped' | 'blocked' | 'deferred';
+  status: 'done' | 'failed' | 'skipped' | 'blocked' | 'deferred' | 'kept';
   error?: string;
+  /** status 'kept': why protection keeps it. */
+  kept?: string;
   blockedBy?: string;
   retries: number;
   ms?: number;
@@ -111,7 +113,10 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   // A create an earlier (killed) run sent and that landed shows up here as an existing
   // resource: its pending-create marker has served its purpose.
   for (const i of plan.items) if (i.action !== 'create' && o.journal.pending(i.name)) await o.journal.clear(i.name);
-  const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred);
+  const work = plan.items.filter((i) => (i.action !== 'noop' || i.waitReady) && !i.blocked && !i.deferred && !i.kept);
+  for (const i of plan.items.filter((x) => x.kept)) {
+    results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'kept', kept: i.kept, retries: 0 });
+  }
   for (const i of plan.items.filter((x) => x.deferred)) {
     results.set(i.name, { name: i.name, kind: i.kind, region: i.region, action: i.action, status: 'deferred', error: i.deferred, retries: 0 });
   }
@@ -317,7 +322,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     });
   }
   const list = [...results.values()];
-  return { ok: list.every((r) => r.status === 'done' || r.status === 'deferred'), results: list, ms: Date.now() - t0 };
+  return { ok: list.every((r) => r.status === 'done' || r.status === 'deferred' || r.status === 'kept'), results: list, ms: Date.now() - t0 };
 }
 
 function errorText(err: unknown): string {

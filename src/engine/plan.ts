@@ -8,6 +8,7 @@ import { DEFAULT_BACKOFF, withRetry, type BackoffOptions } from './retry.js';
 import type { ClassifiedError } from '../gcp/errors.js';
 import { maskChanges } from '../providers/diff.js';
 import { annotateChanges, resolveResource, type RefSource } from './refs.js';
+import { guardPlan } from './protection.js';
 import type { Observed, Plan, PlanItem, PlanSummary, Resource } from './types.js';
 
 export interface Registry {
@@ -57,6 +58,8 @@ export interface PlanOptions {
    * selection but still in the spec must not look like orphans. */
   allDesiredNames?: Set<string>;
   allowDestroyProtected?: boolean;
+  /** destroy: delete the read replicas of protected primaries too (kept by default). */
+  destroyReplicas?: boolean;
   backoff?: BackoffOptions;
   onRetry?: ReadRetryHook;
   /** destroy --regions: names the unselected regions still need (shared globals). */
@@ -96,9 +99,7 @@ export async function computePlan(desired: Resource[], observed: Map<string, Obs
       }
       const replace = p.requiresReplace?.(changes) || changes.some((c) => p.immutable?.some((f) => c.path === f || c.path.startsWith(`${f}.`)));
       const protect = base.protect || !!o.protect;
-      const item: PlanItem = { ...base, protect, action: replace ? 'replace' : 'update', changes, ...(adopt ? { adopt } : {}) };
-      if (replace && protect && !opts.allowDestroyProtected) item.blocked = 'protected: replacing it needs --allow-destroy-protected';
-      items.push(item);
+      items.push({ ...base, protect, action: replace ? 'replace' : 'update', changes, ...(adopt ? { adopt } : {}) });
     }
   }
 
@@ -115,10 +116,15 @@ export async function computePlan(desired: Resource[], observed: Map<string, Obs
     } else if (opts.regions && !inScope(o, opts.regions)) continue;
     const r = byName.get(o.name);
     const protect = !!r?.protect || !!o.protect;
-    const item: PlanItem = { action: 'delete', kind: o.kind, name: o.name, region: o.region, changes: [], protect, dependsOn: [] };
-    if (protect && !opts.allowDestroyProtected) item.blocked = 'protected: deleting it needs --allow-destroy-protected';
-    items.push(item);
+    items.push({ action: 'delete', kind: o.kind, name: o.name, region: o.region, changes: [], protect, dependsOn: [] });
   }
+  guardPlan(items, desired, {
+    destroy: opts.destroy,
+    allowDestroyProtected: opts.allowDestroyProtected,
+    destroyReplicas: opts.destroyReplicas,
+    minted: (r) => registry.get(r.kind)?.minted?.(r) ?? false,
+    apiProtected: (n) => observed.get(n)?.protect === true,
+  });
 
   items.sort((a, b) => (a.region ?? '').localeCompare(b.region ?? '') || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
   return {
@@ -145,9 +151,10 @@ export function fingerprint(items: PlanItem[]): string {
 }
 
 export function summarize(plan: Pick<Plan, 'items'>): PlanSummary {
-  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0, blocked: 0, deferred: 0 };
+  const s: PlanSummary = { create: 0, update: 0, replace: 0, delete: 0, noop: 0, blocked: 0, deferred: 0, kept: 0 };
   for (const i of plan.items) {
-    s[i.action]++;
+    if (i.kept) s.kept++;
+    else s[i.action]++;
     if (i.blocked) s.blocked++;
     if (i.deferred) s.deferred++;
   }
@@ -155,7 +162,7 @@ export function summarize(plan: Pick<Plan, 'items'>): PlanSummary {
 }
 
 export function hasChanges(plan: Pick<Plan, 'items'>): boolean {
-  return plan.items.some((i) => (i.action !== 'noop' && !i.deferred) || i.waitReady);
+  return plan.items.some((i) => (i.action !== 'noop' && !i.deferred && !i.kept) || i.waitReady);
 }
 
 const last = (name: string): string => name.slice(name.lastIndexOf('/') + 1);

@@ -23,7 +23,14 @@ function changeLine(c: FieldChange): string {
 export function planSummaryLine(plan: Pick<Plan, 'items'>): string {
   const s = summarize(plan);
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.replace} to replace`, `${s.delete} to delete`, `${s.noop} unchanged`];
-  return `Plan: ${parts.join(', ')}${s.blocked ? `, ${s.blocked} blocked` : ''}${s.deferred ? `, ${s.deferred} deferred` : ''}.`;
+  return `Plan: ${parts.join(', ')}${s.blocked ? `, ${s.blocked} blocked` : ''}${s.deferred ? `, ${s.deferred} deferred` : ''}${s.kept ? `, ${s.kept} kept` : ''}.`;
+}
+
+/** "2 sql.Instance, 2 sql.Database": how many of each kind, most first. */
+export function countKinds(items: { kind: string }[]): string {
+  const n = new Map<string, number>();
+  for (const i of items) n.set(i.kind, (n.get(i.kind) ?? 0) + 1);
+  return [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, c]) => `${c} ${k}`).join(', ');
 }
 
 export function renderPlan(plan: Plan, o: { targetLabel: string }): string {
@@ -39,18 +46,21 @@ export function renderPlan(plan: Plan, o: { targetLabel: string }): string {
     const changing = items.filter((i) => i.action !== 'noop' || i.waitReady);
     lines.push('', g);
     for (const i of changing) {
-      const note = i.blocked ? `  [blocked: ${i.blocked}]` : i.deferred ? `  [deferred: ${i.deferred}]` : i.waitReady ? '  [wait until ready]' : i.adopt ? '  [adopt: exists without our labels]' : '';
-      lines.push(`  ${SYMBOL[i.action].padEnd(3)} ${i.action.padEnd(7)} ${i.kind.padEnd(34)} ${shortName(i.name)}${note}`);
+      const note = i.kept ? `  [kept: ${i.kept}]` : i.blocked ? `  [blocked: ${i.blocked}]` : i.deferred ? `  [deferred: ${i.deferred}]` : i.waitReady ? '  [wait until ready]' : i.adopt ? '  [adopt: exists without our labels]' : '';
+      const [symbol, action] = i.kept ? ['=', 'keep'] : [SYMBOL[i.action], i.action];
+      lines.push(`  ${symbol.padEnd(3)} ${action.padEnd(7)} ${i.kind.padEnd(34)} ${shortName(i.name)}${note}`);
       for (const c of i.changes) lines.push(changeLine(c));
     }
     const same = items.length - changing.length;
     if (same) lines.push(`      ${same} unchanged`);
   }
-  const protectedItems = plan.items.filter((i) => i.protect && (i.action === 'delete' || i.action === 'replace'));
+  const protectedItems = plan.items.filter((i) => i.protection && !i.kept);
   if (protectedItems.length) {
     lines.push('', 'Protected resources this plan would delete or replace:');
-    for (const i of protectedItems) lines.push(`  ! ${i.action} ${i.kind} ${shortName(i.name)}${i.blocked ? ' (blocked without --allow-destroy-protected)' : ''}`);
+    for (const i of protectedItems) lines.push(`  ! ${i.action} ${i.kind} ${shortName(i.name)}: ${i.protection}${i.blocked ? ' (blocked without --allow-destroy-protected)' : ''}`);
   }
+  const kept = plan.items.filter((i) => i.kept);
+  if (kept.length) lines.push('', `Kept, as protection covers them: ${countKinds(kept)}. --allow-destroy-protected deletes them too.`);
   lines.push('', planSummaryLine(plan));
   return lines.join('\n');
 }
@@ -67,6 +77,8 @@ export function renderResult(r: ApplyResult): string {
     for (const s of skipped) byCause.set(s.blockedBy ?? '?', (byCause.get(s.blockedBy ?? '?') ?? 0) + 1);
     for (const [cause, n] of byCause) lines.push(`  - ${n} skipped because ${shortName(cause)} failed`);
   }
+  const kept = r.results.filter((x) => x.status === 'kept');
+  if (kept.length) lines.push(`  kept ${kept.length} that protection covers (${countKinds(kept)})`);
   if (deferred.length) lines.push(`  ${deferred.length} deferred until the regions they reference are deployed (${deferred.map((d) => shortName(d.name)).slice(0, 3).join(', ')}${deferred.length > 3 ? ', ...' : ''})`);
   if (!r.ok) lines.push('Run the same command again to resume once the cause is fixed.');
   return lines.join('\n');

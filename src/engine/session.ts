@@ -104,7 +104,7 @@ export class Session {
     };
   }
 
-  async plan(o: { destroy?: boolean; allowDestroyProtected?: boolean } = {}): Promise<{ plan: Plan; observed: Map<string, Observed> }> {
+  async plan(o: { destroy?: boolean; allowDestroyProtected?: boolean; destroyReplicas?: boolean } = {}): Promise<{ plan: Plan; observed: Map<string, Observed> }> {
     const observed = await this.observe();
     let keep: Set<string> | undefined;
     if (o.destroy && this.selected) {
@@ -115,6 +115,7 @@ export class Session {
       ...this.planBasics(),
       regions: this.selected,
       allowDestroyProtected: o.allowDestroyProtected,
+      destroyReplicas: o.destroyReplicas,
       destroy: o.destroy,
       keep,
     });

@@ -11,6 +11,8 @@ export interface Resource {
   /** Only the fields we own, in the API's REST JSON shape. */
   spec: Record<string, unknown>;
   dependsOn: string[];
+  /** The entries of dependsOn that are an order the API imposes, not a need (src/topology/types.ts). */
+  orderAfter?: string[];
   protect?: boolean;
   /** A global resource that exists for one region (a backend service): that region. */
   homeRegion?: string;
@@ -59,6 +61,13 @@ export interface PlanItem {
   blocked?: string;
   /** Not applied in this run, and not a failure (a global resource that references regions left out by --regions). */
   deferred?: string;
+  /**
+   * A delete or replace that protection covers, and why: the resource is protected, or lives
+   * inside, is needed by, replicates or holds a credential of a protected one (protection.ts).
+   */
+  protection?: string;
+  /** destroy: the item stays because protection covers it (said in the plan, skipped by apply, not a failure). */
+  kept?: string;
   /** Observed object exists but is still pending (wait for it before dependents). */
   waitReady?: boolean;
   /** Exists without our labels: the update adopts it. */
@@ -90,4 +99,6 @@ export interface PlanSummary {
   noop: number;
   blocked: number;
   deferred: number;
+  /** destroy: deletes protection keeps (not counted in `delete`). */
+  kept: number;
 }

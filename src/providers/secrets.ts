@@ -72,6 +72,11 @@ export const secretProviders: Provider[] = [
       return r;
     },
 
+    minted(r) {
+      // A generated value lives only in the secret's versions: a new secret gets a new value.
+      return String((r.spec.annotations as Record<string, string> | undefined)?.[VALUE_FROM] ?? '').startsWith('generate:');
+    },
+
     async list(ctx) {
       const out: Observed[] = [];
       const c = ctx.clients.secrets as unknown as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>;

@@ -44,6 +44,12 @@ export interface Provider {
   bucket?(item: { name: string; region?: string; spec?: Record<string, unknown> }): string | undefined;
   /** Rewrite the desired resource before references are resolved (derived, never-sent fields). */
   prepare?(r: Resource): Resource;
+  /**
+   * The object holds a value the deploy generated and no redeploy can reproduce (a random
+   * password): deleting it loses the value. Protection keeps such objects while a protected
+   * resource's clients read them (src/engine/protection.ts).
+   */
+  minted?(r: Resource): boolean;
   /** Value of `${ref:<name>#<field>}` for fields not in `raw` (a secret's payload). */
   readField?(ctx: ProviderContext, o: Observed, field: string): Promise<string | undefined>;
 }

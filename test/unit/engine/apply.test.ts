@@ -160,13 +160,15 @@ describe('applyPlan', () => {
     expect(order.indexOf('conn-b')).toBeLessThan(order.indexOf('sub-b'));
   });
 
-  it('destroy removes everything we own in reverse order and blocks protected objects', async () => {
+  it('destroy removes everything we own in reverse order and keeps protected objects with what they need', async () => {
     const cloud = new FakeCloud();
     const desired = graph(['a']).map((r) => (r.name === 'sub-a' ? { ...r, protect: true } : r));
     await deploy(cloud, desired, journal());
     const { plan, result } = await deploy(cloud, desired, journal(), { destroy: true });
-    expect(plan.items.find((i) => i.name === 'sub-a')!.blocked).toMatch(/allow-destroy-protected/);
-    expect(result.ok).toBe(false);
+    expect(plan.items.find((i) => i.name === 'sub-a')!.kept).toMatch(/^protected/);
+    // The network is not tried and refused: the kept subnet needs it.
+    expect(plan.items.find((i) => i.name === 'net')!.kept).toBe('needed by protected sub sub-a');
+    expect(result.ok).toBe(true);
     expect([...cloud.objects.keys()].sort()).toEqual(['net', 'sub-a']);
     expect(cloud.deletes.indexOf('urlmap')).toBeLessThan(cloud.deletes.indexOf('neg-a'));
   });
