@@ -85,7 +85,7 @@ export class Session {
         this.calls++;
       },
     };
-    this.journal = Journal.forTopology(this.topology, target.kind === 'gcp' ? `gcp-${target.project}` : `emulator-${target.project}`, o.home);
+    this.journal = Journal.forTopology(this.topology, this.clients.capabilities.journalKey, o.home);
   }
 
   async observe(): Promise<Map<string, Observed>> {
@@ -97,7 +97,7 @@ export class Session {
     return {
       topology: this.topology,
       project: this.target.project,
-      target: this.target.kind,
+      target: this.clients.capabilities.name,
       allDesiredNames: new Set(this.all.map((r) => r.name)),
       backoff: this.timing.backoff,
       onRetry: this.onReadRetry,

@@ -44,7 +44,7 @@ export function healthChecks(v: VerifyContext, region: string): CheckDef[] {
       if (!route) return warn(`no X-Client-Region route sends traffic to ${region} (loadBalancer.clientRegionRoutes)`);
       const fd = await v.frontDoor();
       if (!fd) {
-        return v.session.target.kind === 'emulator'
+        return v.session.clients.capabilities.frontDoor === 'data-plane'
           ? warn('the emulator serves no load balancer front door (data plane without it): not checked')
           : fail('no address for the load balancer (no domain and no forwarding rule IP)');
       }

@@ -57,7 +57,7 @@ export function redisChecks(v: VerifyContext, region: string): CheckDef[] {
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         // From outside the VPC a private address is unreachable by design: say so instead of failing.
-        if (v.session.target.kind === 'gcp' && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connect/i.test(msg)) {
+        if (!v.session.clients.capabilities.privateIpsReachable && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connect/i.test(msg)) {
           return warn(`READY; ${host}:${port} is not reachable from here (private IP: run verify inside the VPC): ${msg}`);
         }
         return fail(`${host}:${port} unreachable: ${msg}`);
