@@ -19,7 +19,7 @@ type Json = Record<string, unknown>;
 
 /** The part of a desired resource graph quotas depend on (topology's and the engine's Resource both fit). */
 export interface QuotaGraph {
-  resources: { kind: string; region?: string; spec: Json }[];
+  resources: { kind: string; name?: string; region?: string; spec: Json }[];
 }
 
 type Resource = QuotaGraph['resources'][number];
@@ -32,7 +32,7 @@ function limit(r: Resource, limits: Json, key: 'cpu' | 'memory', fallback: strin
   try {
     return read(v === undefined || v === null ? fallback : String(v));
   } catch (e) {
-    if (e instanceof QuantityError) throw new QuantityError(`${r.name}: template.containers[0].resources.limits.${key}: ${e.message}`);
+    if (e instanceof QuantityError) throw new QuantityError(`${r.name ?? r.kind}: template.containers[0].resources.limits.${key}: ${e.message}`);
     throw e;
   }
 }
