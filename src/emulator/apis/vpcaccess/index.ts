@@ -3,6 +3,7 @@ import { enumCodec } from '../../core/enums.js';
 import { gaxOperation, paginate, seededToken, wantsIntEnums } from '../../core/helpers.js';
 import { registerOperationRenderer } from '../../core/location-operations.js';
 import { networkExists, networkKey, subnetwork, subnetworkKey } from '../../core/refs.js';
+import { overlaps, parseCidr } from '../../../spec/cidr.js';
 import { EmuError, type ApiModule, type EmuRequest, type EmulatorContext, type OperationRecord, type Route } from '../../core/types.js';
 
 interface Connector {
@@ -29,18 +30,6 @@ const MBPS_PER_INSTANCE: Record<string, number> = { 'f1-micro': 100, 'e2-micro':
 
 const codec = () => enumCodec(PKG, 'google.cloud.vpcaccess.v1.Connector');
 const bad = (field: string, description: string) => new EmuError(400, 'INVALID_ARGUMENT', `${field}: ${description}`, undefined, { fieldViolations: [{ field, description }] });
-
-function cidr(range: string): { start: number; end: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(range);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return undefined;
-  const ip = octets.reduce((a, o) => a * 256 + o, 0);
-  const size = 2 ** (32 - bits);
-  const start = ip - (ip % size);
-  return { start, end: start + size - 1 };
-}
 
 export default {
   name: 'vpcaccess',
@@ -73,14 +62,11 @@ export default {
     /** What GCP only finds while provisioning: a range clash, or no maximum size. */
     const provisioningProblem = (c: Connector): string | undefined => {
       if (!c.maxInstances && !c.maxThroughput) return 'A Connector must specify either max_throughput or max_instances.';
-      const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
-      if (!range || !c.network) return undefined;
+      const range = c.ipCidrRange;
+      if (!range || !parseCidr(range) || !c.network) return undefined;
       const project = c.name.split('/')[1]!;
       const net = networkKey(c.network, project);
-      const clash = (r: string | undefined) => {
-        const o = r ? cidr(r) : undefined;
-        return !!o && o.start <= range.end && range.start <= o.end;
-      };
+      const clash = (r: string | undefined) => !!r && overlaps(r, range);
       for (const sub of ctx.store.collection<{ ipCidrRange?: string; network?: string }>('compute.subnetworks').peekAll(`projects/${project}/`)) {
         if (net && String(sub.network ?? '').endsWith(net) && clash(sub.ipCidrRange)) return 'Invalid IP CIDR range was provided. It conflicts with an existing subnetwork. Please delete the connector manually.';
       }
@@ -157,8 +143,7 @@ export default {
             if (sub.ipCidrRange && !sub.ipCidrRange.endsWith('/28')) throw bad('connector.subnet.name', `subnetwork '${c.subnet.name}' is ${sub.ipCidrRange}; a connector needs a dedicated /28 subnet`);
           } else {
             if (!c.network) throw bad('connector.network', 'network is required when no subnet is given');
-            const range = c.ipCidrRange ? cidr(c.ipCidrRange) : undefined;
-            if (!c.ipCidrRange || !range || !c.ipCidrRange.endsWith('/28')) throw bad('connector.ip_cidr_range', 'ip_cidr_range must be an unused /28 range, e.g. 10.8.0.0/28');
+            if (!c.ipCidrRange || !parseCidr(c.ipCidrRange) || !c.ipCidrRange.endsWith('/28')) throw bad('connector.ip_cidr_range', 'ip_cidr_range must be an unused /28 range, e.g. 10.8.0.0/28');
           }
           const per = MBPS_PER_INSTANCE[c.machineType!];
           if (!per) throw bad('connector.machine_type', `unsupported machine type ${c.machineType}`);
