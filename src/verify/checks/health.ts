@@ -1,7 +1,7 @@
 /** /health/ready through the Cloud Run URL, and through the load balancer with the region's X-Client-Region. */
 import type { VerifyContext } from '../context.js';
 import { excerpt, jsonOf, request } from '../http.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 /** Reads the service's /health/ready answer: 200 ok, 200 degraded (Redis down: serves uncached), 503. */

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { VerifyContext } from '../context.js';
 import { jsonOf, request } from '../http.js';
 import { judgeLatency, latencyStats } from '../latency.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, warn, type CheckDef, type Outcome } from '../types.js';
 
 interface Collection {

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { VerifyContext } from '../context.js';
-import { lastSegment, readWithRetry } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
+import { readWithRetry } from '../live.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 export async function probeRedis(o: { host: string; port: number; password?: string; timeoutMs: number }): Promise<Outcome> {

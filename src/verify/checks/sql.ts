@@ -1,7 +1,7 @@
 /** Cloud SQL: RUNNABLE; for replicas, the lag (locally measured with a Postgres query). */
 import pg from 'pg';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, type CheckDef, type Outcome } from '../types.js';
 
 type Obj = Record<string, unknown>;

@@ -7,6 +7,7 @@ import {
   revisionName, specOf, stable, validateServiceId, validateSpec, type Revision, type Service,
 } from './model.js';
 import { iamRoutes } from './iam.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 const PKG = '@google-cloud/run';
 const BASE = '/v2/projects/{project}/locations/{location}';
@@ -54,7 +55,7 @@ export default {
       const uri = ctx.dataPlane?.serviceUri?.(s.name);
       // A tag's URL, locally: the service's router reaches the tagged revision for a Host of
       // TAG---anything (run/router.ts); SERVICE.localhost resolves to loopback in curl and browsers.
-      const tagUri = (tag: string) => `http://${tag}---${s.name.split('/').pop()}.localhost:${new URL(uri!).port}`;
+      const tagUri = (tag: string) => `http://${tag}---${lastSegment(s.name)}.localhost:${new URL(uri!).port}`;
       const out = uri
         ? { ...s, uri, urls: [uri, ...(s.urls ?? []).filter((u) => u !== uri)], ...(s.trafficStatuses ? { trafficStatuses: s.trafficStatuses.map((t) => (t.tag ? { ...t, uri: tagUri(t.tag) } : t)) } : {}) }
         : s;
@@ -86,7 +87,7 @@ export default {
     });
 
     const trafficRevision = (s: Service, t: { type?: string; revision?: string }): string | undefined =>
-      t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' ? t.revision : s.latestReadyRevision?.split('/').pop();
+      t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION' ? t.revision : (s.latestReadyRevision === undefined ? undefined : lastSegment(s.latestReadyRevision));
 
     const checkTrafficRevisions = (s: Service, pendingRevision?: string) => {
       for (const t of s.traffic ?? []) {
@@ -168,7 +169,7 @@ export default {
         // (code 9), the service is Ready=False, and traffic stays with the last ready revision.
         // A failure found only after the operation (a startup probe that runs out) is reported on
         // the revision and service later, as before: the operation does not wait for instances.
-        const message = `Revision '${latest.name.split('/').pop()}' is not ready and cannot serve traffic. ${failed.message ?? ''}`.trim();
+        const message = `Revision '${lastSegment(latest.name)}' is not ready and cannot serve traffic. ${failed.message ?? ''}`.trim();
         s.reconciling = false;
         s.observedGeneration = s.generation;
         s.terminalCondition = { ...condition('Ready', 'CONDITION_FAILED', now, message), severity: 'ERROR', reason: 'REVISION_FAILED' };
@@ -273,7 +274,7 @@ export default {
     const svcName = (p: Record<string, string>) => `projects/${p.project}/locations/${p.location}/services/${p.service}`;
     const mustGet = (name: string): Service => {
       const s = services.get(name);
-      if (!s) throw new EmuError(404, 'NOT_FOUND', `Resource '${name.split('/').pop()}' of kind 'SERVICE' in region '${parseName(name).location}' in project '${parseName(name).project}' does not exist.`);
+      if (!s) throw new EmuError(404, 'NOT_FOUND', `Resource '${lastSegment(name)}' of kind 'SERVICE' in region '${parseName(name).location}' in project '${parseName(name).project}' does not exist.`);
       return s;
     };
 

@@ -10,6 +10,7 @@ import { paginate, parseUpdateMask } from '../../core/helpers.js';
 import { codecApi, ProtoCodec, protoRoot, type Json } from '../sqladmin/protojson.js';
 import { getPolicy, setPolicy, deletePolicy } from '../iam/policy.js';
 import { crc32c } from './crc32c.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 const API = 'secretmanager';
 const DOMAIN = 'secretmanager.googleapis.com';
@@ -194,7 +195,7 @@ async function deleteSecret(req: EmuRequest, ctx: EmulatorContext): Promise<EmuR
   const etag = req.query.get('etag');
   if (etag && etag !== s.etag) throw err(409, 'ABORTED', `The etag provided in the request does not match the current etag of secret [${name}].`);
   for (const v of versions(ctx).peekAll(`${name}/versions/`)) {
-    const vk = `${name}/versions/${String(v['name']).split('/').pop()}`;
+    const vk = `${name}/versions/${lastSegment(String(v['name']))}`;
     versions(ctx).delete(vk);
     ctx.store.collection(COL.payloads).delete(vk);
   }
@@ -213,7 +214,7 @@ function versionKey(req: EmuRequest, ctx: EmulatorContext): { key: string; secre
   if (v === 'latest') {
     const all = versions(ctx).peekAll(`${secretKey}/versions/`);
     if (all.length === 0) throw err(404, 'NOT_FOUND', `Secret [${secretKey}] not found or has no versions.`);
-    v = String(Math.max(...all.map((x) => Number(String(x['name']).split('/').pop()))));
+    v = String(Math.max(...all.map((x) => Number(lastSegment(String(x['name']))))));
   } else if (secret['versionAliases'] && (secret['versionAliases'] as Json)[v] !== undefined) {
     v = String((secret['versionAliases'] as Json)[v]);
   } else if (!/^\d+$/.test(v)) {
@@ -270,7 +271,7 @@ async function listVersions(req: EmuRequest, ctx: EmulatorContext): Promise<EmuR
   const secretKey = secretName(req, ctx);
   loadSecret(ctx, secretKey);
   // Newest first, as Secret Manager lists them.
-  let items = versions(ctx).list(`${secretKey}/versions/`).sort((a, b) => Number(String(b['name']).split('/').pop()) - Number(String(a['name']).split('/').pop()));
+  let items = versions(ctx).list(`${secretKey}/versions/`).sort((a, b) => Number(lastSegment(String(b['name']))) - Number(lastSegment(String(a['name']))));
   const filter = req.query.get('filter');
   if (filter) {
     const m = /^state\s*[:=]\s*(\w+)$/.exec(filter.trim());
