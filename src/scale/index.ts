@@ -9,6 +9,7 @@
 import { costInputFromSpec, loadPriceTable } from '../cost/index.js';
 import type { PriceTable } from '../cost/prices.js';
 import { spreadInstances } from '../cost/model.js';
+import { regionalRate, runPriceKey } from '../cost/lines.js';
 import type { Session } from '../engine/session.js';
 import { desiredService, readService, updateService, type LiveService } from '../rollout/service.js';
 import { rolloutInProgress } from '../rollout/traffic.js';
@@ -49,13 +50,11 @@ export function parseBurst(text: string): number {
 
 /** $ per instance-hour for one region (CPU + memory, tier-2 multiplier, parts the table does not charge skipped). */
 export function instanceHourRate(table: PriceTable, region: string, run: { cpu: number; memoryGib: number; billing: 'instance' | 'request' }): number {
-  const tier2 = table.runPricingTiers?.tier2.includes(region) ?? false;
   let perSecond = 0;
   for (const [part, qty] of [['cpu', run.cpu], ['memory', run.memoryGib]] as const) {
-    const e = table.entries[`run.${run.billing}.${part}`];
+    const e = table.entries[runPriceKey(run.billing, part)];
     if (!e || e.notCharged) continue;
-    const rate = e.regionRates?.[region] ?? (e.rate ?? 0) * (tier2 && e.tier2Multiplier ? e.tier2Multiplier : 1);
-    perSecond += qty * rate;
+    perSecond += qty * regionalRate(table, e, region).rate;
   }
   return perSecond * 3600;
 }
