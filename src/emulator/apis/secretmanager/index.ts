@@ -5,7 +5,8 @@
  * Payload bytes live in their own collection and are never logged, emitted or listed;
  * events carry version metadata only (the data plane reads the payload collection itself).
  */
-import { type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
+import { type EmuRequest, type EmuResponse, type EmulatorContext } from '../../core/types.js';
+import { defineApi, del, get, patch, post } from '../../core/api-kit.js';
 import { paginate, parseUpdateMask } from '../../core/helpers.js';
 import { codecApi, ProtoCodec, protoRoot, type Json } from '../sqladmin/protojson.js';
 import { getPolicy, setPolicy, deletePolicy } from '../iam/policy.js';
@@ -321,28 +322,25 @@ async function setIam(req: EmuRequest, ctx: EmulatorContext): Promise<EmuRespons
   return { body: setPolicy(ctx, name, ((req.body as Json | undefined) ?? {})['policy']) };
 }
 
-const secretmanager: ApiModule = {
+/** Secret Manager keeps no state beyond the store's collections: its handlers take the context itself. */
+export default defineApi<EmulatorContext>({
   name: API,
-  routes(): Route[] {
-    const base = '/v1/projects/{project}/secrets';
-    const r = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path: `${base}${path}`, style: 'gax', api: API, write: method !== 'GET', handler });
-    return [
-      r('POST', '', createSecret),
-      r('GET', '', listSecrets),
-      r('GET', '/{secret}', getSecret),
-      r('PATCH', '/{secret}', updateSecret),
-      r('DELETE', '/{secret}', deleteSecret),
-      r('POST', '/{secret}:addVersion', addVersion),
-      r('GET', '/{secret}:getIamPolicy', getIam),
-      r('POST', '/{secret}:setIamPolicy', setIam),
-      r('GET', '/{secret}/versions', listVersions),
-      r('GET', '/{secret}/versions/{version}', getVersion),
-      r('GET', '/{secret}/versions/{version}:access', accessVersion),
-      r('POST', '/{secret}/versions/{version}:disable', setState('DISABLED')),
-      r('POST', '/{secret}/versions/{version}:enable', setState('ENABLED')),
-      r('POST', '/{secret}/versions/{version}:destroy', setState('DESTROYED')),
-    ];
-  },
-};
-
-export default secretmanager;
+  base: '/v1/projects/{project}/secrets',
+  setup: (ctx) => ctx,
+  routes: [
+    post('', createSecret),
+    get('', listSecrets),
+    get('/{secret}', getSecret),
+    patch('/{secret}', updateSecret),
+    del('/{secret}', deleteSecret),
+    post('/{secret}:addVersion', addVersion),
+    get('/{secret}:getIamPolicy', getIam),
+    post('/{secret}:setIamPolicy', setIam),
+    get('/{secret}/versions', listVersions),
+    get('/{secret}/versions/{version}', getVersion),
+    get('/{secret}/versions/{version}:access', accessVersion),
+    post('/{secret}/versions/{version}:disable', setState('DISABLED')),
+    post('/{secret}/versions/{version}:enable', setState('ENABLED')),
+    post('/{secret}/versions/{version}:destroy', setState('DESTROYED')),
+  ],
+});
