@@ -51,8 +51,6 @@ export class Session {
   readonly regions: string[];
   readonly selected?: string[];
   readonly journal: Journal;
-  /** API calls made through this session (observation and apply). */
-  calls = 0;
 
   constructor(
     readonly spec: Spec,
@@ -81,9 +79,6 @@ export class Session {
       clients: this.clients,
       ownerLabels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TOPOLOGY_LABEL]: this.topology },
       poll: this.timing.poll,
-      countCall: () => {
-        this.calls++;
-      },
     };
     this.journal = Journal.forTopology(this.topology, this.clients.capabilities.journalKey, o.home);
   }

@@ -216,7 +216,6 @@ function makeProvider(k: ComputeKind): Provider {
       } else {
         for await (const item of client(ctx, k.client).listAsync!({ project: ctx.project }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
       }
-      ctx.countCall?.('compute', false);
       return out;
     },
 
