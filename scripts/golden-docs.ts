@@ -29,6 +29,10 @@
  *     varies from run to run                                       -> <service>-00001-<rand>
  *   - the order of apply results: resources run concurrently and finish in any order, so
  *     `result.results` is sorted by resource name (its contents are kept).
+ *   - an apply result's `retries`: concurrent writers meet transient conflicts by timing (two
+ *     IAM member deletes on one bucket race for its policy's etag, and the loser retries on
+ *     FAILED_PRECONDITION in some runs and not others)                -> "<retries>"
+ *     `status` stays, so a retry that ends in failure still shows.
  * deploy and destroy also stream progress events (NDJSON) before their final document: their
  * order and timing depend on the scheduler, so only the final document is kept.
  */
@@ -64,6 +68,7 @@ function cli(argv: string[]): { status: number; stdout: string; stderr: string }
 
 const TIME_KEYS = new Set(['at', 'createdAt', 'startedAt']);
 const MS_KEYS = new Set(['ms', 'durationMs', 'roundTripMs']);
+const RETRY_KEYS = new Set(['retries']);
 
 function normalise(v: unknown): unknown {
   if (typeof v === 'string') return v.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>').replace(/\b([a-z][a-z0-9-]*-\d{5})-[a-z0-9]{3}\b/g, '$1-<rand>');
@@ -73,6 +78,7 @@ function normalise(v: unknown): unknown {
   for (const [k, x] of Object.entries(v)) {
     if (TIME_KEYS.has(k) && typeof x === 'string') o[k] = '<time>';
     else if (MS_KEYS.has(k) && typeof x === 'number') o[k] = '<ms>';
+    else if (RETRY_KEYS.has(k) && typeof x === 'number') o[k] = '<retries>';
     else o[k] = normalise(x);
   }
   const results = (o.result as { results?: Array<{ name: string }> } | undefined)?.results;
