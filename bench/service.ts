@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import pg from 'pg';
 import { closedLoop, prepare } from './loadgen.js';
+import { createPrng } from '../src/util/prng.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -50,17 +51,7 @@ const K = 10;
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // ---- data ---------------------------------------------------------------------------------
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry(Number(a.seed));
+const rand = createPrng(Number(a.seed));
 const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 /** Cluster centres, and per cluster a per-axis spread drawn log-uniformly over 0.02..1 (anisotropic). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../../src/cli/base-command.js';
-import { ruvectorHome } from '../../src/emulator/discovery.js';
+import { ruvectorHome } from '../../src/util/home.js';
 import { EmulatorLifecycleError, startDaemon } from '../../src/emulator/lifecycle.js';
 
 export default class EmulatorStart extends BaseCommand {

@@ -1,5 +1,6 @@
 import { allRegions, tierOf, type Spec } from '../spec/index.js';
 import { CostError } from './errors.js';
+import { cpuCores, memoryGiB, QuantityError } from '../util/quantity.js';
 import type { CostInput, RegionInput, SqlShape } from './types.js';
 
 /**
@@ -7,23 +8,24 @@ import type { CostInput, RegionInput, SqlShape } from './types.js';
  * Everything here is a fact the bill depends on (instance shapes, sizes, counts).
  */
 
-/** Kubernetes-style CPU quantity: "4", "0.5", "1000m". */
-export function parseCpu(value: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(value.trim());
-  if (!m) throw new CostError(field, `cannot read CPU "${value}" (expected e.g. "4" or "1000m")`);
-  return Number(m[1]) / (m[2] ? 1000 : 1);
+/** A quantity read by `read`, its error reported against the spec field it came from. */
+function quantity(value: string, field: string, read: (q: string) => number): number {
+  try {
+    return read(value);
+  } catch (e) {
+    if (e instanceof QuantityError) throw new CostError(field, e.message);
+    throw e;
+  }
 }
 
-const MEMORY_UNITS: Record<string, number> = {
-  Ki: 1 / 1024 ** 2, Mi: 1 / 1024, Gi: 1, Ti: 1024,
-  K: 1e3 / 1024 ** 3, M: 1e6 / 1024 ** 3, G: 1e9 / 1024 ** 3, T: 1e12 / 1024 ** 3,
-};
+/** Kubernetes CPU quantity in cores: "4", "0.5", "1000m". */
+export function parseCpu(value: string, field: string): number {
+  return quantity(value, field, cpuCores);
+}
 
-/** Kubernetes-style memory quantity in GiB: "16Gi", "512Mi", "2G". */
+/** Kubernetes memory quantity in GiB: "16Gi", "512Mi", "2G". */
 export function parseMemoryGib(value: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT]i?)$/.exec(value.trim());
-  if (!m || MEMORY_UNITS[m[2]!] === undefined) throw new CostError(field, `cannot read memory "${value}" (expected e.g. "16Gi" or "512Mi")`);
-  return Number(m[1]) * MEMORY_UNITS[m[2]!]!;
+  return quantity(value, field, memoryGiB);
 }
 
 /** Cloud SQL machine tier -> vCPU and memory (GB). Shared-core tiers are priced per instance-hour. */

@@ -29,7 +29,11 @@ export function runPricingTier(table: PriceTable, region: string): 1 | 2 {
   return table.runPricingTiers?.tier2.includes(region) ? 2 : 1;
 }
 
-function regionalRate(table: PriceTable, entry: PriceEntry, region: string | undefined): { rate: number; note?: string } {
+/** The price table's key for one Cloud Run billing component ('run.instance.cpu', 'run.request.memory', ...). */
+export const runPriceKey = (billing: 'instance' | 'request', component: 'cpu' | 'memory' | 'requests'): string => `run.${billing}.${component}`;
+
+/** A rate in one region: the region's own rate, else the Cloud Run tier-2 multiplier on the base rate, else the base rate. */
+export function regionalRate(table: PriceTable, entry: PriceEntry, region: string | undefined): { rate: number; note?: string } {
   const base = entry.rate ?? 0;
   if (region && entry.regionRates?.[region] !== undefined) return { rate: entry.regionRates[region]!, note: `${region} rate` };
   if (region && entry.tier2Multiplier && runPricingTier(table, region) === 2) {
@@ -47,12 +51,12 @@ export function runLine(ctx: LineContext): Item[] {
     const avg = ctx.averageInstances.get(r.region) ?? 0;
     const seconds = avg * p.hours * SECONDS_PER_HOUR;
     const mode = r.run.billing;
-    const parts: { component: string; perInstance: number; unit: string; what: string }[] = [
+    const parts: { component: 'cpu' | 'memory'; perInstance: number; unit: string; what: string }[] = [
       { component: 'cpu', perInstance: r.run.cpu, unit: 'vCPU-second', what: 'vCPU' },
       { component: 'memory', perInstance: r.run.memoryGib, unit: 'GiB-second', what: 'GiB' },
     ];
     for (const part of parts) {
-      const { key, entry } = p.entry(`run.${mode}.${part.component}`);
+      const { key, entry } = p.entry(runPriceKey(mode, part.component));
       if (entry.notCharged) continue;
       const quantity = seconds * part.perInstance;
       const { rate, note } = regionalRate(ctx.table, entry, r.region);
@@ -70,7 +74,7 @@ export function runLine(ctx: LineContext): Item[] {
       }
     }
     if (mode === 'request') {
-      const { key, entry } = p.entry('run.request.requests');
+      const { key, entry } = p.entry(runPriceKey('request', 'requests'));
       if (!entry.notCharged) {
         const share = shareOf(ctx, r.region);
         const requests = ((ctx.volumes.requestsPerMonth ?? 0) * share) / 1e6;

@@ -1,6 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ruvectorHome } from '../util/home.js';
+
+// lifecycle.ts finds the home through this module.
+export { ruvectorHome };
 
 /** What `ruvector emulator start` leaves behind for every later command to find the daemon. */
 export interface EmulatorRecord {
@@ -30,10 +33,6 @@ export interface EmulatorHealth {
   quotas: string;
   requests?: { total: number; writes: number; faults: number };
   dataPlane?: boolean;
-}
-
-export function ruvectorHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.RUVECTOR_HOME || join(homedir(), '.ruvector');
 }
 
 export function recordPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -44,7 +44,7 @@ export async function openSession(flags: TargetFlags, o: { start: boolean }): Pr
     throw e instanceof TargetError ? new UserError(e.message) : e;
   };
   const target = await resolveTarget({ local: flags.local, project: flags.project ?? loaded.spec.project, start: o.start }).catch(asUserError);
-  // On stderr, so --json output stays one document; without it a throttled API is minutes of silence.
+  // On stderr, so it never mixes into what --json writes on stdout; without it a throttled API is minutes of silence.
   const onReadRetry: ReadRetryHook = (what, c, attempt, delayMs) =>
     process.stderr.write(`retrying ${what} after ${c.httpStatus ?? c.grpcStatus ?? c.kind}: ${c.message.split('\n')[0]!.slice(0, 160)} (try ${attempt + 1} in ${(delayMs / 1000).toFixed(1)} s)\n`);
   const session = new Session(loaded.spec, target, { regions, onReadRetry });

@@ -6,8 +6,8 @@
  * requestId".
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ruvectorHome } from '../util/home.js';
 
 export interface PendingCreate {
   kind: string;
@@ -18,10 +18,6 @@ export interface PendingCreate {
 interface JournalFile {
   version: 1;
   pending: Record<string, PendingCreate>;
-}
-
-export function ruvectorHome(): string {
-  return process.env.RUVECTOR_HOME ?? join(homedir(), '.ruvector');
 }
 
 export class Journal {

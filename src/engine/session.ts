@@ -51,8 +51,6 @@ export class Session {
   readonly regions: string[];
   readonly selected?: string[];
   readonly journal: Journal;
-  /** API calls made through this session (observation and apply). */
-  calls = 0;
 
   constructor(
     readonly spec: Spec,
@@ -81,11 +79,8 @@ export class Session {
       clients: this.clients,
       ownerLabels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [TOPOLOGY_LABEL]: this.topology },
       poll: this.timing.poll,
-      countCall: () => {
-        this.calls++;
-      },
     };
-    this.journal = Journal.forTopology(this.topology, target.kind === 'gcp' ? `gcp-${target.project}` : `emulator-${target.project}`, o.home);
+    this.journal = Journal.forTopology(this.topology, this.clients.capabilities.journalKey, o.home);
   }
 
   async observe(): Promise<Map<string, Observed>> {
@@ -97,7 +92,7 @@ export class Session {
     return {
       topology: this.topology,
       project: this.target.project,
-      target: this.target.kind,
+      target: this.clients.capabilities.name,
       allDesiredNames: new Set(this.all.map((r) => r.name)),
       backoff: this.timing.backoff,
       onRetry: this.onReadRetry,

@@ -87,8 +87,6 @@ export interface Plan {
   items: PlanItem[];
   /** The desired resources the plan's creates/updates need (saved plans carry them). */
   resources: Resource[];
-  /** API calls the observation made. */
-  observeCalls?: number;
 }
 
 export interface PlanSummary {

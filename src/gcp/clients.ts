@@ -14,6 +14,7 @@ import { v1 as pubsubV1 } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { GoogleAuth, PassThroughClient } from 'google-auth-library';
 import { TargetError } from './target.js';
+import { AggregatedListSupport, capabilitiesFor, findFrontDoorUrl, type Capabilities } from './capabilities.js';
 import type { ClientOptions } from 'google-gax';
 import { iam as iamApi, type iam_v1 } from '@googleapis/iam';
 import type { BackoffOptions } from '../engine/retry.js';
@@ -61,14 +62,28 @@ export class Clients {
   private auth?: GoogleAuth;
   private passThrough?: PassThroughClient;
 
-  constructor(readonly target: Target) {}
+  /** What this target can do, for code that must not ask which target it is. */
+  readonly capabilities: Capabilities;
+  /** Compute kinds whose endpoint refused aggregatedList (learned while listing). */
+  readonly aggregatedList = new AggregatedListSupport();
+
+  constructor(readonly target: Target) {
+    this.capabilities = capabilitiesFor(target);
+  }
 
   get project(): string {
     return this.target.project;
   }
 
-  get isEmulator(): boolean {
-    return this.target.kind === 'emulator';
+  /**
+   * The front door's base URL as the emulator's data plane reports it (GET
+   * /__emulator/dataplane); undefined when it serves none, or on a target without a data plane.
+   */
+  async dataPlaneFrontDoor(): Promise<string | undefined> {
+    if (this.target.kind !== 'emulator') return undefined;
+    const res = await fetch(`http://${this.target.host}:${this.target.port}/__emulator/dataplane`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+    if (!res?.ok) return undefined;
+    return findFrontDoorUrl(await res.json().catch(() => undefined));
   }
 
   /** Options every gax client takes for this target. */

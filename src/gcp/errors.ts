@@ -2,7 +2,7 @@
  * One place that turns whatever a GCP client library throws into a decision the engine can
  * make: retry, treat as "not there", treat as "already there", or give up.
  *
- * Errors arrive in several shapes (see notes/gcp-wire.md "Five things that bite"):
+ * Errors arrive in several shapes:
  * - google-gax GoogleError (Run, Redis, SQL, Compute, VPC Access, Secret Manager, Pub/Sub over
  *   REST fallback): `code` is a numeric gRPC code (mapped from the HTTP status when the body had
  *   no `status`), `reason`/`domain` from ErrorInfo when present. Compute's legacy bodies lose

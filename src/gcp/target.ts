@@ -4,7 +4,8 @@
  * is not running; otherwise real Google Cloud with Application Default Credentials.
  */
 import { join } from 'node:path';
-import { discoverEmulator, probeHealth, ruvectorHome } from '../emulator/discovery.js';
+import { discoverEmulator, probeHealth } from '../emulator/discovery.js';
+import { ruvectorHome } from '../util/home.js';
 import { startDaemon } from '../emulator/lifecycle.js';
 import type { Target } from './clients.js';
 

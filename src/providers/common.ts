@@ -16,14 +16,7 @@ export function ownedByName(o: Observed, desired: Resource[] | undefined, ctx: P
   return desired?.some((r) => r.name === o.name) ? { ...o, owner: ctx.topology } : o;
 }
 
-export function lastSegment(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
-}
-
-/** 'projects/p/regions/r/subnetworks/x' | 'projects/p/locations/r/...' -> r */
-export function regionFromName(name: string): string | undefined {
-  return /\/(?:regions|locations)\/([^/]+)\//.exec(name)?.[1];
-}
+export { lastSegment, regionFromName } from '../util/resource-name.js';
 
 export function labelsOf(raw: Record<string, unknown>, field = 'labels'): Record<string, string> {
   const l = raw[field];

@@ -178,9 +178,6 @@ function client(ctx: ProviderContext, name: keyof ComputeClients): ComputeClient
   return ctx.clients.compute(name) as unknown as ComputeClient;
 }
 
-/** Kinds whose endpoint answered aggregatedList with 404 (an emulator build without it). */
-const noAggregated = new Set<string>();
-
 function makeProvider(k: ComputeKind): Provider {
   const changeable = new Set(['labels', 'description', ...Object.keys(k.setters ?? {})]);
   return {
@@ -192,7 +189,7 @@ function makeProvider(k: ComputeKind): Provider {
 
     async list(ctx, regions) {
       const out: Observed[] = [];
-      if (k.scope === 'regional' && !noAggregated.has(k.kind)) {
+      if (k.scope === 'regional' && ctx.clients.aggregatedList.supports(k.kind)) {
         // One call for every region. An endpoint without aggregatedList falls back to per-region lists.
         try {
           const c = client(ctx, k.aggregatedClient ?? k.client);
@@ -205,7 +202,7 @@ function makeProvider(k: ComputeKind): Provider {
         } catch (err) {
           const kind = classify(err);
           if (kind.kind !== 'notFound' && kind.grpcCode !== 12) throw err;
-          noAggregated.add(k.kind);
+          ctx.clients.aggregatedList.refuse(k.kind);
           out.length = 0;
         }
       }
@@ -219,7 +216,6 @@ function makeProvider(k: ComputeKind): Provider {
       } else {
         for await (const item of client(ctx, k.client).listAsync!({ project: ctx.project }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
       }
-      ctx.countCall?.('compute', false);
       return out;
     },
 

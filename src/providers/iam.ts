@@ -8,6 +8,7 @@ import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
+import { lastSegment } from '../util/resource-name.js';
 
 /** googleapis retries by default; the engine does it instead. */
 const NO_GAXIOS_RETRY = { retry: false };
@@ -99,7 +100,7 @@ async function getPolicy(ctx: ProviderContext, resource: string): Promise<Policy
     return p as Policy;
   }
   if (resource.startsWith('projects/_/buckets/')) {
-    const [p] = await ctx.clients.storage.bucket(resource.split('/').pop()!).iam.getPolicy({ requestedPolicyVersion: 3 });
+    const [p] = await ctx.clients.storage.bucket(lastSegment(resource)).iam.getPolicy({ requestedPolicyVersion: 3 });
     return p as Policy;
   }
   throw new Error(`no IAM policy support for ${resource}`);
@@ -116,7 +117,7 @@ async function setPolicy(ctx: ProviderContext, resource: string, given: Policy):
     await ctx.clients.run.setIamPolicy({ resource, policy: policy as never }, NO_RETRY as never);
     return;
   }
-  await ctx.clients.storage.bucket(resource.split('/').pop()!).iam.setPolicy(policy as never);
+  await ctx.clients.storage.bucket(lastSegment(resource)).iam.setPolicy(policy as never);
 }
 
 function missing(want: Binding[], have: Binding[]): Binding[] {

@@ -4,7 +4,7 @@ import { isNotFound } from '../gcp/errors.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { labelsOf, ownedByName, ownerOf, type Obj } from './common.js';
+import { labelsOf, lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 type Method = (req: Obj, opts: Obj) => Promise<[unknown, ...unknown[]]>;
@@ -88,7 +88,7 @@ export const pubsubProviders: Provider[] = [
     client: (ctx) => ctx.clients.schemas,
     list: ['listSchemas', (ctx) => ({ parent: `projects/${ctx.project}`, view: 'FULL' })],
     get: ['getSchema', 'name'],
-    create: (ctx, r, body) => call(ctx.clients.schemas, 'createSchema', { parent: `projects/${ctx.project}`, schemaId: r.name.split('/').pop(), schema: body }),
+    create: (ctx, r, body) => call(ctx.clients.schemas, 'createSchema', { parent: `projects/${ctx.project}`, schemaId: lastSegment(r.name), schema: body }),
     del: ['deleteSchema', 'name'],
     byName: true,
   }),

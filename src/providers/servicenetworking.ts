@@ -20,7 +20,7 @@ interface Op {
 const base = (r: Pick<Resource, 'name'>): string => r.name.replace(/\/connections\/[^/]+$/, '/connections');
 
 async function consumerNetwork(ctx: ProviderContext, network: string): Promise<string> {
-  if (ctx.clients.isEmulator) return network;
+  if (!ctx.clients.capabilities.serviceNetworkingByProjectNumber) return network;
   const project = /projects\/([^/]+)\//.exec(network)?.[1] ?? ctx.project;
   if (/^\d+$/.test(project)) return network;
   const p = await ctx.clients.request<{ projectNumber?: string }>({ api: 'cloudresourcemanager', method: 'GET', path: `v1/projects/${project}` });

@@ -9,8 +9,6 @@ export interface ProviderContext {
   ownerLabels: Record<string, string>;
   /** How to wait for long-running operations. */
   poll: { initialMs: number; maxMs: number; timeoutMs: number };
-  /** Called once per API request a provider makes (for the call budget / bench). */
-  countCall?: (api: string, write: boolean) => void;
 }
 
 /**

@@ -4,6 +4,7 @@
  * Cloud SQL instances, routers/NAT, peerings, the load balancer's pieces.
  */
 import { QUOTA_KINDS, type QuotaKind } from './catalog.js';
+import { cpuCores, memoryGiB, QuantityError } from '../util/quantity.js';
 
 export interface Requirement {
   kind: QuotaKind;
@@ -18,27 +19,22 @@ type Json = Record<string, unknown>;
 
 /** The part of a desired resource graph quotas depend on (topology's and the engine's Resource both fit). */
 export interface QuotaGraph {
-  resources: { kind: string; region?: string; spec: Json }[];
+  resources: { kind: string; name?: string; region?: string; spec: Json }[];
 }
 
 type Resource = QuotaGraph['resources'][number];
 
 const obj = (v: unknown): Json => (v && typeof v === 'object' ? (v as Json) : {});
 
-/** Cloud Run cpu strings: "4", "1000m". */
-export function parseCpu(v: unknown): number {
-  const s = String(v ?? '1');
-  return s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
-}
-
-/** Kubernetes quantities as Cloud Run takes them: "16Gi", "512Mi", "2G". Returns GiB. */
-export function parseMemoryGiB(v: unknown): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|K|M|G|T)?$/.exec(String(v ?? '512Mi'));
-  if (!m) return 0.5;
-  const n = Number(m[1]);
-  const unit = m[2] ?? '';
-  const bytes: Record<string, number> = { '': 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
-  return (n * (bytes[unit] ?? 1)) / 2 ** 30;
+/** A limit as a quantity; Cloud Run's default when the spec leaves it out; an error naming the field when unreadable. */
+function limit(r: Resource, limits: Json, key: 'cpu' | 'memory', fallback: string, read: (q: string) => number): number {
+  const v = limits[key];
+  try {
+    return read(v === undefined || v === null ? fallback : String(v));
+  } catch (e) {
+    if (e instanceof QuantityError) throw new QuantityError(`${r.name ?? r.kind}: template.containers[0].resources.limits.${key}: ${e.message}`);
+    throw e;
+  }
 }
 
 function runShape(r: Resource): { max: number; cpu: number; memGiB: number } {
@@ -46,7 +42,7 @@ function runShape(r: Resource): { max: number; cpu: number; memGiB: number } {
   const scaling = obj(template.scaling);
   const container = obj((template.containers as unknown[] | undefined)?.[0]);
   const limits = obj(obj(container.resources).limits);
-  return { max: Number(scaling.maxInstanceCount ?? 100), cpu: parseCpu(limits.cpu), memGiB: parseMemoryGiB(limits.memory) };
+  return { max: Number(scaling.maxInstanceCount ?? 100), cpu: limit(r, limits, 'cpu', '1', cpuCores), memGiB: limit(r, limits, 'memory', '512Mi', memoryGiB) };
 }
 
 export function requiredQuotas(graph: QuotaGraph): Requirement[] {

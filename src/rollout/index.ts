@@ -10,6 +10,7 @@ import { sleep } from '../engine/retry.js';
 import { checkCanary } from './canary.js';
 import { desiredService, PREVIOUS_IMAGE_ANNOTATION, readService, revisionNameFor, updateService, type LiveService } from './service.js';
 import { canarySplit, describeShares, planWaves, promoteSplit, rollbackSplit, rolloutInProgress, servingRevision, validateCanaryPercent } from './traffic.js';
+import { lastSegment } from '../util/resource-name.js';
 
 export * from './traffic.js';
 
@@ -60,7 +61,7 @@ async function revert(session: Session, region: string, s: LiveService, previous
 
 async function rolloutRegion(session: Session, region: string, o: RolloutOptions): Promise<RegionResult> {
   const d = desiredService(session, region);
-  const service = d.name.split('/').pop()!;
+  const service = lastSegment(d.name);
   const step = (message: string) => o.onEvent?.({ type: 'step', region, message });
   const live = await readService(session, d.name);
   if (!live) return { region, service, outcome: 'failed', reason: `${service} does not exist in ${region}: run \`ruvector deploy\` first` };
@@ -157,7 +158,7 @@ async function forEachService(session: Session, f: (region: string, service: str
   return Promise.all(
     regions.map(async (region) => {
       const d = desiredService(session, region);
-      const service = d.name.split('/').pop()!;
+      const service = lastSegment(d.name);
       try {
         const live = await readService(session, d.name);
         if (!live) return { region, service, outcome: 'failed' as const, reason: 'service does not exist' };

@@ -12,6 +12,7 @@ import { withRetry } from '../engine/retry.js';
 import { findRefs, resolveRefs } from '../topology/refs.js';
 import { Live } from '../verify/live.js';
 import { shares, type Share, type TrafficTarget } from './traffic.js';
+import { lastSegment } from '../util/resource-name.js';
 
 type Obj = Record<string, unknown>;
 const TYPE = 'google.cloud.run.v2.Service';
@@ -25,7 +26,7 @@ export interface LiveService {
   shares: Share[];
 }
 
-const short = (s: unknown): string => String(s ?? '').split('/').pop() ?? '';
+const short = (s: unknown): string => lastSegment(String(s ?? ''));
 
 export function imageOf(template: unknown): string {
   const c = ((template as Obj | undefined)?.containers ?? []) as Obj[];

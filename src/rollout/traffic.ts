@@ -1,3 +1,4 @@
+import { lastSegment } from '../util/resource-name.js';
 /**
  * Cloud Run v2 traffic-split arithmetic: what a canary, a promotion and a rollback send as
  * `service.traffic`, and what a live service actually serves (its `trafficStatuses`).
@@ -21,7 +22,7 @@ export interface Share {
   latest: boolean;
 }
 
-const short = (rev: string | undefined): string => (rev ?? '').split('/').pop() ?? '';
+const short = (rev: string | undefined): string => lastSegment(rev ?? '');
 
 /** Collapse targets into revision -> percent; LATEST means `latestReady`. */
 export function shares(targets: TrafficTarget[] | undefined, latestReady: string | undefined): Share[] {

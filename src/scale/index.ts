@@ -9,9 +9,11 @@
 import { costInputFromSpec, loadPriceTable } from '../cost/index.js';
 import type { PriceTable } from '../cost/prices.js';
 import { spreadInstances } from '../cost/model.js';
+import { regionalRate, runPriceKey } from '../cost/lines.js';
 import type { Session } from '../engine/session.js';
 import { desiredService, readService, updateService, type LiveService } from '../rollout/service.js';
 import { rolloutInProgress } from '../rollout/traffic.js';
+import { lastSegment } from '../util/resource-name.js';
 
 export const BURST_UNTIL = 'ruvector.dev/burst-until';
 export const BURST_MIN = 'ruvector.dev/burst-min-instances';
@@ -48,13 +50,11 @@ export function parseBurst(text: string): number {
 
 /** $ per instance-hour for one region (CPU + memory, tier-2 multiplier, parts the table does not charge skipped). */
 export function instanceHourRate(table: PriceTable, region: string, run: { cpu: number; memoryGib: number; billing: 'instance' | 'request' }): number {
-  const tier2 = table.runPricingTiers?.tier2.includes(region) ?? false;
   let perSecond = 0;
   for (const [part, qty] of [['cpu', run.cpu], ['memory', run.memoryGib]] as const) {
-    const e = table.entries[`run.${run.billing}.${part}`];
+    const e = table.entries[runPriceKey(run.billing, part)];
     if (!e || e.notCharged) continue;
-    const rate = e.regionRates?.[region] ?? (e.rate ?? 0) * (tier2 && e.tier2Multiplier ? e.tier2Multiplier : 1);
-    perSecond += qty * rate;
+    perSecond += qty * regionalRate(table, e, region).rate;
   }
   return perSecond * 3600;
 }
@@ -74,7 +74,7 @@ export function planScale(session: Session, o: { multiplier: number; hours: numb
     const targetMin = Math.max(r.run.minInstances, Math.min(r.run.maxInstances, wanted));
     const extra = targetMin - r.run.minInstances;
     const cost = extra * o.hours * instanceHourRate(table, region, r.run);
-    regions.push({ region, service: d.name.split('/').pop()!, specMin: r.run.minInstances, max: r.run.maxInstances, average, targetMin, extra, cost, capped: wanted > r.run.maxInstances });
+    regions.push({ region, service: lastSegment(d.name), specMin: r.run.minInstances, max: r.run.maxInstances, average, targetMin, extra, cost, capped: wanted > r.run.maxInstances });
   }
   const capped = regions.filter((r) => r.capped);
   if (capped.length) notes.push(`maxInstances caps the minimum in ${capped.map((r) => r.region).join(', ')}: raise tiers.*.run.maxInstances (and the Cloud Run quotas: \`ruvector quotas\`) for more headroom`);
@@ -94,7 +94,7 @@ export interface ScaleResult {
 async function setMin(session: Session, region: string, min: number, annotations: Record<string, string | null>): Promise<{ live: LiveService; before: number }> {
   const d = desiredService(session, region);
   const live = await readService(session, d.name);
-  if (!live) throw new Error(`${d.name.split('/').pop()} does not exist in ${region}: run \`ruvector deploy\` first`);
+  if (!live) throw new Error(`${lastSegment(d.name)} does not exist in ${region}: run \`ruvector deploy\` first`);
   if (rolloutInProgress(live.shares)) throw new Error('a canary rollout is in progress: promote or roll it back first');
   const scaling = { ...((((live.raw.template ?? {}) as Record<string, unknown>).scaling ?? {}) as Record<string, unknown>), minInstanceCount: min };
   const before = Number(((((live.raw.template ?? {}) as Record<string, unknown>).scaling ?? {}) as Record<string, unknown>).minInstanceCount ?? 0);
@@ -125,7 +125,7 @@ export async function restore(session: Session, o: { force: boolean; now?: Date 
       .filter((region) => input.regions.some((x) => x.region === region && x.run))
       .map(async (region): Promise<ScaleResult> => {
         const d = desiredService(session, region);
-        const service = d.name.split('/').pop()!;
+        const service = lastSegment(d.name);
         const specMin = input.regions.find((x) => x.region === region)!.run!.minInstances;
         try {
           const live = await readService(session, d.name);

@@ -9,7 +9,8 @@
  * `managed-by=ruvector ruvector-topology=<name>`: Network, Subnetwork, Router, Firewall,
  * HealthCheck, BackendService, UrlMap, SslCertificate, SslPolicy, TargetHttp(s)Proxy,
  * SecurityPolicy, RegionNetworkEndpointGroup; iam.ServiceAccount uses its description too.
- * GlobalAddress and GlobalForwardingRule have labels (set after insert via setLabels);
+ * GlobalAddress and GlobalForwardingRule have labels (sent with the insert; changed later
+ * through setLabels, the only way Compute changes them);
  * servicenetworking.Connection, sql.Database, sql.User and iam.PolicyMembers have neither
  * and are owned through their parent (network, instance, resource).
  *

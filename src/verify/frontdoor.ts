@@ -1,7 +1,7 @@
 /**
- * Where the load balancer answers. Real GCP: https://<first domain> (the managed
- * certificate's name), or the forwarding rule's IP with the domain as Host. The emulator:
- * the front door its data plane serves, found on GET /__emulator/dataplane.
+ * Where the load balancer answers. At its public address: https://<first domain> (the managed
+ * certificate's name), or the forwarding rule's IP. On a target whose data plane serves the
+ * front door locally (the emulator): where the data plane says, with the domain as Host.
  */
 import type { Session } from '../engine/session.js';
 import type { Live } from './live.js';
@@ -15,27 +15,10 @@ export interface FrontDoor {
 
 type Obj = Record<string, unknown>;
 
-/** Any `url`/`uri` string under a front-door-like part of the data plane status. */
-export function findFrontDoorUrl(status: unknown): string | undefined {
-  const parts = (status as { parts?: Obj } | undefined)?.parts ?? {};
-  for (const [name, part] of Object.entries(parts)) {
-    if (!/front|lb|load/i.test(name) || !part || typeof part !== 'object') continue;
-    const p = part as Obj;
-    for (const k of ['url', 'uri', 'httpsUrl', 'httpUrl']) if (typeof p[k] === 'string') return p[k] as string;
-    const listeners = (p.listeners ?? []) as Obj[];
-    const l = listeners.find((x) => typeof x.url === 'string' && String(x.protocol ?? '').toUpperCase() === 'HTTPS') ?? listeners.find((x) => typeof x.url === 'string');
-    if (l) return l.url as string;
-  }
-  return undefined;
-}
-
 export async function resolveFrontDoor(session: Session, live: Live): Promise<FrontDoor | undefined> {
   const domain = session.spec.loadBalancer?.domains?.[0];
-  const t = session.target;
-  if (t.kind === 'emulator') {
-    const res = await fetch(`http://${t.host}:${t.port}/__emulator/dataplane`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
-    if (!res?.ok) return undefined;
-    const url = findFrontDoorUrl(await res.json().catch(() => undefined));
+  if (session.clients.capabilities.frontDoor === 'data-plane') {
+    const url = await session.clients.dataPlaneFrontDoor();
     return url ? { url: url.replace(/\/$/, ''), host: domain } : undefined;
   }
   if (domain) return { url: `https://${domain}` };

@@ -69,7 +69,7 @@ export async function verify(session: Session, opts: Partial<VerifyOptions> = {}
   ]);
   const results = [...checked, ...drift];
   return {
-    target: o.targetLabel ?? session.target.kind,
+    target: o.targetLabel ?? session.clients.capabilities.name,
     topology: session.topology,
     regions: session.regions,
     results,

@@ -5,6 +5,7 @@
 import type { Observed, Resource } from '../engine/types.js';
 import type { Session } from '../engine/session.js';
 import { withRetry } from '../engine/retry.js';
+import { lastSegment } from '../util/resource-name.js';
 
 type Obj = Record<string, unknown>;
 
@@ -29,7 +30,6 @@ export function computeRef(link: string): { kind: string; name: string; region?:
   return { kind, name, region: parts[2] === 'regions' ? parts[3] : undefined };
 }
 
-export const lastSegment = (s: string): string => s.split('/').pop() ?? s;
 
 /**
  * One API read for a check, retried like the engine's reads when the error is transient (a

@@ -1,5 +1,5 @@
 /**
- * Issue 7's acceptance, run as a user runs it: `ruvector deploy --local --yes` (which starts
+ * The local world as a new user meets it: `ruvector deploy --local --yes` (which starts
  * the emulator daemon with its data plane) in a fresh RUVECTOR_HOME, then curl-like requests
  * through the printed front door, then `destroy --local --yes` and `emulator stop`, after
  * which nothing it started may still run. One deploy, all assertions, one destroy.

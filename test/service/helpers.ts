@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type ServiceConfig } from '../../service/src/config.js';
 import { startServer, type RunningServer } from '../../service/src/server.js';
 import { createLogger } from '../../service/src/log.js';
+import { createPrng } from '../../src/util/prng.js';
 
 export const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -111,17 +112,8 @@ export async function call(base: string, method: string, path: string, body?: un
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** Deterministic vectors for tests. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic vectors for tests (mulberry32, the emulator's seeded PRNG). */
+export const rng = createPrng;
 
 export function randomVectors(n: number, dim: number, seed = 1): number[][] {
   const r = rng(seed);

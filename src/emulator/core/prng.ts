@@ -1,14 +1,4 @@
-/** mulberry32: tiny, fast, and good enough for reproducible fault/consistency draws. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createPrng } from '../../util/prng.js';
 
 /**
  * GCP project numbers are 12-digit integers; derive one from the id (FNV-1a 64) so it is

@@ -166,7 +166,7 @@ export interface Quotas {
   all(scope?: string): { scope: string; metric: string; limit: number; usage: number }[];
 }
 
-/** Events the data plane (issue 7) subscribes to; API modules emit them after state changes. */
+/** Events the local data plane (dataplane/) subscribes to; API modules emit them after state changes. */
 export interface EmulatorEvents {
   emit(event: 'resource.changed', payload: { api: string; kind: string; name: string; resource: unknown; change: 'created' | 'updated' | 'deleted' }): void;
   on(event: 'resource.changed', listener: (payload: { api: string; kind: string; name: string; resource: unknown; change: 'created' | 'updated' | 'deleted' }) => void): void;
@@ -187,12 +187,12 @@ export interface EmulatorContext {
   /** Directory for on-disk data (object bytes, ...), inside --state dir or a temp dir. */
   dataDir: string;
   latencyScale: number;
-  /** The data plane (issue 7), when one is attached; API modules ask it e.g. for a service's URI. */
+  /** The local data plane, when one is attached; API modules ask it e.g. for a service's URI. */
   dataPlane?: DataPlane;
 }
 
 /**
- * The seam for the local data plane (issue 7): it subscribes to ctx.events and may
+ * The seam for the local data plane (real processes behind the resources): it subscribes to ctx.events and may
  * override the addresses the control plane reports (Cloud Run status.uri, Redis host/port).
  */
 export interface DataPlane {

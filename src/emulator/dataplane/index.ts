@@ -1,5 +1,6 @@
 /**
- * The emulator's local data plane (issue 7): real processes behind the emulated resources.
+ * The emulator's local data plane: real processes behind the emulated resources, so a local
+ * deploy runs the whole system on one machine.
  * It composes parts — Memorystore (redis.ts), Cloud SQL (sql.ts), Cloud Run (run/) and any
  * extra parts (parts.ts: Pub/Sub push, the front door) — into the one `DataPlane` the core
  * attaches. The daemon uses `createDataPlane()` unless started with --no-data-plane;

@@ -1,5 +1,5 @@
 /**
- * Pub/Sub push subscriptions really push (issue 7). For every subscription with a
+ * Pub/Sub push subscriptions really push, as on GCP. For every subscription with a
  * pushConfig.pushEndpoint this part is a consumer of the pubsub module's delivery queue
  * (apis/pubsub/delivery.ts): it leases messages, POSTs each as the push envelope with an ID
  * token signed by the emulator's key (oidc.ts, JWKS at /__emulator/oauth2/v3/certs), acks

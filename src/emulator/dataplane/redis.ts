@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { spawnChild, type Child } from './child.js';
 import { canConnect, freePort } from './ports.js';
 import type { DataPlaneHost, DataPlanePart, RedisResolver } from './types.js';
+import { lastSegment } from '../../util/resource-name.js';
 
 interface Instance {
   name: string;
@@ -128,7 +129,7 @@ export function createRedisPart(opts: RedisPartOptions = {}): DataPlanePart & Re
       }
     }
     // The world id keeps two emulators on one machine (and one Redis) apart.
-    const prefix = `memorystore:${world()}:${inst.name.split('/')[1]}:${inst.name.split('/')[3]}:${inst.name.split('/').pop()}:`;
+    const prefix = `memorystore:${world()}:${inst.name.split('/')[1]}:${inst.name.split('/')[3]}:${lastSegment(inst.name)}:`;
     served.set(inst.name, { name: inst.name, mode: 'shared', host: shared.host, port: shared.port, keyPrefix: prefix, restarts: 0, stopping: false });
     host?.log(`redis for ${inst.name}: key prefix ${prefix} on the local Redis ${shared.host}:${shared.port} (no redis-server binary)`);
   }

@@ -11,6 +11,7 @@ import { basename, dirname } from 'node:path';
 import pg from 'pg';
 import { PgliteServers } from './sql-pglite.js';
 import type { DataPlaneHost, DataPlanePart, SqlResolver } from './types.js';
+import { lastSegment } from '../../util/resource-name.js';
 
 interface Instance {
   name: string;
@@ -47,7 +48,7 @@ const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_]/g, '_');
  * may both hold projects/ruvector-local/instances/ruvector-db-us-central1.
  */
 export function instancePrefix(instanceKey: string, world: string): string {
-  const inst = instanceKey.split('/').pop()!;
+  const inst = lastSegment(instanceKey);
   return `cs_${clean(inst).slice(0, 24)}_${createHash('sha256').update(`${world}/${instanceKey}`).digest('hex').slice(0, 8)}`;
 }
 

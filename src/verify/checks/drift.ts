@@ -1,7 +1,7 @@
 /** Drift: the engine's own plan. Anything but a no-op is an owned resource whose live state differs from the spec. */
 import type { PlanItem } from '../../engine/types.js';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { runCheck } from '../runner.js';
 import { fail, pass, warn, type CheckResult, type Outcome } from '../types.js';
 

@@ -1,7 +1,7 @@
 /** /health/ready through the Cloud Run URL, and through the load balancer with the region's X-Client-Region. */
 import type { VerifyContext } from '../context.js';
 import { excerpt, jsonOf, request } from '../http.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 /** Reads the service's /health/ready answer: 200 ok, 200 degraded (Redis down: serves uncached), 503. */
@@ -44,7 +44,7 @@ export function healthChecks(v: VerifyContext, region: string): CheckDef[] {
       if (!route) return warn(`no X-Client-Region route sends traffic to ${region} (loadBalancer.clientRegionRoutes)`);
       const fd = await v.frontDoor();
       if (!fd) {
-        return v.session.target.kind === 'emulator'
+        return v.session.clients.capabilities.frontDoor === 'data-plane'
           ? warn('the emulator serves no load balancer front door (data plane without it): not checked')
           : fail('no address for the load balancer (no domain and no forwarding rule IP)');
       }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { VerifyContext } from '../context.js';
 import { jsonOf, request } from '../http.js';
 import { judgeLatency, latencyStats } from '../latency.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, warn, type CheckDef, type Outcome } from '../types.js';
 
 interface Collection {
@@ -143,7 +143,7 @@ export function latencyChecks(v: VerifyContext, region: string): CheckDef[] {
       if (!uri) return fail('the service has no URL');
       const out = await measureSearches(uri, { samples: v.opts.samples, timeoutMs: v.opts.timeoutMs, signal, apiKey: v.opts.apiKey });
       // The seed's targets are for Cloud Run in GCP; on a laptop's emulator a miss is information, not an outage.
-      if (out.verdict === 'fail' && out.data?.p99Ms !== undefined && v.session.target.kind === 'emulator') {
+      if (out.verdict === 'fail' && out.data?.p99Ms !== undefined && !v.session.clients.capabilities.latencyBudgetsApply) {
         return { ...out, verdict: 'warn', reason: `${out.reason} (local emulator: the targets apply to GCP)` };
       }
       return out;

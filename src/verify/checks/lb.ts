@@ -1,6 +1,7 @@
 /** The global load balancer: forwarding rule -> proxy -> URL map -> backends -> NEGs, the certificate, Cloud Armor. */
 import type { VerifyContext } from '../context.js';
-import { computeRef, lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
+import { computeRef } from '../live.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 type Obj = Record<string, unknown>;

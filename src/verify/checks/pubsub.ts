@@ -1,7 +1,7 @@
 /** Pub/Sub: each region's subscriptions ACTIVE, pushing to the region's service, with their dead-letter topic. */
 import { resolveRefs } from '../../topology/refs.js';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, type CheckDef, type Outcome } from '../types.js';
 
 type Obj = Record<string, unknown>;

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { VerifyContext } from '../context.js';
-import { lastSegment, readWithRetry } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
+import { readWithRetry } from '../live.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 export async function probeRedis(o: { host: string; port: number; password?: string; timeoutMs: number }): Promise<Outcome> {
@@ -57,7 +58,7 @@ export function redisChecks(v: VerifyContext, region: string): CheckDef[] {
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         // From outside the VPC a private address is unreachable by design: say so instead of failing.
-        if (v.session.target.kind === 'gcp' && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connect/i.test(msg)) {
+        if (!v.session.clients.capabilities.privateIpsReachable && /ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|connect/i.test(msg)) {
           return warn(`READY; ${host}:${port} is not reachable from here (private IP: run verify inside the VPC): ${msg}`);
         }
         return fail(`${host}:${port} unreachable: ${msg}`);

@@ -1,7 +1,7 @@
 /** Cloud Run: the service Ready, its latest revision ready, and serving the split the spec asks for. */
 import { describeShares, rolloutInProgress, sameSplit, shares, type TrafficTarget } from '../../rollout/traffic.js';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, warn, type CheckDef, type Outcome } from '../types.js';
 
 type Obj = Record<string, unknown>;

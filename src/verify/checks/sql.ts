@@ -1,7 +1,7 @@
 /** Cloud SQL: RUNNABLE; for replicas, the lag (locally measured with a Postgres query). */
 import pg from 'pg';
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, type CheckDef, type Outcome } from '../types.js';
 
 type Obj = Record<string, unknown>;
@@ -30,14 +30,14 @@ async function measureLag(host: string, timeoutMs: number): Promise<{ recovery: 
   }
 }
 
-export async function judgeSql(raw: Obj, o: { local: boolean; timeoutMs: number }): Promise<Outcome> {
+export async function judgeSql(raw: Obj, o: { lagReadable: boolean; timeoutMs: number }): Promise<Outcome> {
   const state = String(raw.state ?? 'unknown');
   if (state !== 'RUNNABLE') return fail(`state ${state}`);
   const replica = raw.instanceType === 'READ_REPLICA_INSTANCE' || (typeof raw.masterInstanceName === 'string' && raw.masterInstanceName !== '');
   if (!replica) return pass('RUNNABLE (primary)');
   const master = lastSegment(String(raw.masterInstanceName ?? '?')).split(':').pop()!;
   const host = addressOf(raw);
-  if (!o.local || !host) {
+  if (!o.lagReadable || !host) {
     return pass(`RUNNABLE (replica of ${master}); lag: Cloud Monitoring cloudsql.googleapis.com/database/replication/replica_lag`);
   }
   try {
@@ -61,7 +61,7 @@ export function sqlChecks(v: VerifyContext, region: string): CheckDef[] {
     async run() {
       const o = await v.live.get(d);
       if (!o) return fail(`instance ${lastSegment(d.name)} does not exist`);
-      return judgeSql(o.raw, { local: v.session.target.kind === 'emulator', timeoutMs: v.opts.timeoutMs });
+      return judgeSql(o.raw, { lagReadable: v.session.clients.capabilities.replicaLagReadable, timeoutMs: v.opts.timeoutMs });
     },
   }));
 }

@@ -1,6 +1,6 @@
 /** Cloud Storage: the region's bucket exists with the settings the spec gives it (the provider's own diff). */
 import type { VerifyContext } from '../context.js';
-import { lastSegment } from '../live.js';
+import { lastSegment } from '../../util/resource-name.js';
 import { fail, pass, type CheckDef } from '../types.js';
 
 export function storageChecks(v: VerifyContext, region: string): CheckDef[] {

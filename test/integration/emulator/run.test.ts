@@ -69,6 +69,11 @@ describe('Cloud Run Admin v2 through @google-cloud/run', () => {
     await expectError(client.createService({ parent, serviceId: 'lbl', service: spec('gcr.io/p/x:1', { labels: { Team: 'x' } }) }), 400, 'INVALID_ARGUMENT');
     const noConn = await expectError(client.createService({ parent, serviceId: 'noconn', service: spec('gcr.io/p/x:1', { template: { containers: [{ image: 'gcr.io/p/x:1' }], vpcAccess: { connector: 'missing-connector' } } }) }), 400, 'FAILED_PRECONDITION');
     expect(noConn.message).toContain('missing-connector');
+    // Limits are Kubernetes quantities: "16GB" is not one (G or Gi, no B), and a CPU of 0 is not a limit.
+    const badMemory = await expectError(client.createService({ parent, serviceId: 'badmem', service: { template: { containers: [{ image: 'gcr.io/p/x:1', resources: { limits: { cpu: '1', memory: '16GB' } } }] } } }), 400, 'INVALID_ARGUMENT');
+    expect(badMemory.message).toBe("Invalid value for memory limit: '16GB'");
+    expect(JSON.stringify(badMemory.details)).toContain('service.template.containers[0].resources.limits.memory');
+    await expectError(client.createService({ parent, serviceId: 'zerocpu', service: { template: { containers: [{ image: 'gcr.io/p/x:1', resources: { limits: { cpu: '0', memory: '1Gi' } } }] } } }), 400, 'INVALID_ARGUMENT');
   });
 
   it('type-checks JSON bodies as the transcoder does: wrong types and unknown fields are 400s naming where', async () => {

@@ -81,7 +81,10 @@ describe('list prices against the seed', () => {
   const row = (line: string) => rows.find((r) => r.line === line)!;
 
   it('gives every differing line a reason', () => {
-    for (const r of rows) if (Math.abs(r.delta) >= 0.005) expect(r.reason, r.line).toBeTruthy();
+    const differs = (r: (typeof rows)[number]) => Math.abs(r.delta) >= 0.005;
+    expect(rows.filter(differs).map((r) => r.line)).toEqual(['run', 'redis', 'sql', 'storage', 'egress', 'lb', 'cdn', 'vpc', 'monitoring', 'logging', 'armor', 'secrets']);
+    // A reason exactly where the figures differ: none for a line priced the same.
+    for (const r of rows) expect(typeof r.reason === 'string' && r.reason.length > 20, `${r.line}: ${String(r.reason)}`).toBe(differs(r));
     expect(rows.reduce((s, r) => s + r.delta, 0)).toBeCloseTo(estimate(seedInput(), list).total - 4_026_500, 4);
   });
 
@@ -117,8 +120,13 @@ describe('rendering', () => {
     const lines = out.split('\n');
     const header = lines.find((l) => l.startsWith('Line'))!;
     const amountEnd = header.indexOf('Amount') + 'Amount'.length;
-    // Amounts are right-aligned under their header.
-    for (const l of lines.filter((x) => /^(Cloud Run|Cloud CDN|Total) /.test(x))) expect(l.indexOf('$') >= 0 && /\$[\d,.]+$/.test(l.slice(0, amountEnd).trimEnd())).toBe(true);
+    // Amounts are right-aligned under their header: each ends exactly where "Amount" does.
+    const rowsShown = lines.filter((x) => /^(Cloud Run|Cloud CDN|Total) /.test(x));
+    expect(rowsShown.map((l) => l.split(/\s{2,}/)[0])).toEqual(['Cloud Run', 'Cloud CDN', 'Total']);
+    for (const l of rowsShown) {
+      expect(l.slice(0, amountEnd), l).toMatch(/\s\$[\d,.]+$/);
+      expect(l.charAt(amountEnd), l).not.toMatch(/[\d,.]/);
+    }
     expect(out).toContain('$4,026,500');
     expect(out).toContain('$2,200,000');
     expect(out).toContain('per concurrent stream: $0.00805');

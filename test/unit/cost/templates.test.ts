@@ -32,7 +32,11 @@ describe('templates/production.yaml', () => {
   it('prices the same topology at list prices with a reason for every differing line', async () => {
     const r = await costReport({ specPath: template('production'), rates: 'list', scenario: 'baseline' });
     expect(r.versusSeed).toBeDefined();
-    for (const row of r.versusSeed!) if (Math.abs(row.delta) >= 0.005) expect(row.reason, row.line).toBeTruthy();
+    const rows = r.versusSeed!;
+    const differs = (row: (typeof rows)[number]) => Math.abs(row.delta) >= 0.005;
+    // Every line the seed prices differently is named, and each of them (and only they) says why.
+    expect(rows.filter(differs).map((row) => row.line)).toEqual(['run', 'redis', 'sql', 'storage', 'egress', 'lb', 'cdn', 'vpc', 'monitoring', 'logging', 'armor', 'secrets']);
+    for (const row of rows) expect(typeof row.reason === 'string' && row.reason.length > 20, `${row.line}: ${String(row.reason)}`).toBe(differs(row));
     expect(r.estimate.lines.find((l) => l.line === 'redis')!.amount).toBeCloseTo(2_560 * 730 * 0.03, 6);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../../src/spec/index.js';
 import { expandTopology } from '../../../src/topology/index.js';
 import { compareQuotas, requiredQuotas, shortfalls } from '../../../src/quotas/index.js';
-import { parseCpu, parseMemoryGiB } from '../../../src/quotas/required.js';
 import { quotaKey } from '../../../src/quotas/observe.js';
 
 const production = async () => expandTopology((await loadSpec('templates/production.yaml')).spec);
@@ -33,12 +32,25 @@ describe('required quotas', () => {
     expect(new Set(reqs.filter((r) => r.region).map((r) => r.region))).toEqual(new Set(['us-central1']));
   });
 
-  it('parses Cloud Run cpu and memory quantities', () => {
-    expect(parseCpu('4')).toBe(4);
-    expect(parseCpu('500m')).toBe(0.5);
-    expect(parseMemoryGiB('16Gi')).toBe(16);
-    expect(parseMemoryGiB('512Mi')).toBe(0.5);
-    expect(parseMemoryGiB('2G')).toBeCloseTo(1.8626, 3);
+  const runService = (limits: Record<string, unknown>) => ({
+    resources: [{ kind: 'run.Service', name: 'projects/p/locations/us-central1/services/s', region: 'us-central1', spec: { template: { scaling: { maxInstanceCount: 10 }, containers: [{ resources: { limits } }] } } }],
+  });
+  const needOf = (limits: Record<string, unknown>, key: string) => requiredQuotas(runService(limits)).find((r) => r.kind.key === key)?.needed;
+
+  it("reads Cloud Run's cpu and memory limits as quantities, with Cloud Run's defaults when absent", () => {
+    expect(needOf({ cpu: '4', memory: '16Gi' }, 'run.cpu')).toBe(40);
+    expect(needOf({ cpu: '500m', memory: '16Gi' }, 'run.cpu')).toBe(5);
+    expect(needOf({ cpu: '1', memory: '16Gi' }, 'run.memory')).toBe(160);
+    expect(needOf({ cpu: '1', memory: '2G' }, 'run.memory')).toBe(Math.ceil(10 * (2e9 / 2 ** 30)));
+    expect(needOf({}, 'run.cpu')).toBe(10);
+    expect(needOf({}, 'run.memory')).toBe(5);
+  });
+
+  it('refuses a limit it cannot read, naming the resource and field, instead of assuming a default', () => {
+    expect(() => requiredQuotas(runService({ cpu: '1', memory: 'lots' }))).toThrow(
+      'projects/p/locations/us-central1/services/s: template.containers[0].resources.limits.memory: cannot read memory "lots"',
+    );
+    expect(() => requiredQuotas(runService({ cpu: 'two', memory: '1Gi' }))).toThrow(/limits\.cpu: cannot read CPU "two"/);
   });
 });
 

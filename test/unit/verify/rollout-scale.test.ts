@@ -5,6 +5,8 @@ import { revisionNameFor } from '../../../src/rollout/service.js';
 import { formatDuration, parseDuration } from '../../../src/rollout/duration.js';
 import { instanceHourRate, parseBurst } from '../../../src/scale/index.js';
 import { loadPriceTable } from '../../../src/cost/index.js';
+import { runLine } from '../../../src/cost/lines.js';
+import type { CostInput } from '../../../src/cost/types.js';
 
 describe('traffic split', () => {
   it('canary, promote and rollback targets', () => {
@@ -82,5 +84,21 @@ describe('durations and bursts', () => {
     expect(t1).toBeCloseTo((4 * 0.000018 + 16 * 0.000002) * 3600, 6);
     const seed = loadPriceTable('seed');
     expect(instanceHourRate(seed, 'us-central1', { cpu: 4, memoryGib: 16, billing: 'instance' })).toBeCloseTo(4 * 0.000024 * 3600, 6);
+  });
+  it("prices an instance-hour as the cost model's Cloud Run line does, tier-2 regions included", () => {
+    const list = loadPriceTable('list');
+    const run = { cpu: 2, memoryGib: 4, minInstances: 1, maxInstances: 10, concurrency: 80, billing: 'instance' as const };
+    for (const region of ['us-central1', 'asia-south1']) {
+      const items = runLine({
+        input: { regions: [{ region, tier: 'tier1', run, sql: [], buckets: [] }] } as unknown as CostInput,
+        table: list,
+        volumes: {},
+        averageInstances: new Map([[region, 1]]),
+        warnings: [],
+      }).filter((i) => i !== undefined && (i.component === 'cpu' || i.component === 'memory'));
+      const perInstanceHour = items.reduce((a, i) => a + i!.amount, 0) / list.hoursPerMonth;
+      expect(instanceHourRate(list, region, run), region).toBeCloseTo(perInstanceHour, 9);
+    }
+    expect(instanceHourRate(list, 'asia-south1', run)).toBeGreaterThan(instanceHourRate(list, 'us-central1', run));
   });
 });

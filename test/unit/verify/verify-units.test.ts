@@ -4,7 +4,6 @@ import { judgeReady } from '../../../src/verify/checks/health.js';
 import { judgeSubscription } from '../../../src/verify/checks/pubsub.js';
 import { judgeCertificate, urlMapServices } from '../../../src/verify/checks/lb.js';
 import { judgeDriftItem } from '../../../src/verify/checks/drift.js';
-import { findFrontDoorUrl } from '../../../src/verify/frontdoor.js';
 import { computeRef, Live } from '../../../src/verify/live.js';
 import type { Session } from '../../../src/engine/session.js';
 import { judgeLatency, latencyStats } from '../../../src/verify/latency.js';
@@ -152,9 +151,5 @@ describe('pubsub, lb, drift', () => {
     const base = { kind: 'run.Service', name: 'n', protect: false, dependsOn: [] };
     expect(judgeDriftItem({ ...base, action: 'create', changes: [] }).verdict).toBe('fail');
     expect(judgeDriftItem({ ...base, action: 'update', changes: [{ path: 'template.scaling.minInstanceCount', before: 1, after: 2 }] })).toEqual({ verdict: 'warn', reason: 'run.Service differs from the spec: template.scaling.minInstanceCount' });
-  });
-  it('finds the front door URL in the data plane status', () => {
-    expect(findFrontDoorUrl({ parts: { redis: { url: 'no' }, 'front-door': { listeners: [{ protocol: 'HTTP', url: 'http://h:1' }, { protocol: 'HTTPS', url: 'http://h:2' }] } } })).toBe('http://h:2');
-    expect(findFrontDoorUrl({ parts: {} })).toBeUndefined();
   });
 });

@@ -35,7 +35,7 @@ export interface FrontDoorListener {
 }
 
 /**
- * The load balancer as the data plane (issue 7) needs it, resolved from the control plane:
+ * The load balancer as the local data plane's front door needs it, resolved from the control plane:
  * every global forwarding rule with its proxy's URL map, certificates and SSL policy, and
  * every backend service (keyed by its full URL, as URL maps reference it) with its Cloud
  * Armor policy and Cloud Run endpoints. Everything is rendered as the API returns it. Read

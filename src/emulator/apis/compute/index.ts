@@ -11,7 +11,8 @@ import { routerRoutes } from './routers.js';
 import { securityPolicyRoutes } from './security-policies.js';
 import { checkRegion } from './shared/geo.js';
 import { operationRoutes, registerOperationCompleter } from './shared/operations.js';
-import { aggregatedRoutes } from './shared/resource.js';
+import { COMPUTE_KINDS } from './kinds.js';
+import { aggregatedRoutes, registerKinds } from './shared/resource.js';
 import { sslCertificateRoutes } from './ssl-certificates.js';
 import { sslPolicyRoutes } from './ssl-policies.js';
 import { subnetworkRoutes } from './subnetworks.js';
@@ -23,6 +24,7 @@ export const computeApi: ApiModule = {
   name: 'compute',
   routes(ctx: EmulatorContext): Route[] {
     registerOperationCompleter(ctx);
+    registerKinds(ctx, COMPUTE_KINDS);
     return [
       ...operationRoutes(checkRegion),
       ...regionRoutes(),
@@ -40,8 +42,7 @@ export const computeApi: ApiModule = {
       ...securityPolicyRoutes(),
       ...sslCertificateRoutes(),
       ...sslPolicyRoutes(),
-      // After every kind module has defined its kinds.
-      ...aggregatedRoutes(),
+      ...aggregatedRoutes(COMPUTE_KINDS),
     ];
   },
 };
@@ -51,5 +52,5 @@ export default computeApi;
 // Seams for other APIs (Service Networking peers VPCs and checks reserved ranges).
 export { addPeering, updatePeering, removePeering, getNetwork, type Peering } from './networks.js';
 export { getGlobalAddress } from './addresses.js';
-// Seam for the local load balancer front door (issue 7).
+// Seam for the local load balancer front door (the data plane serves it).
 export { frontDoorSnapshot, type FrontDoorBackend, type FrontDoorEndpoint, type FrontDoorListener } from './front-door.js';

@@ -1,6 +1,7 @@
 import { enumCodec } from '../../core/enums.js';
 import { checkProtoJson } from '../../core/proto-shape.js';
 import { EmuError, type EmulatorContext } from '../../core/types.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 const PKG = '@google-cloud/pubsub';
 
@@ -35,10 +36,6 @@ export const psErrors = {
     new EmuError(400, 'INVALID_ARGUMENT', message, undefined, field ? { fieldViolations: [{ field, description: message }] } : undefined),
   failedPrecondition: (message: string) => new EmuError(400, 'FAILED_PRECONDITION', message),
 };
-
-function lastSegment(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
-}
 
 /** Topic, subscription and schema ids: 3-255 chars, a letter first, then [A-Za-z0-9-_.~+%], never "goog...". */
 export function validateId(kind: string, id: string): void {

@@ -45,7 +45,7 @@ interface BacklogEntry {
 /**
  * The per-subscription delivery queue: the seam between the control plane and whoever
  * consumes messages. Pull (`:pull`, `:acknowledge`, `:modifyAckDeadline`) is one consumer.
- * A push deliverer (the data plane, issue 7) is meant to be another, with no change here:
+ * The data plane's push deliverer (dataplane/pubsub-push.ts) is another, with no change here:
  * for each subscription whose pushConfig.pushEndpoint is set (runtime.ts pushSubscriptions();
  * the queues come from runtime.ts queuesFor(ctx)) it waits with waitForWork() (woken by
  * publishes and nacks via onAvailable(), and by lease/backoff expiry via nextAvailableAt()),

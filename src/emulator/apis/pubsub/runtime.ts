@@ -133,7 +133,7 @@ function filterFor(src: string): MessageFilter {
 }
 
 /**
- * Push subscriptions as they stand now: what a push deliverer (issue 7) serves, each with
+ * Push subscriptions as they stand now: what the push deliverer (dataplane/pubsub-push.ts) serves, each with
  * pushConfig {pushEndpoint, oidcToken, attributes, wrappers}. It consumes their messages
  * through queuesFor(ctx) (lease / ack / modifyDeadline) and learns of new work from
  * queuesFor(ctx).onAvailable() and of config changes from ctx.events ('subscription').

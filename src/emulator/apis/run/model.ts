@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { checkLabels, seededToken } from '../../core/helpers.js';
 import { EmuError, type EmulatorContext } from '../../core/types.js';
+import { cpuCores, memoryGiB, quantityValue } from '../../../util/quantity.js';
 
 /** The parts of google.cloud.run.v2.Service this emulator reasons about; the rest passes through. */
 export interface Container {
@@ -195,9 +196,16 @@ export function validateSpec(s: Service, isCreate = false): void {
       });
     }
     const cpu = c.resources?.limits?.cpu;
-    if (cpu !== undefined && !(parseCpu(cpu) > 0)) {
+    if (cpu !== undefined && !((quantityValue(cpu) ?? 0) > 0)) {
       throw new EmuError(400, 'INVALID_ARGUMENT', `Invalid value for CPU limit: '${cpu}'`, undefined, {
         fieldViolations: [{ field: `service.template.containers[${i}].resources.limits.cpu`, description: 'invalid quantity' }],
+      });
+    }
+    // Cloud Run refuses a limit that is not a quantity; allocation() reads it for quotas.
+    const memory = c.resources?.limits?.memory;
+    if (memory !== undefined && !((quantityValue(memory) ?? 0) > 0)) {
+      throw new EmuError(400, 'INVALID_ARGUMENT', `Invalid value for memory limit: '${memory}'`, undefined, {
+        fieldViolations: [{ field: `service.template.containers[${i}].resources.limits.memory`, description: 'invalid quantity' }],
       });
     }
   });
@@ -216,22 +224,6 @@ export function validateSpec(s: Service, isCreate = false): void {
   }
 }
 
-/** "4" -> 4, "1000m" -> 1 (Kubernetes quantities). */
-export function parseCpu(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q.trim());
-  if (!m) return NaN;
-  return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
-}
-
-/** "512Mi" -> 0.5, "16Gi" -> 16, "1G" -> 0.93 (GiB). */
-export function parseMemGiB(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const f: Record<string, number> = { Ki: 2 ** -20, Mi: 2 ** -10, Gi: 1, Ti: 1024, k: 1e3 / 2 ** 30, M: 1e6 / 2 ** 30, G: 1e9 / 2 ** 30, T: 1e12 / 2 ** 30 };
-  return m[2] ? n * f[m[2]]! : n / 2 ** 30;
-}
-
 /** What a revision can claim at full scale: max instances x per-instance CPU and memory. */
 export function allocation(s: Service | undefined): { cpu: number; memGiB: number } {
   if (!s?.template) return { cpu: 0, memGiB: 0 };
@@ -239,8 +231,8 @@ export function allocation(s: Service | undefined): { cpu: number; memGiB: numbe
   let cpu = 0;
   let mem = 0;
   for (const c of s.template.containers ?? []) {
-    cpu += parseCpu(c.resources?.limits?.cpu ?? '1');
-    mem += parseMemGiB(c.resources?.limits?.memory ?? '512Mi');
+    cpu += cpuCores(c.resources?.limits?.cpu ?? '1');
+    mem += memoryGiB(c.resources?.limits?.memory ?? '512Mi');
   }
   return { cpu: cpu * max, memGiB: mem * max };
 }

@@ -5,11 +5,13 @@
  * Payload bytes live in their own collection and are never logged, emitted or listed;
  * events carry version metadata only (the data plane reads the payload collection itself).
  */
-import { type ApiModule, type EmuRequest, type EmuResponse, type EmulatorContext, type Route } from '../../core/types.js';
+import { type EmuRequest, type EmuResponse, type EmulatorContext } from '../../core/types.js';
+import { defineApi, del, get, patch, post } from '../../core/api-kit.js';
 import { paginate, parseUpdateMask } from '../../core/helpers.js';
 import { codecApi, ProtoCodec, protoRoot, type Json } from '../sqladmin/protojson.js';
 import { getPolicy, setPolicy, deletePolicy } from '../iam/policy.js';
 import { crc32c } from './crc32c.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 const API = 'secretmanager';
 const DOMAIN = 'secretmanager.googleapis.com';
@@ -194,7 +196,7 @@ async function deleteSecret(req: EmuRequest, ctx: EmulatorContext): Promise<EmuR
   const etag = req.query.get('etag');
   if (etag && etag !== s.etag) throw err(409, 'ABORTED', `The etag provided in the request does not match the current etag of secret [${name}].`);
   for (const v of versions(ctx).peekAll(`${name}/versions/`)) {
-    const vk = `${name}/versions/${String(v['name']).split('/').pop()}`;
+    const vk = `${name}/versions/${lastSegment(String(v['name']))}`;
     versions(ctx).delete(vk);
     ctx.store.collection(COL.payloads).delete(vk);
   }
@@ -213,7 +215,7 @@ function versionKey(req: EmuRequest, ctx: EmulatorContext): { key: string; secre
   if (v === 'latest') {
     const all = versions(ctx).peekAll(`${secretKey}/versions/`);
     if (all.length === 0) throw err(404, 'NOT_FOUND', `Secret [${secretKey}] not found or has no versions.`);
-    v = String(Math.max(...all.map((x) => Number(String(x['name']).split('/').pop()))));
+    v = String(Math.max(...all.map((x) => Number(lastSegment(String(x['name']))))));
   } else if (secret['versionAliases'] && (secret['versionAliases'] as Json)[v] !== undefined) {
     v = String((secret['versionAliases'] as Json)[v]);
   } else if (!/^\d+$/.test(v)) {
@@ -270,7 +272,7 @@ async function listVersions(req: EmuRequest, ctx: EmulatorContext): Promise<EmuR
   const secretKey = secretName(req, ctx);
   loadSecret(ctx, secretKey);
   // Newest first, as Secret Manager lists them.
-  let items = versions(ctx).list(`${secretKey}/versions/`).sort((a, b) => Number(String(b['name']).split('/').pop()) - Number(String(a['name']).split('/').pop()));
+  let items = versions(ctx).list(`${secretKey}/versions/`).sort((a, b) => Number(lastSegment(String(b['name']))) - Number(lastSegment(String(a['name']))));
   const filter = req.query.get('filter');
   if (filter) {
     const m = /^state\s*[:=]\s*(\w+)$/.exec(filter.trim());
@@ -320,28 +322,25 @@ async function setIam(req: EmuRequest, ctx: EmulatorContext): Promise<EmuRespons
   return { body: setPolicy(ctx, name, ((req.body as Json | undefined) ?? {})['policy']) };
 }
 
-const secretmanager: ApiModule = {
+/** Secret Manager keeps no state beyond the store's collections: its handlers take the context itself. */
+export default defineApi<EmulatorContext>({
   name: API,
-  routes(): Route[] {
-    const base = '/v1/projects/{project}/secrets';
-    const r = (method: Route['method'], path: string, handler: Route['handler']): Route => ({ method, path: `${base}${path}`, style: 'gax', api: API, write: method !== 'GET', handler });
-    return [
-      r('POST', '', createSecret),
-      r('GET', '', listSecrets),
-      r('GET', '/{secret}', getSecret),
-      r('PATCH', '/{secret}', updateSecret),
-      r('DELETE', '/{secret}', deleteSecret),
-      r('POST', '/{secret}:addVersion', addVersion),
-      r('GET', '/{secret}:getIamPolicy', getIam),
-      r('POST', '/{secret}:setIamPolicy', setIam),
-      r('GET', '/{secret}/versions', listVersions),
-      r('GET', '/{secret}/versions/{version}', getVersion),
-      r('GET', '/{secret}/versions/{version}:access', accessVersion),
-      r('POST', '/{secret}/versions/{version}:disable', setState('DISABLED')),
-      r('POST', '/{secret}/versions/{version}:enable', setState('ENABLED')),
-      r('POST', '/{secret}/versions/{version}:destroy', setState('DESTROYED')),
-    ];
-  },
-};
-
-export default secretmanager;
+  base: '/v1/projects/{project}/secrets',
+  setup: (ctx) => ctx,
+  routes: [
+    post('', createSecret),
+    get('', listSecrets),
+    get('/{secret}', getSecret),
+    patch('/{secret}', updateSecret),
+    del('/{secret}', deleteSecret),
+    post('/{secret}:addVersion', addVersion),
+    get('/{secret}:getIamPolicy', getIam),
+    post('/{secret}:setIamPolicy', setIam),
+    get('/{secret}/versions', listVersions),
+    get('/{secret}/versions/{version}', getVersion),
+    get('/{secret}/versions/{version}:access', accessVersion),
+    post('/{secret}/versions/{version}:disable', setState('DISABLED')),
+    post('/{secret}/versions/{version}:enable', setState('ENABLED')),
+    post('/{secret}/versions/{version}:destroy', setState('DESTROYED')),
+  ],
+});

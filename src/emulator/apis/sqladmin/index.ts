@@ -1,7 +1,8 @@
 /**
  * Cloud SQL Admin v1 (`sqladmin.googleapis.com/v1`), as @google-cloud/sql's v1 clients call it.
  *
- * Data-plane seam (issue 7): `resource.changed` events with api 'sqladmin' and kind
+ * Data-plane seam (the local data plane keeps a real Postgres per instance from these):
+ * `resource.changed` events with api 'sqladmin' and kind
  * - 'sql#instance': created (PENDING_CREATE), updated (RUNNABLE, settings changes, restart),
  *   deleted; name = `projects/{p}/instances/{i}`, resource = the stored DatabaseInstance;
  * - 'sql#database': created / updated / deleted, name = `.../databases/{d}`;

@@ -10,6 +10,7 @@
  */
 import type { EmuRequest, EmuResponse, EmulatorContext, OperationRecord } from '../../core/types.js';
 import { API, baseLink, COL, errs, nowIso, page, reply, sqlError, uuid, type Json } from './common.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 export interface SqlOpMeta {
   [k: string]: unknown;
@@ -125,7 +126,7 @@ function errorCode(reason: string | undefined, grpc: string): string {
 
 export function render(ctx: EmulatorContext, rec: OperationRecord): Json {
   const meta = rec.meta as SqlOpMeta;
-  const id = rec.name.split('/').pop() ?? rec.name;
+  const id = lastSegment(rec.name);
   const status = statusOf(rec);
   const created = Date.parse(rec.createdAt);
   const out: Json = {

@@ -1,5 +1,6 @@
 /**
- * The global external Application Load Balancer as a local front door (issue 7). Every
+ * The global external Application Load Balancer as a local front door, so a local deploy is
+ * reached the way a real one is. Every
  * global forwarding rule gets a local port; a request walks the chain as in GCP:
  * forwarding rule -> target proxy -> URL map (host rules, route rules with the
  * X-Client-Region header matches, path rules, defaults, redirects) -> backend service ->

@@ -15,6 +15,7 @@ import { isRunnableImage, unrunnableMessage } from './image.js';
 import { Instance } from './instance.js';
 import type { ProbeSpec } from './probes.js';
 import { RouterThread, ServiceRouter, type RouteTable } from './router.js';
+import { lastSegment } from '../../../util/resource-name.js';
 
 export interface RunPartOptions {
   /** Most instances per revision locally, whatever minInstanceCount says (default 2). */
@@ -56,7 +57,7 @@ const parse = (name: string) => {
   const [, project, , location, , service] = name.split('/');
   return { project: project!, location: location!, service: service! };
 };
-const short = (rev: string) => rev.split('/').pop()!;
+const short = lastSegment;
 const memMiB = (q: string | undefined): number => {
   const m = /^(\d+(?:\.\d+)?)(Mi|Gi|M|G)?$/.exec((q ?? '512Mi').trim());
   if (!m) return 512;

@@ -6,7 +6,7 @@
  * The proxy runs on a worker thread of its own (router-worker.ts), one for all services,
  * not on the emulator's main thread: the main thread also persists the state store and
  * delivers Pub/Sub pushes, and a request that waited behind that work measured ~10x the
- * service's own latency (issue 7). The main thread computes each service's route table
+ * service's own latency when the proxy ran there. The main thread computes each service's route table
  * (revisions, weights, ready instance ports, tags) and posts it whenever it changes; the
  * worker picks per request from the table it has.
  *

@@ -59,11 +59,22 @@ export interface KindDef {
 
 const SERVER_FIELDS = ['kind', 'id', 'creationTimestamp', 'selfLink', 'selfLinkWithId', 'fingerprint', 'labelFingerprint', 'region', '_quota'];
 
-const KINDS: KindDef[] = [];
-
+/** A kind's definition, typed. It is served once compute/kinds.ts lists it. */
 export function defineKind(def: KindDef): KindDef {
-  KINDS.push(def);
   return def;
+}
+
+const registries = new WeakMap<EmulatorContext, readonly KindDef[]>();
+
+/** Tells one emulator which Compute kinds it serves (compute/kinds.ts), when its routes are built. */
+export function registerKinds(ctx: EmulatorContext, kinds: readonly KindDef[]): void {
+  registries.set(ctx, kinds);
+}
+
+function kindsOf(ctx: EmulatorContext): readonly KindDef[] {
+  const kinds = registries.get(ctx);
+  if (!kinds) throw new Error('no Compute kinds registered for this emulator: build the compute API routes (registerKinds) first');
+  return kinds;
 }
 
 export function collectionFor<T = Res>(ctx: EmulatorContext, plural: string): Collection<T> {
@@ -130,7 +141,7 @@ export function resolveRef(ctx: EmulatorContext, value: unknown, field: string, 
 /** Every resource (of any Compute kind) that links to `key`, as keys. */
 export function findUsers(ctx: EmulatorContext, key: string, project: string): string[] {
   const out: string[] = [];
-  for (const plural of new Set(KINDS.map((k) => k.plural))) {
+  for (const plural of new Set(kindsOf(ctx).map((k) => k.plural))) {
     for (const res of collectionFor(ctx, plural).peekAll(`projects/${project}/`)) {
       const self = typeof res.selfLink === 'string' ? res.selfLink : '';
       if (self === link(key)) continue;
@@ -341,12 +352,12 @@ export function crudRoutes(def: KindDef): Route[] {
  * `GET /aggregated/{plural}`: every scope's resources in one call, keyed 'global' or
  * 'regions/{r}' as GCE does. Scopes without resources are left out; the filter applies.
  */
-export function aggregatedRoute(plural: string): Route {
+export function aggregatedRoute(plural: string, kinds: readonly KindDef[]): Route {
   return {
     method: 'GET', path: `/compute/v1/projects/{project}/aggregated/${plural}`, style: 'compute', api: 'compute',
     handler: (req, ctx) => {
       const project = req.params.project!;
-      const defs = KINDS.filter((k) => k.plural === plural);
+      const defs = kinds.filter((k) => k.plural === plural);
       const groups = new Map<string, Res[]>();
       for (const res of collectionFor(ctx, plural).list(`projects/${project}/`)) {
         const key = String(res.selfLink).replace(/^compute:\/\//, '');
@@ -377,6 +388,6 @@ export function aggregatedRoute(plural: string): Route {
   };
 }
 
-export function aggregatedRoutes(): Route[] {
-  return [...new Set(KINDS.map((k) => k.plural))].map(aggregatedRoute);
+export function aggregatedRoutes(kinds: readonly KindDef[]): Route[] {
+  return [...new Set(kinds.map((k) => k.plural))].map((plural) => aggregatedRoute(plural, kinds));
 }
