@@ -8,7 +8,7 @@ import { classify, isNotFound, OperationFailedError } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { lroOptions, NO_RETRY } from './call-options.js';
-import { labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
+import { eachItem, labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 export interface Lro {
@@ -98,11 +98,11 @@ function makeProvider(k: LroKind): Provider {
         if (o.region && regions.includes(o.region)) out.push(k.ownedByName ? ownedByName(o, desired, ctx) : o);
       };
       if (k.wildcardList) {
-        for await (const obj of iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, '-') })) add(parse(ctx, obj));
+        for await (const obj of eachItem(ctx, iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, '-') }))) add(parse(ctx, obj));
       } else {
         await Promise.all(
           regions.map(async (region) => {
-            for await (const obj of iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, region) })) add(parse(ctx, obj));
+            for await (const obj of eachItem(ctx, iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, region) }))) add(parse(ctx, obj));
           }),
         );
       }

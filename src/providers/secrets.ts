@@ -10,7 +10,7 @@ import { isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { labelsOf, ownerOf, type Obj } from './common.js';
+import { eachItem, labelsOf, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 const VALUE_FROM = 'ruvector-value-from';
@@ -75,7 +75,7 @@ export const secretProviders: Provider[] = [
     async list(ctx) {
       const out: Observed[] = [];
       const c = ctx.clients.secrets as unknown as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>;
-      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, NO_RETRY)) out.push(parse(ctx, s));
+      for await (const s of eachItem(ctx, c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, NO_RETRY))) out.push(parse(ctx, s));
       return out;
     },
 

@@ -8,7 +8,7 @@ import { OperationFailedError, OperationTimeoutError, classify, isNotFound } fro
 import { sleep } from '../engine/retry.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
-import { lastSegment, type Obj } from './common.js';
+import { lastSegment, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 interface Op {
@@ -45,8 +45,8 @@ async function waitOp(ctx: ProviderContext, first: Op): Promise<void> {
 }
 
 async function listFor(ctx: ProviderContext, r: Resource): Promise<Observed[]> {
-  const network = await consumerNetwork(ctx, String(r.spec.network));
-  const res = await ctx.clients.request<{ connections?: Obj[] }>({ api: 'servicenetworking', method: 'GET', path: `v1/${base(r)}`, params: { network } });
+  const network = await readOnce(ctx, () => consumerNetwork(ctx, String(r.spec.network)));
+  const res = await readOnce(ctx, () => ctx.clients.request<{ connections?: Obj[] }>({ api: 'servicenetworking', method: 'GET', path: `v1/${base(r)}`, params: { network } }));
   return (res.connections ?? [])
     .filter((c) => lastSegment(String(c.network ?? '')) === lastSegment(String(r.spec.network)))
     .map((c) => ({ kind: 'servicenetworking.Connection', name: r.name, raw: c, labels: {}, owner: ctx.topology }));

@@ -9,7 +9,7 @@ import { sleep } from '../engine/retry.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
+import { lastSegment, ownedByName, ownerOf, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 const T = (t: string): string => `google.cloud.sql.v1.${t}`;
@@ -84,7 +84,8 @@ const instance: Provider = {
     const out: Observed[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await call<{ items?: Obj[]; nextPageToken?: string }>(ctx.clients.sqlInstances, 'list', { project: ctx.project, pageToken });
+      const req = { project: ctx.project, pageToken };
+      const res = await readOnce(ctx, () => call<{ items?: Obj[]; nextPageToken?: string }>(ctx.clients.sqlInstances, 'list', req));
       for (const item of res.items ?? []) {
         const o = instanceObserved(ctx, item);
         if (o.region && regions.includes(o.region)) out.push(o);
@@ -150,7 +151,7 @@ function childProvider(kind: 'sql.Database' | 'sql.User'): Provider {
   };
   const listFor = async (ctx: ProviderContext, instanceId: string, region: string | undefined): Promise<Observed[]> => {
     try {
-      const res = await call<{ items?: Obj[] }>(client(ctx), 'list', { project: ctx.project, instance: instanceId });
+      const res = await readOnce(ctx, () => call<{ items?: Obj[] }>(client(ctx), 'list', { project: ctx.project, instance: instanceId }));
       return (res.items ?? []).map((x) => parse(ctx, instanceId, region, x));
     } catch (err) {
       if (isNotFound(err)) return [];

@@ -11,6 +11,12 @@ export interface ProviderContext {
   poll: { initialMs: number; maxMs: number; timeoutMs: number };
   /** Called once per API request a provider makes (for the call budget / bench). */
   countCall?: (api: string, write: boolean) => void;
+  /**
+   * Runs one read request (one page of a list) under the caller's retry policy. Set while
+   * observing: a listing fans out over pages, regions and parents, and retrying the whole
+   * listing for one failed request never gets through an API that fails a share of all calls.
+   */
+  read?: <T>(request: () => Promise<T>) => Promise<T>;
 }
 
 /**
