@@ -12,6 +12,8 @@ import { eachItem, labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, 
 import type { Provider, ProviderContext } from './types.js';
 
 export interface Lro {
+  name?: string;
+  done?: boolean;
   promise(): Promise<unknown[]>;
 }
 
@@ -32,7 +34,8 @@ function iterate(c: GaxLroClient, method: string, req: Obj): AsyncIterable<Obj> 
 }
 
 /** Wait for a long-running operation, turning a failed one into a classifiable error. */
-export async function finish(op: Lro): Promise<void> {
+export async function finish(ctx: ProviderContext, op: Lro): Promise<void> {
+  if (!op.done) ctx.onWait?.(`operation ${op.name ?? '?'}`);
   try {
     await op.promise();
   } catch (err) {
@@ -131,7 +134,7 @@ function makeProvider(k: LroKind): Provider {
         [k.idParam]: lastSegment(r.name),
         [k.bodyParam]: toClient(k.pkg, k.type, r.spec),
       }, lroOptions(ctx));
-      await finish(op);
+      await finish(ctx, op);
     },
 
     async update(ctx, r, o, changes) {
@@ -141,12 +144,12 @@ function makeProvider(k: LroKind): Provider {
       if (o.raw.etag) body.etag = o.raw.etag;
       const req: Obj = { [k.bodyParam]: toClient(k.pkg, k.type, body) };
       if (k.mask === 'snake') req.updateMask = { paths: tops.map(snake) };
-      await finish(await invoke<Lro>(k.client(ctx), k.method.update, req, lroOptions(ctx)));
+      await finish(ctx, await invoke<Lro>(k.client(ctx), k.method.update, req, lroOptions(ctx)));
     },
 
     async delete(ctx, o) {
       try {
-        await finish(await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }, lroOptions(ctx)));
+        await finish(ctx, await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }, lroOptions(ctx)));
       } catch (err) {
         if (classify(err).kind === 'notFound') return;
         throw err;

@@ -4,8 +4,8 @@
  * this goes over authenticated REST from src/gcp/clients.ts. The API names the consumer
  * network by project NUMBER, so network is compared by its network name only.
  */
-import { OperationFailedError, OperationTimeoutError, classify, isNotFound } from '../gcp/errors.js';
-import { sleep } from '../engine/retry.js';
+import { OperationFailedError, isNotFound } from '../gcp/errors.js';
+import { pollOperation } from './op-wait.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
 import { lastSegment, readOnce, type Obj } from './common.js';
@@ -28,19 +28,10 @@ async function consumerNetwork(ctx: ProviderContext, network: string): Promise<s
 }
 
 async function waitOp(ctx: ProviderContext, first: Op): Promise<void> {
-  let op = first;
-  let delay = ctx.poll.initialMs;
-  const deadline = Date.now() + ctx.poll.timeoutMs;
-  while (!op.done) {
-    if (Date.now() > deadline) throw new OperationTimeoutError(`operation ${op.name} not done`);
-    await sleep(delay);
-    delay = Math.min(ctx.poll.maxMs, Math.ceil(delay * 1.5));
-    try {
-      op = await ctx.clients.request<Op>({ api: 'servicenetworking', method: 'GET', path: `v1/${op.name}` });
-    } catch (err) {
-      if (!classify(err).retryable) throw err;
-    }
-  }
+  const op = await pollOperation(ctx, `Service Networking operation ${first.name}`, first, {
+    done: (o) => !!o.done,
+    next: (o) => ctx.clients.request<Op>({ api: 'servicenetworking', method: 'GET', path: `v1/${o.name}` }),
+  });
   if (op.error) throw new OperationFailedError(op.error.message ?? 'operation failed', op.error.code);
 }
 

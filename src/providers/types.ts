@@ -17,6 +17,8 @@ export interface ProviderContext {
    * listing for one failed request never gets through an API that fails a share of all calls.
    */
   read?: <T>(request: () => Promise<T>) => Promise<T>;
+  /** Told what a provider is about to wait for (an operation), so that progress can say it. */
+  onWait?: (what: string) => void;
 }
 
 /**
