@@ -45,23 +45,21 @@ describe('under injected 429/503 faults', () => {
   });
 
   it('one deploy of templates/local.yaml at 35% faults converges, and every secret ends with exactly one version', async () => {
-    const spec = templateSpec('local');
-    for (const seed of [3, 4]) {
-      const emu = await world.start({ faultRate: 0.35, seed });
-      const s = sessionFor(spec, emu, world.home());
-      try {
-        const result = await deployOnce(s);
-        expect(result.ok, `seed ${seed}: ${failures(result)}`).toBe(true);
-        expect(injected(emu)).toBeGreaterThan(50);
-        emu.faults.configure({ rate: 0 });
-        expect(hasChanges((await s.plan()).plan), `seed ${seed}`).toBe(false);
-        const versions = secretVersions(emu);
-        expect(versions.size).toBeGreaterThan(3);
-        expect([...versions].filter(([, n]) => n !== 1), `seed ${seed}`).toEqual([]);
-      } finally {
-        await s.close();
-        await world.stop(emu);
-      }
+    const seed = 3;
+    const emu = await world.start({ faultRate: 0.35, seed });
+    const s = sessionFor(templateSpec('local'), emu, world.home());
+    try {
+      const result = await deployOnce(s);
+      expect(result.ok, `seed ${seed}: ${failures(result)}`).toBe(true);
+      expect(injected(emu)).toBeGreaterThan(50);
+      emu.faults.configure({ rate: 0 });
+      expect(hasChanges((await s.plan()).plan)).toBe(false);
+      // Retried creates (a throttled label update after the version landed, say) kept their value.
+      const versions = secretVersions(emu);
+      expect(versions.size).toBeGreaterThan(3);
+      expect([...versions].filter(([, n]) => n !== 1)).toEqual([]);
+    } finally {
+      await s.close();
     }
   }, 120_000);
 });
