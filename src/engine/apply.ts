@@ -4,7 +4,7 @@
  * any re-send, and a failure stopping only what depends on it.
  */
 import { randomUUID } from 'node:crypto';
-import { classify, describeError, type ClassifiedError } from '../gcp/errors.js';
+import { classify, describeError, GRPC, type ClassifiedError } from '../gcp/errors.js';
 import type { Provider, ProviderContext } from '../providers/types.js';
 import { runDag, type DagTask } from './dag.js';
 import type { Journal } from './journal.js';
@@ -144,7 +144,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     lastWait.set(item.name, what);
     o.onEvent?.({ type: 'wait', name: item.name, kind: item.kind, region: item.region, action: item.action, what });
   };
-  const secs = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
+  const secs = (ms: number): string => (ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 100) / 10}s`);
 
   /**
    * References resolved, waiting (bounded) for those not readable yet: an object this run
@@ -184,27 +184,39 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
       return t !== undefined && Date.now() - t < consistencyWaitMs;
     });
   /**
-   * A write refused because something it names "does not exist", just after this run created
-   * one of its dependencies: the API has not caught up (IAM is known for it: a binding for a
-   * service account created a second ago is refused). Retried within the visibility window.
+   * A write refused because something it names is missing ("does not exist", a 404), when this
+   * run created one of its dependencies moments ago, or a create met a 404: the API has not
+   * caught up (IAM is known for it: a binding for a service account created a second ago is
+   * refused). Retried, for as long as the visibility window from the first refusal lasts.
    */
+  const unseenSince = new Map<string, number>();
   const notVisibleYet = (item: PlanItem, c: ClassifiedError): { eligible: boolean; named: string[] } => {
-    const missing = c.kind === 'notFound' || (c.kind === 'fatal' && (c.httpStatus === 400 || c.grpcCode === 3 || c.grpcCode === 9) && /does not exist|not found/i.test(c.message));
-    const fresh = item.action === 'delete' || !missing ? [] : freshDeps(item);
-    return { eligible: fresh.length > 0, named: fresh.filter((d) => c.message.includes(d.slice(d.lastIndexOf('/') + 1))) };
+    const missing = c.kind === 'notFound' || (c.kind === 'fatal' && (c.httpStatus === 400 || c.grpcCode === GRPC.INVALID_ARGUMENT || c.grpcCode === GRPC.FAILED_PRECONDITION) && /does not exist|not found/i.test(c.message));
+    if (item.action === 'delete' || !missing) return { eligible: false, named: [] };
+    const fresh = freshDeps(item);
+    const creating = c.kind === 'notFound' && (item.action === 'create' || item.action === 'replace');
+    return { eligible: fresh.length > 0 || creating, named: fresh.filter((d) => c.message.includes(d.slice(d.lastIndexOf('/') + 1))) };
+  };
+  const windowOpen = (item: PlanItem): boolean => {
+    const since = unseenSince.get(item.name) ?? Date.now();
+    unseenSince.set(item.name, since);
+    return Date.now() - since < consistencyWaitMs;
   };
 
   const retryHooks = (item: PlanItem, extra?: (c: ClassifiedError, attempt: number) => boolean) => ({
     // An exhausted quota rarely frees itself: a few tries (a racing delete may release it), then
     // fail with the quota named rather than spend the whole retry budget.
     shouldRetry: (c: ClassifiedError, _e: unknown, attempt: number) =>
-      c.kind === 'quota' ? attempt < QUOTA_ATTEMPTS - 1 : c.retryable || (extra?.(c, attempt) ?? false) || notVisibleYet(item, c).eligible,
+      c.kind === 'quota' ? attempt < QUOTA_ATTEMPTS - 1 : c.retryable || (extra?.(c, attempt) ?? false) || (notVisibleYet(item, c).eligible && windowOpen(item)),
+    // Visibility is a matter of time, not of tries: waiting for it must not use up the attempts
+    // the throttled or failed calls around it need (a fast retry loop would give up first).
+    uncounted: (c: ClassifiedError) => notVisibleYet(item, c).eligible && windowOpen(item),
     onRetry: (c: ClassifiedError, attempt: number, delayMs: number) => {
       retries.set(item.name, (retries.get(item.name) ?? 0) + 1);
       const unseen = notVisibleYet(item, c);
-      const window = `(created by this run moments ago), up to ${secs(consistencyWaitMs)}: ${c.message.slice(0, 160)}`;
-      if (unseen.named.length) wait(item, `${unseen.named.map(short).join(', ')} to become visible to the API ${window}`);
-      else if (unseen.eligible) wait(item, `what the API reports missing to become visible ${window}`);
+      const why = `up to ${secs(consistencyWaitMs)}: ${c.message.slice(0, 160)}`;
+      if (unseen.named.length) wait(item, `${unseen.named.map(short).join(', ')} to become visible to the API (created by this run moments ago), ${why}`);
+      else if (unseen.eligible) wait(item, `what the API reports missing to become visible (new resources take a while to show), ${why}`);
       o.onEvent?.({ type: 'retry', name: item.name, kind: item.kind, region: item.region, action: item.action, attempt, delayMs, reason: c.grpcStatus ?? c.kind });
     },
   });

@@ -62,12 +62,15 @@ export interface RetryHooks {
   /** Decide per error; default: classify(err).retryable. */
   shouldRetry?: (c: ClassifiedError, err: unknown, attempt: number) => boolean;
   onRetry?: (c: ClassifiedError, attempt: number, delayMs: number) => void;
+  /** A retried error that does not use up an attempt: the caller bounds it otherwise (by time). */
+  uncounted?: (c: ClassifiedError, err: unknown) => boolean;
 }
 
 /** Run fn until it succeeds, a non-retryable error occurs, or attempts run out. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: BackoffOptions, hooks: RetryHooks = {}): Promise<T> {
   const wait = o.sleep ?? sleep;
   let unreachable = 0;
+  let spent = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
@@ -78,7 +81,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: Backo
       unreachable = isUnreachable(err) ? unreachable + 1 : 0;
       const dead = unreachableAfter(err, unreachable, o.maxUnreachable ?? MAX_UNREACHABLE, 'gave up');
       if (dead) throw dead;
-      if (attempt + 1 >= o.maxAttempts) throw new RetriesExhaustedError(err, attempt + 1);
+      if (!hooks.uncounted?.(c, err) && ++spent >= o.maxAttempts) throw new RetriesExhaustedError(err, attempt + 1);
       const delay = backoffDelay(attempt, o);
       hooks.onRetry?.(c, attempt + 1, delay);
       await wait(delay);

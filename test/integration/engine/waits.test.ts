@@ -15,7 +15,7 @@ type Wait = Extract<ApplyEvent, { type: 'wait' }>;
 
 describe('bounded, told waits', () => {
   it('the first deploy under a consistency delay waits for new resources and identities to show, says so, and converges', async () => {
-    const delay = 1000;
+    const delay = 3000;
     const emu = await world.start({ consistencyDelayMs: delay, seed: 2 });
     const s = sessionFor(templateSpec('local'), emu, world.home());
     const waits: Wait[] = [];

@@ -28,4 +28,15 @@ describe('withRetry and an API that does not answer', () => {
     expect(err).toBeInstanceOf(RetriesExhaustedError);
     expect(calls).toBe(backoff.maxAttempts);
   });
+
+  it('errors the caller bounds by time use up no attempts: the others keep their whole budget', async () => {
+    let calls = 0;
+    const missing = (): Error => Object.assign(new Error('not visible yet'), { code: 404 });
+    const err = await withRetry(async () => {
+      // Four "not visible yet" between each throttled call.
+      throw ++calls % 5 ? missing() : unavailable();
+    }, { ...backoff, maxAttempts: 3 }, { shouldRetry: () => true, uncounted: (c) => c.kind === 'notFound' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriesExhaustedError);
+    expect(calls).toBe(15);
+  });
 });
