@@ -39,6 +39,7 @@ export function createProgress(items: PlanItem[], mode: ProgressMode, write: (li
         const head = `${stamp()} ${where} ${e.action.padEnd(7)} ${e.kind} ${short(e.name)}`;
         if (e.type === 'start') write(`${head} ...`);
         if (e.type === 'retry') write(`${head} retry ${e.attempt} in ${e.delayMs}ms (${e.reason})`);
+        if (e.type === 'wait') write(`${head} waiting for ${e.what}`);
         if (e.type === 'done') write(`${head} done in ${(e.ms / 1000).toFixed(1)}s${e.retries ? `, ${e.retries} retries` : ''}`);
         if (e.type === 'failed') write(`${head} FAILED after ${(e.ms / 1000).toFixed(1)}s: ${e.error}`);
         if (e.type === 'skipped') write(`${head} skipped (${short(e.blockedBy)} failed)`);
@@ -103,6 +104,7 @@ function listrProgress(items: PlanItem[]): Progress {
         s.started = Date.now();
         s.update?.(title(i, s, ' ...'));
       }
+      if (e.type === 'wait') s.update?.(title(i, s, ` waiting for ${e.what}`));
       if (e.type === 'retry') {
         s.retries = e.attempt;
         s.update?.(title(i, s, ` retrying (${e.reason})`));

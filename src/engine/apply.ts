@@ -4,7 +4,7 @@
  * any re-send, and a failure stopping only what depends on it.
  */
 import { randomUUID } from 'node:crypto';
-import { classify, describeError, type ClassifiedError } from '../gcp/errors.js';
+import { classify, describeError, GRPC, type ClassifiedError } from '../gcp/errors.js';
 import type { Provider, ProviderContext } from '../providers/types.js';
 import { runDag, type DagTask } from './dag.js';
 import type { Journal } from './journal.js';
@@ -16,6 +16,8 @@ import type { Action, Observed, Plan, PlanItem, Resource } from './types.js';
 export type ApplyEvent =
   | { type: 'start'; name: string; kind: string; region?: string; action: Action }
   | { type: 'retry'; name: string; kind: string; region?: string; action: Action; attempt: number; delayMs: number; reason: string }
+  /** The item waits on something other than its own request: what, in words. */
+  | { type: 'wait'; name: string; kind: string; region?: string; action: Action; what: string }
   | { type: 'done'; name: string; kind: string; region?: string; action: Action; ms: number; retries: number }
   | { type: 'failed'; name: string; kind: string; region?: string; action: Action; ms: number; retries: number; error: string }
   | { type: 'skipped'; name: string; kind: string; region?: string; action: Action; blockedBy: string };
@@ -140,9 +142,35 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     ctx,
     call: (fn) => withRetry(fn, backoff),
   };
-  const resolved = async (r: Resource): Promise<Resource> => {
-    const out = await resolveResource(r, refs);
-    if (out.unresolved) throw new ApplyError(`${r.name}: a referenced value is not available yet (${JSON.stringify(r.spec).match(/\$\{ref:[^}]+\}/)?.[0] ?? 'ref'})`);
+  const lastWait = new Map<string, string>();
+  const wait = (item: PlanItem, what: string): void => {
+    // A wait retried many times is told once, not once per try.
+    if (lastWait.get(item.name) === what) return;
+    lastWait.set(item.name, what);
+    o.onEvent?.({ type: 'wait', name: item.name, kind: item.kind, region: item.region, action: item.action, what });
+  };
+  const secs = (ms: number): string => (ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 100) / 10}s`);
+
+  /**
+   * References resolved, waiting (bounded) for those not readable yet: an object this run
+   * created a moment ago may take a while to show in reads (eventual consistency).
+   */
+  const resolved = async (item: PlanItem, r: Resource): Promise<Resource> => {
+    const first = await resolveResource(r, refs);
+    if (!first.unresolved) return first.resource;
+    const pending = (x: Resource): string[] => [...new Set(JSON.stringify(x.spec).match(/\$\{ref:[^}]+\}/g) ?? [])];
+    wait(item, `${pending(first.resource).join(', ')} to be readable (a resource created moments ago takes a while to show)`);
+    const out = await pollUntil(
+      async () => {
+        const x = await resolveResource(r, refs);
+        return x.unresolved ? undefined : x;
+      },
+      { initialMs: backoff.baseMs, maxMs: backoff.maxMs, timeoutMs: consistencyWaitMs },
+    );
+    if (!out) {
+      const left = pending((await resolveResource(r, refs)).resource);
+      throw new ApplyError(`${r.name}: a referenced value is still not available after ${secs(consistencyWaitMs)} (${left.join(', ') || pending(first.resource).join(', ')})`);
+    }
     return out.resource;
   };
 
@@ -152,16 +180,53 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     return p;
   };
 
+  /** When each create or replace of this run finished: what depends on it may not see it yet. */
+  const createdAt = new Map<string, number>();
+  /** Dependencies this run created less than the visibility window ago. */
+  const freshDeps = (item: PlanItem): string[] =>
+    item.dependsOn.filter((d) => {
+      const t = createdAt.get(d);
+      return t !== undefined && Date.now() - t < consistencyWaitMs;
+    });
+  /**
+   * A write refused because something it names is missing ("does not exist", a 404), when this
+   * run created one of its dependencies moments ago, or a create met a 404: the API has not
+   * caught up (IAM is known for it: a binding for a service account created a second ago is
+   * refused). Retried, for as long as the visibility window from the first refusal lasts.
+   */
+  const unseenSince = new Map<string, number>();
+  const notVisibleYet = (item: PlanItem, c: ClassifiedError): { eligible: boolean; named: string[] } => {
+    const missing = c.kind === 'notFound' || (c.kind === 'fatal' && (c.httpStatus === 400 || c.grpcCode === GRPC.INVALID_ARGUMENT || c.grpcCode === GRPC.FAILED_PRECONDITION) && /does not exist|not found/i.test(c.message));
+    if (item.action === 'delete' || !missing) return { eligible: false, named: [] };
+    const fresh = freshDeps(item);
+    const creating = c.kind === 'notFound' && (item.action === 'create' || item.action === 'replace');
+    return { eligible: fresh.length > 0 || creating, named: fresh.filter((d) => c.message.includes(d.slice(d.lastIndexOf('/') + 1))) };
+  };
+  const windowOpen = (item: PlanItem): boolean => {
+    const since = unseenSince.get(item.name) ?? Date.now();
+    unseenSince.set(item.name, since);
+    return Date.now() - since < consistencyWaitMs;
+  };
+
   const retryHooks = (item: PlanItem, extra?: (c: ClassifiedError, attempt: number) => boolean) => ({
     // An exhausted quota rarely frees itself: a few tries (a racing delete may release it), then
     // fail with the quota named rather than spend the whole retry budget.
     shouldRetry: (c: ClassifiedError, _e: unknown, attempt: number) =>
-      c.kind === 'quota' ? attempt < QUOTA_ATTEMPTS - 1 : c.retryable || (extra?.(c, attempt) ?? false),
+      c.kind === 'quota' ? attempt < QUOTA_ATTEMPTS - 1 : c.retryable || (extra?.(c, attempt) ?? false) || (notVisibleYet(item, c).eligible && windowOpen(item)),
+    // Visibility is a matter of time, not of tries: waiting for it must not use up the attempts
+    // the throttled or failed calls around it need (a fast retry loop would give up first).
+    uncounted: (c: ClassifiedError) => notVisibleYet(item, c).eligible && windowOpen(item),
     onRetry: (c: ClassifiedError, attempt: number, delayMs: number) => {
       retries.set(item.name, (retries.get(item.name) ?? 0) + 1);
+      const unseen = notVisibleYet(item, c);
+      const why = `up to ${secs(consistencyWaitMs)}: ${c.message.slice(0, 160)}`;
+      if (unseen.named.length) wait(item, `${unseen.named.map(short).join(', ')} to become visible to the API (created by this run moments ago), ${why}`);
+      else if (unseen.eligible) wait(item, `what the API reports missing to become visible (new resources take a while to show), ${why}`);
       o.onEvent?.({ type: 'retry', name: item.name, kind: item.kind, region: item.region, action: item.action, attempt, delayMs, reason: c.grpcStatus ?? c.kind });
     },
   });
+  /** The context a provider gets for one item: what it waits for is told as that item's progress. */
+  const ctxFor = (item: PlanItem): ProviderContext => ({ ...ctx, onWait: (what) => wait(item, what) });
 
   const observeSoon = (p: Provider, r: Pick<Resource, 'name' | 'region' | 'kind'>, waitMs: number): Promise<Observed | undefined> =>
     pollUntil(() => withRetry(() => p.get(ctx, r), backoff), { initialMs: Math.max(5, backoff.baseMs / 4), maxMs: backoff.maxMs, timeoutMs: waitMs });
@@ -170,6 +235,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     const pending = o.journal.pending(r.name);
     if (pending) {
       // A previous run sent this create and never saw it finish: look before sending again.
+      wait(item, `${short(r.name)} to show up (an earlier run sent its create at ${pending.startedAt}), up to ${secs(consistencyWaitMs)} before sending it again`);
       const seen = await observeSoon(p, r, consistencyWaitMs);
       if (seen) {
         await settleExisting(item, r, p, seen);
@@ -188,10 +254,11 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
           if (seen) return settleExisting(item, r, p, seen);
         }
         try {
-          await p.create(ctx, r, requestId);
+          await p.create(ctxFor(item), r, requestId);
         } catch (err) {
           const c = classify(err);
           if (c.kind === 'alreadyExists') {
+            wait(item, `${short(r.name)} to show up (the API says it already exists), up to ${secs(consistencyWaitMs)}`);
             const seen = await observeSoon(p, r, consistencyWaitMs);
             if (seen) return settleExisting(item, r, p, seen);
           }
@@ -224,7 +291,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
         if (!cur) throw new ApplyError(`${r.name} disappeared during update`);
         const changes = p.diff(r, cur, ctx);
         if (changes.length === 0) return;
-        await p.update(ctx, r, cur, changes);
+        await p.update(ctxFor(item), r, cur, changes);
       },
       backoff,
       retryHooks(item, (c) => c.kind === 'stale'),
@@ -232,6 +299,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   };
 
   const waitReady = async (item: PlanItem, r: Pick<Resource, 'name' | 'region' | 'kind'>, p: Provider): Promise<void> => {
+    wait(item, `${short(r.name)} to be ready (an operation on it is still running), up to ${secs(ctx.poll.timeoutMs)}`);
     const ready = await pollUntil(
       async () => {
         const cur = await withRetry(() => p.get(ctx, r), backoff, retryHooks(item));
@@ -250,7 +318,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
         const cur = await p.get(ctx, target);
         if (!cur) return;
         try {
-          await p.delete(ctx, cur);
+          await p.delete(ctxFor(item), cur);
         } catch (err) {
           if (classify(err).kind === 'notFound') return;
           throw err;
@@ -266,12 +334,12 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
     const r = byName.get(item.name);
     switch (item.action) {
       case 'create':
-        return doCreate(item, await resolved(r!), p);
+        return doCreate(item, await resolved(item, r!), p);
       case 'update':
-        return doUpdate(item, await resolved(r!), p);
+        return doUpdate(item, await resolved(item, r!), p);
       case 'replace':
         await doDelete(item, p);
-        return doCreate(item, await resolved(r!), p);
+        return doCreate(item, await resolved(item, r!), p);
       case 'delete':
         return doDelete(item, p);
       case 'noop':
@@ -290,6 +358,7 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
       run: async () => {
         o.onEvent?.({ type: 'start', name: item.name, kind: item.kind, region: item.region, action: item.action });
         await runItem(item);
+        if (item.action === 'create' || item.action === 'replace') createdAt.set(item.name, Date.now());
       },
     };
   });
@@ -324,6 +393,8 @@ export async function applyPlan(plan: Plan, registry: Registry, ctx: ProviderCon
   const list = [...results.values()];
   return { ok: list.every((r) => r.status === 'done' || r.status === 'deferred' || r.status === 'kept'), results: list, ms: Date.now() - t0 };
 }
+
+const short = (name: string): string => name.replace(/^projects\/[^/]+\//, '');
 
 function errorText(err: unknown): string {
   if (err instanceof ApplyError) return err.message;

@@ -39,9 +39,12 @@ export async function observeAll(ctx: ProviderContext, registry: Registry, desir
   const worker = async (): Promise<void> => {
     while (next < providers.length) {
       const p = providers[next++]!;
-      const found = await withRetry(() => p.list(ctx, o.regions, byKind.get(p.kind) ?? []), o.backoff ?? DEFAULT_BACKOFF, {
-        onRetry: (c, attempt, delayMs) => o.onRetry?.(`listing ${p.kind}`, c, attempt, delayMs),
-      });
+      // Each request (each page, region, parent) is retried on its own: retrying the whole
+      // listing for one failed request needs every request of one try to succeed, which an API
+      // failing 30% of calls never grants a listing that fans out over 15 regions.
+      const read = <T>(request: () => Promise<T>): Promise<T> =>
+        withRetry(request, o.backoff ?? DEFAULT_BACKOFF, { onRetry: (c, attempt, delayMs) => o.onRetry?.(`listing ${p.kind}`, c, attempt, delayMs) });
+      const found = await p.list({ ...ctx, read }, o.regions, byKind.get(p.kind) ?? []);
       for (const ob of found) out.set(ob.name, ob);
     }
   };

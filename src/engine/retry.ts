@@ -1,4 +1,4 @@
-import { classify, type ClassifiedError } from '../gcp/errors.js';
+import { ApiUnreachableError, classify, isUnreachable, type ClassifiedError } from '../gcp/errors.js';
 
 export interface BackoffOptions {
   /** First delay, ms. */
@@ -7,12 +7,27 @@ export interface BackoffOptions {
   maxMs: number;
   /** Give up after this many attempts in total (first try included). */
   maxAttempts: number;
+  /** Give up sooner, after this many tries in a row that could not connect (default MAX_UNREACHABLE). */
+  maxUnreachable?: number;
   /** Source of jitter in [0,1); injectable so tests are reproducible. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, maxAttempts: 8 };
+
+/**
+ * Tries (or operation polls) in a row that reached no server before giving up: a dead API or
+ * network refuses at once, and the whole budget would be minutes of silence before saying so.
+ */
+export const MAX_UNREACHABLE = 5;
+
+/** The error for the `n`th connection failure in a row, once that is `max`: final, saying what it met. */
+export function unreachableAfter(err: unknown, n: number, max: number, doing: string): ApiUnreachableError | undefined {
+  if (n < max) return undefined;
+  const why = classify(err).message.replace(/^.*reason: /, '').split('\n')[0];
+  return new ApiUnreachableError(`${doing}: the API did not answer ${n} times in a row (${why}); check that it is up and reachable, then run the command again`, err);
+}
 
 /** setTimeout's largest delay: a longer one fires at once (Node warns and uses 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -47,11 +62,15 @@ export interface RetryHooks {
   /** Decide per error; default: classify(err).retryable. */
   shouldRetry?: (c: ClassifiedError, err: unknown, attempt: number) => boolean;
   onRetry?: (c: ClassifiedError, attempt: number, delayMs: number) => void;
+  /** A retried error that does not use up an attempt: the caller bounds it otherwise (by time). */
+  uncounted?: (c: ClassifiedError, err: unknown) => boolean;
 }
 
 /** Run fn until it succeeds, a non-retryable error occurs, or attempts run out. */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: BackoffOptions, hooks: RetryHooks = {}): Promise<T> {
   const wait = o.sleep ?? sleep;
+  let unreachable = 0;
+  let spent = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
@@ -59,7 +78,10 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: Backo
       const c = classify(err);
       const retry = hooks.shouldRetry ? hooks.shouldRetry(c, err, attempt) : c.retryable;
       if (!retry) throw err;
-      if (attempt + 1 >= o.maxAttempts) throw new RetriesExhaustedError(err, attempt + 1);
+      unreachable = isUnreachable(err) ? unreachable + 1 : 0;
+      const dead = unreachableAfter(err, unreachable, o.maxUnreachable ?? MAX_UNREACHABLE, 'gave up');
+      if (dead) throw dead;
+      if (!hooks.uncounted?.(c, err) && ++spent >= o.maxAttempts) throw new RetriesExhaustedError(err, attempt + 1);
       const delay = backoffDelay(attempt, o);
       hooks.onRetry?.(c, attempt + 1, delay);
       await wait(delay);

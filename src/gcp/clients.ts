@@ -45,7 +45,9 @@ export function timingFor(target: Target): Timing {
   return {
     backoff: { baseMs: Math.max(10, 1000 * s), maxMs: Math.max(200, 60_000 * s), maxAttempts: 20 },
     poll: { initialMs: Math.max(5, 2000 * s), maxMs: Math.max(50, 20_000 * s), timeoutMs: Math.max(60_000, 45 * 60_000 * s) },
-    consistencyWaitMs: Math.max(2000, 30_000 * s),
+    // Not scaled down below 10 s: the emulator's consistency delay (--consistency-delay-ms,
+    // seconds like GCP's) does not follow the latency scale.
+    consistencyWaitMs: Math.max(10_000, 30_000 * s),
   };
 }
 

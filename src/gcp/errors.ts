@@ -97,6 +97,25 @@ export class OperationTimeoutError extends Error {
   }
 }
 
+/**
+ * The API stopped answering: several tries in a row could not even connect. Retrying for the
+ * rest of the budget (~15 minutes against GCP) would only be a silent wait, so this is final.
+ */
+export class ApiUnreachableError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'ApiUnreachableError';
+  }
+}
+
+/** Nothing answered at the API's address (refused, no route): it, or the way to it, is down. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  return typeof e === 'object' && e !== null && (UNREACHABLE_CODES.has(String(e.code)) || UNREACHABLE_CODES.has(String(e.cause?.code)));
+}
+
 type Loose = Record<string, unknown>;
 
 function asObj(v: unknown): Loose | undefined {
@@ -141,6 +160,9 @@ export function classify(err: unknown): ClassifiedError {
   let httpStatus: number | undefined;
   let reason = typeof e.reason === 'string' ? e.reason : undefined;
 
+  if (err instanceof ApiUnreachableError) {
+    return { kind: 'fatal', retryable: false, message };
+  }
   if (err instanceof OperationTimeoutError) {
     return { kind: 'unknownOutcome', retryable: true, message };
   }

@@ -24,3 +24,23 @@ export function labelsOf(raw: Record<string, unknown>, field = 'labels'): Record
 }
 
 export type Obj = Record<string, unknown>;
+
+/** One read request, retried on its own when the caller asked for it (ProviderContext.read). */
+export function readOnce<T>(ctx: ProviderContext, request: () => Promise<T>): Promise<T> {
+  return ctx.read ? ctx.read(request) : request();
+}
+
+/**
+ * The items of a client library's paged list, with each page's request retried on its own.
+ * google-gax's async iterators keep the failed page's request when a page call throws (the
+ * next-page request is assigned only from a reply), so a retried next() asks for that page
+ * again rather than starting over; test/unit/engine/paging.test.ts pins this.
+ */
+export async function* eachItem<T>(ctx: ProviderContext, pages: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = pages[Symbol.asyncIterator]();
+  for (;;) {
+    const step = await readOnce(ctx, () => it.next());
+    if (step.done) return;
+    yield step.value;
+  }
+}

@@ -1,6 +1,6 @@
 /** Waiting on Compute Engine operations: the client returns them and never polls. */
-import { classify, OperationFailedError, OperationTimeoutError } from '../gcp/errors.js';
-import { sleep } from '../engine/retry.js';
+import { OperationFailedError } from '../gcp/errors.js';
+import { pollOperation } from './op-wait.js';
 import { NO_RETRY } from './call-options.js';
 import type { ProviderContext } from './types.js';
 
@@ -9,6 +9,8 @@ export type { ComputeClients } from '../gcp/clients.js';
 export interface ComputeOp {
   name?: string | null;
   status?: string | null;
+  operationType?: string | null;
+  targetLink?: string | null;
   httpErrorStatusCode?: number | null;
   error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null;
 }
@@ -20,24 +22,19 @@ function reasonOf(code: string): string {
 }
 
 export async function waitComputeOp(ctx: ProviderContext, first: ComputeOp, region: string | undefined): Promise<void> {
-  let op = first;
-  const deadline = Date.now() + ctx.poll.timeoutMs;
-  let failures = 0;
-  while (op.status !== 'DONE') {
-    if (Date.now() > deadline) throw new OperationTimeoutError(`operation ${op.name} still ${op.status} after ${Math.round(ctx.poll.timeoutMs / 1000)}s`);
-    try {
-      // wait blocks server-side until done (or ~2 minutes), so this loop rarely turns.
+  const target = first.targetLink ? first.targetLink.replace(/^.*\/projects\/[^/]+\//, '') : '';
+  const what = `Compute operation ${first.name ?? '?'} (${[first.operationType, target].filter(Boolean).join(' ')})`;
+  const op = await pollOperation(ctx, what, first, {
+    done: (o) => o.status === 'DONE',
+    // wait blocks server-side until done (or ~2 minutes), so this loop rarely turns.
+    next: async (o) => {
       const [next] = region
-        ? await ctx.clients.compute('RegionOperationsClient').wait({ project: ctx.project, region, operation: op.name }, NO_RETRY)
-        : await ctx.clients.compute('GlobalOperationsClient').wait({ project: ctx.project, operation: op.name }, NO_RETRY);
-      op = next as ComputeOp;
-      failures = 0;
-    } catch (err) {
-      // Polling is a read: a throttled or failed poll is retried here, not surfaced.
-      if (!classify(err).retryable || ++failures > 8) throw err;
-      await sleep(Math.min(ctx.poll.maxMs, ctx.poll.initialMs * 2 ** failures));
-    }
-  }
+        ? await ctx.clients.compute('RegionOperationsClient').wait({ project: ctx.project, region, operation: o.name }, NO_RETRY)
+        : await ctx.clients.compute('GlobalOperationsClient').wait({ project: ctx.project, operation: o.name }, NO_RETRY);
+      return next as ComputeOp;
+    },
+    blocking: true,
+  });
   const e = op.error?.errors?.[0];
   if (e) {
     const code = e.code ?? 'UNKNOWN';

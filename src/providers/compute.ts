@@ -9,7 +9,7 @@ import { classify, isNotFound } from '../gcp/errors.js';
 import { fromClient, toClient } from '../gcp/proto.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, pick, topOf } from './diff.js';
-import { labelsOf, lastSegment, ownerOf, regionFromName, type Obj } from './common.js';
+import { eachItem, labelsOf, lastSegment, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 type Reply<T> = Promise<[T, ...unknown[]]>;
@@ -193,7 +193,7 @@ function makeProvider(k: ComputeKind): Provider {
         // One call for every region. An endpoint without aggregatedList falls back to per-region lists.
         try {
           const c = client(ctx, k.aggregatedClient ?? k.client);
-          for await (const [scope, scoped] of c.aggregatedListAsync!({ project: ctx.project }, NO_AUTOPAGE)) {
+          for await (const [scope, scoped] of eachItem(ctx, c.aggregatedListAsync!({ project: ctx.project }, NO_AUTOPAGE))) {
             const region = scope.replace(/^regions\//, '');
             if (!regions.includes(region)) continue;
             for (const item of (scoped[k.aggregatedKey!] as Obj[] | undefined) ?? []) out.push(observedFrom(k, ctx, item));
@@ -210,11 +210,11 @@ function makeProvider(k: ComputeKind): Provider {
         const c = client(ctx, k.client);
         await Promise.all(
           regions.map(async (region) => {
-            for await (const item of c.listAsync!({ project: ctx.project, region }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
+            for await (const item of eachItem(ctx, c.listAsync!({ project: ctx.project, region }, NO_AUTOPAGE))) out.push(observedFrom(k, ctx, item));
           }),
         );
       } else {
-        for await (const item of client(ctx, k.client).listAsync!({ project: ctx.project }, NO_AUTOPAGE)) out.push(observedFrom(k, ctx, item));
+        for await (const item of eachItem(ctx, client(ctx, k.client).listAsync!({ project: ctx.project }, NO_AUTOPAGE))) out.push(observedFrom(k, ctx, item));
       }
       return out;
     },

@@ -8,10 +8,12 @@ import { classify, isNotFound, OperationFailedError } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { lroOptions, NO_RETRY } from './call-options.js';
-import { labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
+import { eachItem, labelsOf, lastSegment, ownedByName, ownerOf, regionFromName, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 export interface Lro {
+  name?: string;
+  done?: boolean;
   promise(): Promise<unknown[]>;
 }
 
@@ -32,7 +34,8 @@ function iterate(c: GaxLroClient, method: string, req: Obj): AsyncIterable<Obj> 
 }
 
 /** Wait for a long-running operation, turning a failed one into a classifiable error. */
-export async function finish(op: Lro): Promise<void> {
+export async function finish(ctx: ProviderContext, op: Lro): Promise<void> {
+  if (!op.done) ctx.onWait?.(`operation ${op.name ?? '?'}`);
   try {
     await op.promise();
   } catch (err) {
@@ -98,11 +101,11 @@ function makeProvider(k: LroKind): Provider {
         if (o.region && regions.includes(o.region)) out.push(k.ownedByName ? ownedByName(o, desired, ctx) : o);
       };
       if (k.wildcardList) {
-        for await (const obj of iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, '-') })) add(parse(ctx, obj));
+        for await (const obj of eachItem(ctx, iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, '-') }))) add(parse(ctx, obj));
       } else {
         await Promise.all(
           regions.map(async (region) => {
-            for await (const obj of iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, region) })) add(parse(ctx, obj));
+            for await (const obj of eachItem(ctx, iterate(k.client(ctx), `${k.method.list}Async`, { parent: parent(ctx, region) }))) add(parse(ctx, obj));
           }),
         );
       }
@@ -131,7 +134,7 @@ function makeProvider(k: LroKind): Provider {
         [k.idParam]: lastSegment(r.name),
         [k.bodyParam]: toClient(k.pkg, k.type, r.spec),
       }, lroOptions(ctx));
-      await finish(op);
+      await finish(ctx, op);
     },
 
     async update(ctx, r, o, changes) {
@@ -141,12 +144,12 @@ function makeProvider(k: LroKind): Provider {
       if (o.raw.etag) body.etag = o.raw.etag;
       const req: Obj = { [k.bodyParam]: toClient(k.pkg, k.type, body) };
       if (k.mask === 'snake') req.updateMask = { paths: tops.map(snake) };
-      await finish(await invoke<Lro>(k.client(ctx), k.method.update, req, lroOptions(ctx)));
+      await finish(ctx, await invoke<Lro>(k.client(ctx), k.method.update, req, lroOptions(ctx)));
     },
 
     async delete(ctx, o) {
       try {
-        await finish(await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }, lroOptions(ctx)));
+        await finish(ctx, await invoke<Lro>(k.client(ctx), k.method.delete, { name: o.name }, lroOptions(ctx)));
       } catch (err) {
         if (classify(err).kind === 'notFound') return;
         throw err;

@@ -12,7 +12,7 @@ import { lastSegment } from '../util/resource-name.js';
 
 /** googleapis retries by default; the engine does it instead. */
 const NO_GAXIOS_RETRY = { retry: false };
-import { ownerOf, type Obj } from './common.js';
+import { ownerOf, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 // ---------- service accounts ----------
@@ -38,7 +38,8 @@ const serviceAccount: Provider = {
     const out: Observed[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await ctx.clients.iam.projects.serviceAccounts.list({ name: `projects/${ctx.project}`, pageToken }, NO_GAXIOS_RETRY);
+      const req = { name: `projects/${ctx.project}`, pageToken };
+      const res = await readOnce(ctx, () => ctx.clients.iam.projects.serviceAccounts.list(req, NO_GAXIOS_RETRY));
       for (const a of res.data.accounts ?? []) out.push(saObserved(ctx, a as Obj));
       pageToken = res.data.nextPageToken ?? undefined;
     } while (pageToken);
@@ -153,7 +154,7 @@ const policyMembers: Provider = {
   async list(ctx, _regions, desired) {
     const out: Observed[] = [];
     for (const r of desired ?? []) {
-      const o = await this.get(ctx, r);
+      const o = await readOnce(ctx, () => this.get(ctx, r));
       if (o) out.push(o);
     }
     return out;

@@ -4,7 +4,7 @@ import { isNotFound } from '../gcp/errors.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { labelsOf, lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
+import { eachItem, labelsOf, lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 type Method = (req: Obj, opts: Obj) => Promise<[unknown, ...unknown[]]>;
@@ -48,7 +48,7 @@ function make(k: PsKind): Provider {
     requiresReplace: k.update ? undefined : (changes) => changes.length > 0,
     async list(ctx, _regions, desired) {
       const out: Observed[] = [];
-      for await (const obj of iterate(k.client(ctx), `${k.list[0]}Async`, k.list[1](ctx))) {
+      for await (const obj of eachItem(ctx, iterate(k.client(ctx), `${k.list[0]}Async`, k.list[1](ctx)))) {
         const o = parse(obj);
         out.push(k.byName ? ownedByName(o, desired, ctx) : o);
       }

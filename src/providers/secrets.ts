@@ -6,11 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { fromClient, toClient } from '../gcp/proto.js';
-import { isNotFound } from '../gcp/errors.js';
+import { classify, GRPC, isNotFound } from '../gcp/errors.js';
 import type { FieldChange, Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { labelsOf, ownerOf, type Obj } from './common.js';
+import { eachItem, labelsOf, ownerOf, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 const VALUE_FROM = 'ruvector-value-from';
@@ -47,10 +47,46 @@ function apiSpec(r: Resource): Obj {
   return rest;
 }
 
-async function addVersion(ctx: ProviderContext, r: Resource): Promise<string | undefined> {
-  const value = typeof r.spec[VALUE] === 'string' ? (r.spec[VALUE] as string) : typeof r.spec[GENERATE] === 'number' ? password(r.spec[GENERATE] as number) : undefined;
-  if (value === undefined) return undefined;
+/**
+ * Digests of the versions this session's clients added, by secret: a create or update that is
+ * retried (a throttled label update after the version landed, a lost reply) finds its version
+ * here rather than minting another value. Digests only: the value itself is never kept.
+ */
+const added = new WeakMap<object, Map<string, string>>();
+
+/** The payload of the secret's newest version; undefined when it has none that can be read. */
+async function latestPayload(ctx: ProviderContext, name: string): Promise<string | undefined> {
+  try {
+    const v = await call<{ payload?: { data?: Uint8Array | string } }>(ctx, 'accessSecretVersion', { name: `${name}/versions/latest` });
+    const data = v.payload?.data;
+    if (data === undefined) return undefined;
+    return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
+  } catch (err) {
+    // No version yet, or the newest one disabled or destroyed: there is no value to keep.
+    if (isNotFound(err) || classify(err).grpcCode === GRPC.FAILED_PRECONDITION) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Makes the secret hold the desired value and returns its digest, adding a version only when
+ * it does not hold it yet. A generated value is generated once: a secret that already has a
+ * readable version (an earlier try of this create, a run killed before the digest label was
+ * set) keeps it, so the password a database user was given stays the secret's value.
+ */
+async function ensureVersion(ctx: ProviderContext, r: Resource): Promise<string | undefined> {
+  const want = typeof r.spec[VALUE] === 'string' ? (r.spec[VALUE] as string) : undefined;
+  const length = typeof r.spec[GENERATE] === 'number' ? (r.spec[GENERATE] as number) : undefined;
+  if (want === undefined && length === undefined) return undefined;
+  let mine = added.get(ctx.clients);
+  if (!mine) added.set(ctx.clients, (mine = new Map()));
+  const had = mine.get(r.name);
+  if (had && (want === undefined || had === sha(want))) return had;
+  const current = await latestPayload(ctx, r.name);
+  if (current !== undefined && (want === undefined || sha(current) === sha(want))) return sha(current);
+  const value = want ?? password(length!);
   await call(ctx, 'addSecretVersion', { parent: r.name, payload: { data: Buffer.from(value, 'utf8') } });
+  mine.set(r.name, sha(value));
   return sha(value);
 }
 
@@ -80,7 +116,7 @@ export const secretProviders: Provider[] = [
     async list(ctx) {
       const out: Observed[] = [];
       const c = ctx.clients.secrets as unknown as Record<string, (r: Obj, o: Obj) => AsyncIterable<Obj>>;
-      for await (const s of c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, NO_RETRY)) out.push(parse(ctx, s));
+      for await (const s of eachItem(ctx, c.listSecretsAsync!.call(c, { parent: `projects/${ctx.project}` }, NO_RETRY))) out.push(parse(ctx, s));
       return out;
     },
 
@@ -109,7 +145,7 @@ export const secretProviders: Provider[] = [
     async create(ctx, r) {
       const body = toClient('secret-manager', 'google.cloud.secretmanager.v1.Secret', apiSpec(r));
       await call(ctx, 'createSecret', { parent: `projects/${ctx.project}`, secretId: r.name.split('/').pop(), secret: body });
-      const digest = await addVersion(ctx, r);
+      const digest = await ensureVersion(ctx, r);
       if (digest) await setShaLabel(ctx, r, digest);
     },
 
@@ -118,7 +154,7 @@ export const secretProviders: Provider[] = [
       const apiTops = tops.filter((t) => t !== 'value');
       let labels = { ...o.labels, ...((r.spec.labels as Record<string, string> | undefined) ?? {}) };
       if (tops.includes('value')) {
-        const digest = await addVersion(ctx, r);
+        const digest = await ensureVersion(ctx, r);
         if (digest) labels = { ...labels, [VALUE_SHA_LABEL]: digest };
         if (!apiTops.includes('labels')) apiTops.push('labels');
       }
@@ -134,15 +170,7 @@ export const secretProviders: Provider[] = [
 
     async readField(ctx, o, field) {
       if (field !== 'payload') return undefined;
-      try {
-        const v = await call<{ payload?: { data?: Uint8Array | string } }>(ctx, 'accessSecretVersion', { name: `${o.name}/versions/latest` });
-        const data = v.payload?.data;
-        if (data === undefined) return undefined;
-        return typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return latestPayload(ctx, o.name);
     },
   },
 ];

@@ -4,11 +4,11 @@
  * this goes over authenticated REST from src/gcp/clients.ts. The API names the consumer
  * network by project NUMBER, so network is compared by its network name only.
  */
-import { OperationFailedError, OperationTimeoutError, classify, isNotFound } from '../gcp/errors.js';
-import { sleep } from '../engine/retry.js';
+import { OperationFailedError, isNotFound } from '../gcp/errors.js';
+import { pollOperation } from './op-wait.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields } from './diff.js';
-import { lastSegment, type Obj } from './common.js';
+import { lastSegment, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 interface Op {
@@ -28,25 +28,16 @@ async function consumerNetwork(ctx: ProviderContext, network: string): Promise<s
 }
 
 async function waitOp(ctx: ProviderContext, first: Op): Promise<void> {
-  let op = first;
-  let delay = ctx.poll.initialMs;
-  const deadline = Date.now() + ctx.poll.timeoutMs;
-  while (!op.done) {
-    if (Date.now() > deadline) throw new OperationTimeoutError(`operation ${op.name} not done`);
-    await sleep(delay);
-    delay = Math.min(ctx.poll.maxMs, Math.ceil(delay * 1.5));
-    try {
-      op = await ctx.clients.request<Op>({ api: 'servicenetworking', method: 'GET', path: `v1/${op.name}` });
-    } catch (err) {
-      if (!classify(err).retryable) throw err;
-    }
-  }
+  const op = await pollOperation(ctx, `Service Networking operation ${first.name}`, first, {
+    done: (o) => !!o.done,
+    next: (o) => ctx.clients.request<Op>({ api: 'servicenetworking', method: 'GET', path: `v1/${o.name}` }),
+  });
   if (op.error) throw new OperationFailedError(op.error.message ?? 'operation failed', op.error.code);
 }
 
 async function listFor(ctx: ProviderContext, r: Resource): Promise<Observed[]> {
-  const network = await consumerNetwork(ctx, String(r.spec.network));
-  const res = await ctx.clients.request<{ connections?: Obj[] }>({ api: 'servicenetworking', method: 'GET', path: `v1/${base(r)}`, params: { network } });
+  const network = await readOnce(ctx, () => consumerNetwork(ctx, String(r.spec.network)));
+  const res = await readOnce(ctx, () => ctx.clients.request<{ connections?: Obj[] }>({ api: 'servicenetworking', method: 'GET', path: `v1/${base(r)}`, params: { network } }));
   return (res.connections ?? [])
     .filter((c) => lastSegment(String(c.network ?? '')) === lastSegment(String(r.spec.network)))
     .map((c) => ({ kind: 'servicenetworking.Connection', name: r.name, raw: c, labels: {}, owner: ctx.topology }));

@@ -4,12 +4,12 @@
  * Updates echo settings.settingsVersion (a stale one is a 412 the engine retries after a re-read).
  */
 import { fromClient, toClient } from '../gcp/proto.js';
-import { isNotFound, OperationFailedError, OperationTimeoutError, classify } from '../gcp/errors.js';
-import { sleep } from '../engine/retry.js';
+import { isNotFound, OperationFailedError } from '../gcp/errors.js';
+import { pollOperation } from './op-wait.js';
 import type { Observed, Resource } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
 import { NO_RETRY } from './call-options.js';
-import { lastSegment, ownedByName, ownerOf, type Obj } from './common.js';
+import { lastSegment, ownedByName, ownerOf, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 const T = (t: string): string => `google.cloud.sql.v1.${t}`;
@@ -17,6 +17,8 @@ const T = (t: string): string => `google.cloud.sql.v1.${t}`;
 interface SqlOp {
   name?: string | null;
   status?: string | null;
+  operationType?: string | null;
+  targetId?: string | null;
   error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null;
 }
 
@@ -30,19 +32,11 @@ async function call<R>(client: unknown, method: string, req: Obj): Promise<R> {
 }
 
 export async function waitSqlOp(ctx: ProviderContext, first: SqlOp): Promise<void> {
-  let op = first;
-  let delay = ctx.poll.initialMs;
-  const deadline = Date.now() + ctx.poll.timeoutMs;
-  while (op.status !== 'DONE') {
-    if (Date.now() > deadline) throw new OperationTimeoutError(`Cloud SQL operation ${op.name} still ${op.status}`);
-    await sleep(delay);
-    delay = Math.min(ctx.poll.maxMs, Math.ceil(delay * 1.5));
-    try {
-      op = await call<SqlOp>(ctx.clients.sqlOperations, 'get', { project: ctx.project, operation: op.name });
-    } catch (err) {
-      if (!classify(err).retryable) throw err;
-    }
-  }
+  const what = `Cloud SQL operation ${first.name ?? '?'} (${[first.operationType, first.targetId].filter(Boolean).join(' ')})`;
+  const op = await pollOperation(ctx, what, first, {
+    done: (o) => o.status === 'DONE',
+    next: (o) => call<SqlOp>(ctx.clients.sqlOperations, 'get', { project: ctx.project, operation: o.name }),
+  });
   const e = op.error?.errors?.[0];
   if (e) throw new OperationFailedError(`${e.code ?? 'ERROR'}: ${e.message ?? ''}`, undefined, undefined, e.code ?? undefined);
 }
@@ -84,7 +78,8 @@ const instance: Provider = {
     const out: Observed[] = [];
     let pageToken: string | undefined;
     do {
-      const res = await call<{ items?: Obj[]; nextPageToken?: string }>(ctx.clients.sqlInstances, 'list', { project: ctx.project, pageToken });
+      const req = { project: ctx.project, pageToken };
+      const res = await readOnce(ctx, () => call<{ items?: Obj[]; nextPageToken?: string }>(ctx.clients.sqlInstances, 'list', req));
       for (const item of res.items ?? []) {
         const o = instanceObserved(ctx, item);
         if (o.region && regions.includes(o.region)) out.push(o);
@@ -150,7 +145,7 @@ function childProvider(kind: 'sql.Database' | 'sql.User'): Provider {
   };
   const listFor = async (ctx: ProviderContext, instanceId: string, region: string | undefined): Promise<Observed[]> => {
     try {
-      const res = await call<{ items?: Obj[] }>(client(ctx), 'list', { project: ctx.project, instance: instanceId });
+      const res = await readOnce(ctx, () => call<{ items?: Obj[] }>(client(ctx), 'list', { project: ctx.project, instance: instanceId }));
       return (res.items ?? []).map((x) => parse(ctx, instanceId, region, x));
     } catch (err) {
       if (isNotFound(err)) return [];

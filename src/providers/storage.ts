@@ -1,10 +1,10 @@
 /** Cloud Storage buckets through @google-cloud/storage (JSON API). */
-import type { Bucket } from '@google-cloud/storage';
+import type { Bucket, GetBucketsRequest } from '@google-cloud/storage';
 import { isNotFound } from '../gcp/errors.js';
 import { FORCE_DESTROY_LABEL } from '../topology/kinds.js';
 import type { Observed } from '../engine/types.js';
 import { diffFields, topOf } from './diff.js';
-import { labelsOf, lastSegment, ownerOf, type Obj } from './common.js';
+import { labelsOf, lastSegment, ownerOf, readOnce, type Obj } from './common.js';
 import type { Provider, ProviderContext } from './types.js';
 
 function observed(ctx: ProviderContext, meta: Obj): Observed {
@@ -34,8 +34,16 @@ export const storageProviders: Provider[] = [
     immutable: ['location', 'name', 'encryption'],
 
     async list(ctx, regions) {
-      const [buckets] = await ctx.clients.storage.getBuckets({ autoPaginate: true });
-      return buckets.map((b) => observed(ctx, b.metadata as Obj)).filter((o) => o.region === undefined || regions.includes(o.region));
+      const out: Observed[] = [];
+      // Page by page, so that a failed page is asked for again rather than the whole list.
+      let query: GetBucketsRequest | null = { autoPaginate: false };
+      while (query) {
+        const q: GetBucketsRequest = query;
+        const [buckets, next] = await readOnce(ctx, () => ctx.clients.storage.getBuckets(q));
+        for (const b of buckets) out.push(observed(ctx, b.metadata as Obj));
+        query = next ? { ...next, autoPaginate: false } : null;
+      }
+      return out.filter((o) => o.region === undefined || regions.includes(o.region));
     },
 
     async get(ctx, r) {

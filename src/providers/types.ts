@@ -9,6 +9,14 @@ export interface ProviderContext {
   ownerLabels: Record<string, string>;
   /** How to wait for long-running operations. */
   poll: { initialMs: number; maxMs: number; timeoutMs: number };
+  /**
+   * Runs one read request (one page of a list) under the caller's retry policy. Set while
+   * observing: a listing fans out over pages, regions and parents, and retrying the whole
+   * listing for one failed request never gets through an API that fails a share of all calls.
+   */
+  read?: <T>(request: () => Promise<T>) => Promise<T>;
+  /** Told what a provider is about to wait for (an operation), so that progress can say it. */
+  onWait?: (what: string) => void;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { GoogleError } from 'google-gax';
 import type { Observed, Resource } from '../../../src/engine/types.js';
 import { diffFields } from '../../../src/providers/diff.js';
+import { readOnce } from '../../../src/providers/common.js';
 import type { Provider, ProviderContext } from '../../../src/providers/types.js';
 import type { Registry } from '../../../src/engine/plan.js';
 import { createPrng } from '../../../src/emulator/core/prng.js';
@@ -106,8 +107,9 @@ export function fakeProvider(cloud: FakeCloud, kind: string, graph: () => Resour
     kind,
     api: 'fake',
     scope: 'regional',
-    async list(_ctx, regions) {
-      return cloud.list().filter((x) => x.kind === kind && (x.region === undefined || regions.includes(x.region))).map(toObserved);
+    // One list request, retried on its own as a provider's pages are.
+    async list(ctx, regions) {
+      return (await readOnce(ctx, async () => cloud.list())).filter((x) => x.kind === kind && (x.region === undefined || regions.includes(x.region))).map(toObserved);
     },
     async get(_ctx, r) {
       const x = cloud.get(r.name);
