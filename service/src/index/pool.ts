@@ -17,7 +17,10 @@ export interface PoolOptions {
   timeoutMs?: number;
   /** Queries in flight past which a new search is refused 'overloaded' (SEARCH_QUEUE_QUERIES); one search alone is always let in. */
   queueQueries?: number;
-  /** A new search is refused 'overloaded' while the oldest one no worker has taken has waited this long (SEARCH_QUEUE_WAIT_MS). */
+  /**
+   * A new search is refused 'overloaded' when the searches ahead of it would take this long by
+   * recent worker time per query, or the oldest one no worker has taken has waited this long (SEARCH_QUEUE_WAIT_MS).
+   */
   queueWaitMs?: number;
   /** A worker on one message this long, or a search in flight this long past its deadline, makes the pool wedged (POOL_WEDGED_MS). */
   wedgedMs?: number;
@@ -162,6 +165,8 @@ export class IndexPool {
   private readonly freeBlocks: number[];
   /** Queries of the searches in `offered`. */
   private queries = 0;
+  /** Recent worker time per query (µs, a moving average of answered searches): what the queue ahead of a new search will take. */
+  private microsPerQuery = 100;
   private readonly busy: Int32Array;
   private readonly epoch = Date.now();
   private readonly sweeper: NodeJS.Timeout;
@@ -235,6 +240,11 @@ export class IndexPool {
     const p = this.offered.get(slot);
     if (!p || p.ticket !== r.seq) return;
     from.searches++;
+    if (r.ok) {
+      const { searchMicros, offsets } = r.result as Hits;
+      const n = offsets.length - 1;
+      if (n > 0) this.microsPerQuery += 0.05 * (searchMicros / n - this.microsPerQuery);
+    }
     const caller = this.release(slot);
     if (!caller) return;
     // The worker gave up at the deadline before the sweep did: the same answer either way.
@@ -258,7 +268,11 @@ export class IndexPool {
   /** Why a search of `queries` queries would be refused now, if it would. */
   private overload(queries: number, now: number): string | undefined {
     if (this.offered.size >= CLAIM_SLOTS) return `${CLAIM_SLOTS} searches in flight`;
-    if (this.queries > 0 && this.queries + queries > this.queueQueries) return `${this.queries} queries in flight, at most ${this.queueQueries} (SEARCH_QUEUE_QUERIES)`;
+    if (this.queries === 0) return undefined;
+    if (this.queries + queries > this.queueQueries) return `${this.queries} queries in flight, at most ${this.queueQueries} (SEARCH_QUEUE_QUERIES)`;
+    // The wait ahead of it, from the queries in flight and what queries cost lately, so a queue of slow searches is cut short before it is long.
+    const ahead = (this.queries * this.microsPerQuery) / 1000 / this.workers.length;
+    if (ahead > this.queueWaitMs) return `the searches in flight would keep it waiting ~${Math.round(ahead)} ms, at most ${this.queueWaitMs} (SEARCH_QUEUE_WAIT_MS)`;
     let looked = 0;
     for (const [slot, p] of this.offered) {
       if (++looked > QUEUE_PROBE) break;
