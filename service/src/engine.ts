@@ -75,7 +75,8 @@ export interface WriteEvent {
 export class RateLimited extends HttpError {}
 
 /** Answers to a search the queue refused or that passed its deadline: the client should retry later. */
-const RETRY_AFTER = { 'retry-after': '1' };
+const RETRY_AFTER_SEC = 1;
+const RETRY_AFTER = { 'retry-after': String(RETRY_AFTER_SEC) };
 
 /** indices/*.labels.json: the labels of one collection's saved HNSW graph (service/FORMAT.md). */
 export interface IndexSidecar {
@@ -482,7 +483,14 @@ export class Engine {
       if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);
       if (e instanceof SearchRefused) {
         this.metrics.searchRefused.inc({ reason: e.kind });
-        if (e.kind === 'overloaded') throw new HttpError(503, `${e.message}; retry shortly`, RETRY_AFTER);
+        if (e.kind === 'overloaded') {
+          // Answered after the pause it asks for: a refusal costs the main thread a fraction of a
+          // search, but a client that ignores Retry-After would send the next at once, and
+          // hundreds of them kept the main thread busy refusing (while Node accepts one new
+          // connection per event-loop turn, so a liveness probe's connection waited 15 s).
+          await new Promise((r) => setTimeout(r, RETRY_AFTER_SEC * 1000));
+          throw new HttpError(503, `${e.message}; retry shortly`, RETRY_AFTER);
+        }
         throw new HttpError(503, `search did not finish within ${this.cfg.search.timeoutMs} ms (SEARCH_TIMEOUT_MS): ask for fewer queries or a narrower filter, or retry`, RETRY_AFTER);
       }
       throw e;
