@@ -144,8 +144,10 @@ describe('deadlines, load shedding and readiness', () => {
   }, 60_000);
 
   it('sheds searches past SEARCH_QUEUE_QUERIES with 503 and Retry-After while liveness answers', async () => {
+    // A deadline long enough that what is let in is answered, on this machine at any load.
+    const u = await env.start({ RATE_LIMIT_PER_MINUTE: '100000000', SEARCH_TIMEOUT_MS: '30000', SEARCH_QUEUE_QUERIES: '400' });
     const body = { vectors: Array.from({ length: 100 }, q), k: 10, ef: 200 };
-    const answers = await Promise.all([...Array.from({ length: 30 }, () => search(body, t.url)), call(t.url, 'GET', '/health/live')]);
+    const answers = await Promise.all([...Array.from({ length: 30 }, () => search(body, u.url)), call(u.url, 'GET', '/health/live')]);
     const live = answers.pop()!;
     expect(live.status).toBe(200);
     const shed = answers.filter((r) => r.status === 503 && r.body.error.startsWith('search queue full'));
@@ -154,10 +156,10 @@ describe('deadlines, load shedding and readiness', () => {
       expect(r.headers.get('retry-after')).toBe('1');
       expect(r.body.error).toMatch(/\(SEARCH_QUEUE_QUERIES\)|\(SEARCH_QUEUE_WAIT_MS\)/);
     }
-    // The rest were answered (or ran into the deadline); nothing else.
-    for (const r of answers) expect([200, 503]).toContain(r.status);
-    expect(answers.filter((r) => r.status === 200).length).toBeGreaterThan(0);
-    await waitUntil(() => t.engine.pool.health().searches === 0);
+    // The rest were answered, at least the four that fit.
+    expect(answers.filter((r) => r.status === 200).length + shed.length).toBe(30);
+    expect(answers.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(4);
+    await waitUntil(() => u.engine.pool.health().searches === 0);
   }, 60_000);
 
   it('reports not ready while a worker is stuck on one task past POOL_WEDGED_MS, and ready again after', async () => {

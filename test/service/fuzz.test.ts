@@ -42,6 +42,12 @@ describe('fuzzed requests', () => {
       ['POST', '/api/v1/collections/fz/search', () => ({ vector: vec(), k: 5, ef: 50, filter: { t: 'a' } })],
       ['POST', '/api/v1/collections/fz/search', () => ({ vectors: [vec(), vec()], k: 3 })],
       ['POST', '/api/v1/collections/fz/search', () => ({ query_vector_id: String(id()), k: 3 })],
+      // Filters of every shape the bounds cover: lists, ranges, nesting, values that are not scalars.
+      ['POST', '/api/v1/collections/fz/search', () => ({
+        vectors: [vec(), vec()],
+        k: 2,
+        filter: { should: [{ key: 't', match: { any: ['a', 'b', rand()] } }, { must_not: [{ key: 'n', range: { gt: rand() } }] }, { key: 'x.y', match: { except: [pick([1, 'z', null, true])] } }] },
+      })],
       ['PUT', '/collections/qz', () => ({ vectors: { size: D, distance: pick(['Cosine', 'Euclid', 'Dot']) } })],
       ['PUT', '/collections/qz/points', () => ({ points: [{ id: id(), vector: vec(), payload: { a: 1 } }] })],
       ['POST', '/collections/qz/points', () => ({ ids: [id(), id()], with_payload: true, with_vector: true })],

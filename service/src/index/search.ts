@@ -41,11 +41,11 @@ export interface SearchJob {
  *
  * hnswlib's filtered search walks the graph until it has `ef` points that pass the filter, so
  * a filter that few points pass makes every query walk the whole graph, a predicate call per
- * point. Once the batch's filter calls reach half the collection's size (so at most what one
- * scan of every payload costs is spent before switching, and half as much again after), the
- * predicate is evaluated once per point instead, and the rest of the
- * batch searches the matching points exactly (a filter matching nothing answers at once), or,
- * when they are too many to copy, walks the graph with a bitmap look-up for the predicate.
+ * point. Once the batch's filter calls reach half the collection's size (a walk or two, less
+ * than one scan of every payload costs), the predicate is evaluated once per point instead,
+ * and the rest of the batch searches the matching points exactly (a filter matching nothing
+ * answers at once), or, when they are too many to copy, walks the graph with a bitmap look-up
+ * for the predicate.
  *
  * The deadline is checked between queries and inside the filter callback. hnswlib cannot be
  * interrupted (a callback that throws leaves the walk running with an exception pending), so
