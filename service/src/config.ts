@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { HnswBuildChoice } from './index/hnswlib.js';
+import { DEFAULT_FILTER_LIMITS, MAX_FILTER_DEPTH, type FilterLimits } from './vectors/filter.js';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface ServiceConfig {
@@ -22,14 +23,35 @@ export interface ServiceConfig {
   tombstoneRetentionDays: number;
   push: { jwksUrl: string; audience?: string; serviceAccount?: string; issuers: string[] };
   apiKey?: string;
+  /** perWindow: cost units per client per window (a query, or a point id read, is one). */
   rateLimit: { perWindow: number; windowSec: number };
-  limits: { bodyBytes: number; maxK: number; maxBatch: number; maxDimension: number };
   /**
    * How long a client may take to send a request's headers, and the whole request (headers and
    * body): a connection past either is answered 408 and closed, so a body that stops midway or
    * is shorter than its Content-Length does not hold it forever. Answering is not bounded here.
    */
   receive: { headersMs: number; requestMs: number };
+  /**
+   * What one request may ask for. bodyBytes: upserts' bodies; queryBodyBytes: searches' and
+   * reads' and deletes' by id; maxBatch: points or ids per request; maxQueries: queries per
+   * search request; maxResults: k x queries.
+   */
+  limits: {
+    bodyBytes: number;
+    queryBodyBytes: number;
+    maxK: number;
+    maxBatch: number;
+    maxQueries: number;
+    maxResults: number;
+    maxDimension: number;
+    filter: FilterLimits;
+  };
+  /**
+   * The search queue: timeoutMs is every search's deadline (queued or running); past
+   * queueQueries queries in flight, or once the oldest waiting search has waited queueWaitMs,
+   * searches are refused 503; a worker stuck wedgedMs on one task makes /health/ready fail.
+   */
+  search: { timeoutMs: number; queueQueries: number; queueWaitMs: number; wedgedMs: number };
   pollIntervalMs: number;
   /** Proxies in front of us that append to X-Forwarded-For (Cloud Run's front end: 1; behind the global LB: 2). */
   trustedProxyHops: number;
@@ -146,6 +168,17 @@ function receiveTimeouts(env: Env): ServiceConfig['receive'] {
   return { headersMs, requestMs };
 }
 
+function searchQueue(env: Env): ServiceConfig['search'] {
+  const timeoutMs = int(env, 'SEARCH_TIMEOUT_MS', 5_000, 10, 600_000);
+  const wedgedMs = int(env, 'POOL_WEDGED_MS', Math.max(30_000, 2 * timeoutMs), 100, 3_600_000);
+  return {
+    timeoutMs,
+    queueQueries: int(env, 'SEARCH_QUEUE_QUERIES', 20_000, 1, 10_000_000),
+    queueWaitMs: int(env, 'SEARCH_QUEUE_WAIT_MS', 1_000, 1, 600_000),
+    wedgedMs,
+  };
+}
+
 /** Reads and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): ServiceConfig {
   const region = str(env, 'REGION') ?? 'local';
@@ -217,11 +250,20 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     rateLimit: { perWindow: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 1e9), windowSec: 60 },
     limits: {
       bodyBytes: int(env, 'MAX_BODY_BYTES', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      queryBodyBytes: int(env, 'MAX_QUERY_BODY_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxK: int(env, 'MAX_K', 1000, 1, 100_000),
       maxBatch: int(env, 'MAX_BATCH', 10_000, 1, 1_000_000),
+      maxQueries: int(env, 'MAX_QUERIES', 1000, 1, 1_000_000),
+      maxResults: int(env, 'MAX_RESULTS', 100_000, 1, 100_000_000),
       maxDimension: int(env, 'MAX_DIMENSION', 65_536, 1, 1_000_000),
+      filter: {
+        depth: int(env, 'MAX_FILTER_DEPTH', MAX_FILTER_DEPTH, 1, 1000),
+        conditions: int(env, 'MAX_FILTER_CONDITIONS', DEFAULT_FILTER_LIMITS.conditions, 1, 1_000_000),
+        values: int(env, 'MAX_MATCH_VALUES', DEFAULT_FILTER_LIMITS.values, 1, 10_000_000),
+      },
     },
     receive: receiveTimeouts(env),
+    search: searchQueue(env),
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
     // Longer than Pub/Sub's longest message retention (7 days): see VectorStore.purgeTombstones.

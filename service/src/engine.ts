@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from './config.js';
 import { HttpError, badRequest, conflict, notFound } from './errors.js';
-import { IndexPool, WorkerError } from './index/pool.js';
+import { IndexPool, SearchRefused, WorkerError } from './index/pool.js';
 import type { SavedReplica } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
@@ -56,6 +56,8 @@ export interface SearchRequest {
   exclude?: string;
   /** The query vector is a stored point's (query_vector_id): such searches repeat, so they are cached. */
   byId?: boolean;
+  /** The route has already charged the rate limit for it (a batch is charged whole, up front). */
+  charged?: boolean;
 }
 
 export interface WriteEvent {
@@ -71,6 +73,10 @@ export interface WriteEvent {
 }
 
 export class RateLimited extends HttpError {}
+
+/** Answers to a search the queue refused or that passed its deadline: the client should retry later. */
+const RETRY_AFTER_SEC = 1;
+const RETRY_AFTER = { 'retry-after': String(RETRY_AFTER_SEC) };
 
 /** indices/*.labels.json: the labels of one collection's saved HNSW graph (service/FORMAT.md). */
 export interface IndexSidecar {
@@ -419,27 +425,43 @@ export class Engine {
     return `search:${h}:${k}`;
   }
 
-  /** Searches; rate limited per user; single queries are served from the search cache when valid. */
+  /**
+   * Spends `units` of the client's rate limit (a query, or a point id read, is one unit), or
+   * throws 429 with Retry-After. Counted for analytics as one request.
+   */
+  charge(user: string, units: number): void {
+    const { perWindow, windowSec } = this.cfg.rateLimit;
+    const rate = this.cache.rateLimit(user, perWindow, windowSec, units);
+    const nowSec = Math.floor(Date.now() / 1000);
+    this.analytics.countRequest(user, nowSec - (nowSec % windowSec));
+    if (rate.allowed) return;
+    const why = units > perWindow ? `this request alone costs ${units}` : `this request costs ${units}, ${rate.remaining} left in this window`;
+    throw new RateLimited(429, `rate limit of ${perWindow} units per ${windowSec}s (RATE_LIMIT_PER_MINUTE; a query or a point id is one unit) exceeded for this client: ${why}`, {
+      'retry-after': String(rate.retryAfterSec),
+    });
+  }
+
+  /** Searches; rate limited per user in queries; single queries are served from the search cache when valid. */
   async search(r: SearchRequest): Promise<{ results: ScoredPoint[][]; cacheHit: boolean }> {
     const t0 = performance.now();
     const c = this.get(r.collection);
     const ef = Math.max(r.ef ?? this.cfg.hnsw.efSearch, r.k);
+    const { maxQueries, maxResults } = this.cfg.limits;
+    if (r.queries.length > maxQueries) throw badRequest(`${r.queries.length} queries in one request, at most ${maxQueries} (MAX_QUERIES)`);
+    if (r.queries.length * r.k > maxResults) throw badRequest(`k x queries is ${r.k} x ${r.queries.length} = ${r.k * r.queries.length} results, at most ${maxResults} per request (MAX_RESULTS)`);
     if (r.filter !== undefined && r.filter !== null) {
       try {
-        compileFilter(r.filter);
+        compileFilter(r.filter, this.cfg.limits.filter);
       } catch (e) {
         if (e instanceof FilterError) throw badRequest(e.message);
         throw e;
       }
     }
-    const rate = this.cache.rateLimit(r.user, this.cfg.rateLimit.perWindow, this.cfg.rateLimit.windowSec);
-    const nowSec = Math.floor(Date.now() / 1000);
-    this.analytics.countRequest(r.user, nowSec - (nowSec % this.cfg.rateLimit.windowSec));
-    if (!rate.allowed) {
-      this.analytics.record({ type: 'search', latencyMs: performance.now() - t0, user: r.user, errorCode: 'RATE_LIMITED' });
-      throw new RateLimited(429, `rate limit of ${this.cfg.rateLimit.perWindow} searches per ${this.cfg.rateLimit.windowSec}s exceeded for this client`, {
-        'retry-after': String(rate.retryAfterSec),
-      });
+    try {
+      if (!r.charged) this.charge(r.user, r.queries.length);
+    } catch (e) {
+      if (e instanceof RateLimited) this.analytics.record({ type: 'search', latencyMs: performance.now() - t0, user: r.user, errorCode: 'RATE_LIMITED' });
+      throw e;
     }
     // See SEARCH_CACHE in service/README.md: by default only searches by point id use Redis.
     const mode = this.cfg.searchCache;
@@ -466,6 +488,18 @@ export class Engine {
     } catch (e) {
       if (e instanceof WorkerError && e.kind === 'filter') throw badRequest(e.message);
       if (e instanceof WorkerError && /not loaded/.test(e.message)) throw notFound(`collection ${c.name} not found`);
+      if (e instanceof SearchRefused) {
+        this.metrics.searchRefused.inc({ reason: e.kind });
+        if (e.kind === 'overloaded') {
+          // Answered after the pause it asks for: a refusal costs the main thread a fraction of a
+          // search, but a client that ignores Retry-After would send the next at once, and
+          // hundreds of them kept the main thread busy refusing (while Node accepts one new
+          // connection per event-loop turn, so a liveness probe's connection waited 15 s).
+          await new Promise((r) => setTimeout(r, RETRY_AFTER_SEC * 1000));
+          throw new HttpError(503, `${e.message}; retry shortly`, RETRY_AFTER);
+        }
+        throw new HttpError(503, `search did not finish within ${this.cfg.search.timeoutMs} ms (SEARCH_TIMEOUT_MS): ask for fewer queries or a narrower filter, or retry`, RETRY_AFTER);
+      }
       throw e;
     }
     const perQuery = hits.searchMicros / 1e6 / r.queries.length;

@@ -13,6 +13,7 @@ export class Metrics {
   readonly analyticsDropped: client.Counter<string>;
   readonly publishErrors: client.Counter<string>;
   readonly changeFeed: client.Counter<'result'>;
+  readonly searchRefused: client.Counter<'reason'>;
 
   constructor(indexSize: () => Record<string, number>, redisUp: () => boolean, workerSearches: () => number[] = () => []) {
     const registers = [this.registry];
@@ -53,6 +54,12 @@ export class Metrics {
       name: 'ruvector_changefeed_rows_total',
       help: 'Rows the Postgres change feed read, by result: known (already held here, contents not fetched) or fetched',
       labelNames: ['result'],
+      registers,
+    });
+    this.searchRefused = new client.Counter({
+      name: 'ruvector_search_refused_total',
+      help: 'Searches answered 503 by reason: overloaded (the search queue was past its bound) or timeout (not answered by SEARCH_TIMEOUT_MS)',
+      labelNames: ['reason'],
       registers,
     });
     new client.Gauge({

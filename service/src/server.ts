@@ -102,6 +102,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       process.exit(1);
     },
     hnswBuild,
+    { timeoutMs: cfg.search.timeoutMs, queueQueries: cfg.search.queueQueries, queueWaitMs: cfg.search.queueWaitMs, wedgedMs: cfg.search.wedgedMs },
   );
   const engine = new Engine(cfg, store, index, cache, analytics, metrics, log);
   engineRef = engine;
@@ -140,9 +141,11 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       withinMs(cfg.db.timeouts.healthMs, store.ping()).then((answered) => answered, () => false),
       cache.ping(),
     ]);
-    const checks = { index: started ? 'loaded' : 'loading', postgres: pgOk ? 'up' : 'down', redis: redisOk ? 'up' : 'down', draining };
+    // A wedged pool answers no search: not ready, so the platform can route around or replace us.
+    const searches = index.health();
+    const checks = { index: !started ? 'loading' : searches.wedged ? `wedged: ${searches.wedged}` : 'loaded', postgres: pgOk ? 'up' : 'down', redis: redisOk ? 'up' : 'down', draining, searchQueue: { searches: searches.searches, queries: searches.queries } };
     // Redis is only a cache: without it we still serve (degraded). Without Postgres writes cannot be made durable.
-    const ready = started && pgOk && !draining;
+    const ready = started && pgOk && !draining && searches.wedged === undefined;
     const status = !ready ? 'unavailable' : redisOk ? 'ok' : 'degraded';
     return reply.code(ready ? 200 : 503).send({ status, checks, region: cfg.region });
   });

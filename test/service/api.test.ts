@@ -279,3 +279,31 @@ describe('rate limits', () => {
     expect(other.status).toBe(200);
   });
 });
+
+describe('rate limits in cost units', () => {
+  it('charges a search per query and a read per id, on every read route', async () => {
+    const limited = await env.start({ RATE_LIMIT_PER_MINUTE: '50' });
+    const as = { 'x-forwarded-for': '203.0.113.50' };
+    const q = [1, 0, 0, 0];
+    // 40 queries in one request spend 40 of the 50 units.
+    const batch = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vectors: Array.from({ length: 40 }, () => q), k: 1 }, as);
+    expect(batch.status).toBe(200);
+    const over = await call(limited.url, 'POST', '/api/v1/collections/docs/search', { vectors: Array.from({ length: 20 }, () => q), k: 1 }, as);
+    expect(over.status).toBe(429);
+    expect(over.body.error).toBe('rate limit of 50 units per 60s (RATE_LIMIT_PER_MINUTE; a query or a point id is one unit) exceeded for this client: this request costs 20, 10 left in this window');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Reads by id are charged too: 8 ids, then one by path, leave one unit.
+    expect((await call(limited.url, 'POST', '/api/v1/collections/docs/points/get', { ids: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'] }, as)).status).toBe(200);
+    expect((await call(limited.url, 'GET', '/api/v1/collections/docs/points/a', undefined, as)).status).toBe(200);
+    expect((await call(limited.url, 'POST', '/api/v1/collections/docs/points/get', { ids: ['a', 'b'] }, as)).status).toBe(429);
+    expect((await call(limited.url, 'POST', '/collections/docs/points', { ids: ['a', 'b'] }, as)).status).toBe(429);
+    expect((await call(limited.url, 'GET', '/api/v1/collections/docs', undefined, as)).status).toBe(200);
+    expect((await call(limited.url, 'GET', '/collections/docs/points/a', undefined, as)).status).toBe(429);
+    // A Qdrant batch is charged whole, before any of it runs.
+    const other = { 'x-forwarded-for': '203.0.113.51' };
+    const qbatch = await call(limited.url, 'POST', '/collections/docs/points/search/batch', { searches: Array.from({ length: 51 }, () => ({ vector: q, limit: 1 })) }, other);
+    expect(qbatch.status).toBe(429);
+    expect(qbatch.body.status.error).toContain('this request alone costs 51');
+    expect((await call(limited.url, 'POST', '/collections/docs/points/search/batch', { searches: Array.from({ length: 50 }, () => ({ vector: q, limit: 1 })) }, other)).status).toBe(200);
+  });
+});

@@ -59,6 +59,12 @@ describe('fuzzed requests', () => {
       ['DELETE', () => `/collections/${pick(['a%00b', '%00', 'x%20y', 'x%2Fy', 'fz'.repeat(200)])}`, () => null],
       ['PUT', () => `/collections/${pick(['a%00b', '%F0%9F%98%80'])}`, () => ({ vectors: { size: D, distance: 'Cosine' } })],
       ['POST', () => `/api/v1/collections/${pick(['a%00b', '%00'])}/points/get`, () => ({ ids: [id()] })],
+      // Filters of every shape the bounds cover: lists, ranges, nesting, values that are not scalars.
+      ['POST', '/api/v1/collections/fz/search', () => ({
+        vectors: [vec(), vec()],
+        k: 2,
+        filter: { should: [{ key: 't', match: { any: ['a', 'b', rand()] } }, { must_not: [{ key: 'n', range: { gt: rand() } }] }, { key: 'x.y', match: { except: [pick([1, 'z', null, true])] } }] },
+      })],
       ['PUT', '/collections/qz', () => ({ vectors: { size: D, distance: pick(['Cosine', 'Euclid', 'Dot']) } })],
       ['PUT', '/collections/qz/points', () => ({ points: [{ id: id(), vector: vec(), payload: { a: 1 } }] })],
       ['POST', '/collections/qz/points', () => ({ ids: [id(), id()], with_payload: true, with_vector: true })],

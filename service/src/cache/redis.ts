@@ -71,9 +71,10 @@ export class Cache {
    * the shared ratelimit:{user}:{window} keys every FLUSH_MS and the global totals read back.
    * A request never waits on Redis; across N instances the limit can be overshot by at most
    * what N instances admit in one flush interval. With Redis down each instance enforces the
-   * limit on its own traffic.
+   * limit on its own traffic. `cost` is what the request spends of the limit (its queries, or
+   * the ids it reads): a request that would take the count past the limit is refused whole.
    */
-  rateLimit(user: string, limit: number, windowSec: number): RateDecision {
+  rateLimit(user: string, limit: number, windowSec: number, cost = 1): RateDecision {
     const nowSec = Math.floor(Date.now() / 1000);
     const window = nowSec - (nowSec % windowSec);
     const retryAfterSec = window + windowSec - nowSec;
@@ -83,10 +84,10 @@ export class Cache {
       this.rates.set(user, st);
     }
     const used = st.global + st.pending;
-    if (used >= limit) return { allowed: false, remaining: 0, retryAfterSec, local: !this.up };
-    st.pending++;
+    if (used + cost > limit) return { allowed: false, remaining: Math.max(0, limit - used), retryAfterSec, local: !this.up };
+    st.pending += cost;
     this.dirty.add(user);
-    return { allowed: true, remaining: limit - used - 1, retryAfterSec, local: !this.up };
+    return { allowed: true, remaining: limit - used - cost, retryAfterSec, local: !this.up };
   }
 
   private async flushRates(): Promise<void> {

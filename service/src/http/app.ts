@@ -8,6 +8,7 @@ import { READ_ONLY_SQLSTATE } from '../store/db.js';
 import type { Metrics } from '../metrics.js';
 import { postgresOutage } from '../store/outage.js';
 import { checkRequestLine, loggableUrl } from './request-line.js';
+import { bodyTooLarge, type BodyLimit } from './limits.js';
 
 const MAX_PATH_PARAM = 255 * 12;
 
@@ -111,7 +112,10 @@ export function createApp(cfg: ServiceConfig, log: Logger, metrics: Metrics, onE
       const msg = v ? `${field}${v.keyword === 'required' ? `.${String((v.params as { missingProperty?: string }).missingProperty)} is required` : ` ${v.message ?? 'is invalid'}`}` : fe.message;
       return send(req, reply, 400, msg);
     }
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(req, reply, 413, `body is larger than the ${cfg.limits.bodyBytes}-byte limit`);
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = (req.routeOptions.config as { bodyLimit?: BodyLimit } | undefined)?.bodyLimit ?? { bytes: cfg.limits.bodyBytes, variable: 'MAX_BODY_BYTES' };
+      return send(req, reply, 413, bodyTooLarge(limit));
+    }
     if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError) {
       return send(req, reply, 400, `body is not valid JSON: ${err.message}`);
     }

@@ -5,23 +5,30 @@ import { badRequest, notFound } from '../errors.js';
 import { parseId, parseK, parseName, parsePayload, parseVector } from '../vectors/validate.js';
 import { METRICS, parseMetric } from '../vectors/metric.js';
 import { requireWriteKey, userOf } from './auth.js';
+import { bodyOptions, checkIds, checkQueries } from './limits.js';
 
 const obj = { type: 'object' } as const;
 
 /** The batch-first JSON API under /api/v1. Errors are {status, error}. */
 export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceConfig): void {
   const write = async (req: FastifyRequest) => requireWriteKey(req, cfg.apiKey);
+  /** Reads spend the client's rate limit: one unit, or one per id read. */
+  const charge = (req: FastifyRequest, units = 1) => engine.charge(userOf(req, cfg.apiKey), units);
   const info = (name: string) => {
     const c = engine.get(name);
     return { name: c.name, dimension: c.dimension, metric: c.metric, count: c.live };
   };
 
-  app.get('/api/v1/collections', async () => ({ collections: [...engine.collections.keys()].sort().map(info) }));
+  app.get('/api/v1/collections', async (req) => {
+    charge(req);
+    return { collections: [...engine.collections.keys()].sort().map(info) };
+  });
 
   app.post(
     '/api/v1/collections',
     {
       preHandler: write,
+      ...bodyOptions(cfg, 'small'),
       schema: { body: { type: 'object', required: ['name', 'dimension'], properties: { name: { type: 'string' }, dimension: { type: 'integer' }, metric: { type: 'string' } } } },
     },
     async (req, reply) => {
@@ -35,7 +42,10 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     },
   );
 
-  app.get('/api/v1/collections/:name', async (req) => info((req.params as { name: string }).name));
+  app.get('/api/v1/collections/:name', async (req) => {
+    charge(req);
+    return info((req.params as { name: string }).name);
+  });
 
   app.delete('/api/v1/collections/:name', { preHandler: write }, async (req) => {
     const name = (req.params as { name: string }).name;
@@ -46,7 +56,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
 
   app.post(
     '/api/v1/collections/:name/points',
-    { preHandler: write, schema: { body: { type: 'object', required: ['points'], properties: { points: { type: 'array', minItems: 1 } } } } },
+    { preHandler: write, ...bodyOptions(cfg, 'points'), schema: { body: { type: 'object', required: ['points'], properties: { points: { type: 'array', minItems: 1 } } } } },
     async (req) => {
       const name = (req.params as { name: string }).name;
       const c = engine.get(name);
@@ -67,10 +77,12 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
 
   app.post(
     '/api/v1/collections/:name/points/get',
-    { schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array' }, with_vector: { type: 'boolean' } } } } },
+    { ...bodyOptions(cfg, 'query'), schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array' }, with_vector: { type: 'boolean' } } } } },
     async (req) => {
       const name = (req.params as { name: string }).name;
       const b = req.body as { ids: unknown[]; with_vector?: boolean };
+      checkIds(b.ids.length, 'ids', cfg);
+      charge(req, b.ids.length);
       const ids = b.ids.map((id, i) => parseId(id, `ids[${i}]`));
       const pts = await engine.getPoints(name, ids);
       return { points: pts.map((p) => ({ id: p.id, metadata: p.payload, ...(b.with_vector === false ? {} : { vector: Array.from(p.vector) }) })) };
@@ -79,6 +91,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
 
   app.get('/api/v1/collections/:name/points/:id', async (req) => {
     const { name, id } = req.params as { name: string; id: string };
+    charge(req);
     const [p] = await engine.getPoints(name, [parseId(id, 'id')]);
     if (!p) throw notFound(`point ${id} not found in collection ${name}`);
     return { id: p.id, vector: Array.from(p.vector), metadata: p.payload };
@@ -86,10 +99,12 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
 
   app.post(
     '/api/v1/collections/:name/points/delete',
-    { preHandler: write, schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } } } },
+    { preHandler: write, ...bodyOptions(cfg, 'query'), schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array', minItems: 1 } } } } },
     async (req) => {
       const name = (req.params as { name: string }).name;
-      const ids = (req.body as { ids: unknown[] }).ids.map((id, i) => parseId(id, `ids[${i}]`));
+      const raw = (req.body as { ids: unknown[] }).ids;
+      checkIds(raw.length, 'ids', cfg);
+      const ids = raw.map((id, i) => parseId(id, `ids[${i}]`));
       return { deleted: await engine.delete(name, ids) };
     },
   );
@@ -97,6 +112,7 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
   app.post(
     '/api/v1/collections/:name/search',
     {
+      ...bodyOptions(cfg, 'query'),
       schema: {
         body: {
           type: 'object',
@@ -116,7 +132,9 @@ export function nativeRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
       let exclude: string | undefined;
       if (b.vector !== undefined) queries = [parseVector(b.vector, c.dimension, 'vector')];
       else if (b.vectors !== undefined) {
-        if (b.vectors.length === 0 || b.vectors.length > cfg.limits.maxBatch) throw badRequest(`vectors must have 1 to ${cfg.limits.maxBatch} items`);
+        if (b.vectors.length === 0) throw badRequest('vectors must have at least one item');
+        // Before any vector is parsed: a refused request costs nothing more.
+        checkQueries(b.vectors.length, b.vectors.length * k, 'vectors', cfg);
         queries = b.vectors.map((v, i) => parseVector(v, c.dimension, `vectors[${i}]`));
       } else {
         exclude = parseId(b.query_vector_id, 'query_vector_id');

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../errors.js';
 import { parseId, parseK, parseName, parsePayload, parseVector } from '../vectors/validate.js';
 import { fromQdrantDistance, toQdrantDistance } from '../vectors/metric.js';
 import { requireWriteKey, userOf } from './auth.js';
+import { bodyOptions, checkIds, checkQueries } from './limits.js';
 
 /** The version Qdrant clients check compatibility against (major equal, minor within one). */
 export const QDRANT_COMPAT_VERSION = '1.15.0';
@@ -27,17 +28,24 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
   const write = async (req: FastifyRequest) => requireWriteKey(req, cfg.apiKey);
   const ok = (result: unknown, t0: number) => ({ result, status: 'ok', time: (performance.now() - t0) / 1000 });
   const name = (req: FastifyRequest) => (req.params as { name: string }).name;
+  /** Reads spend the client's rate limit: one unit, or one per id read or query. */
+  const charge = (req: FastifyRequest, units = 1) => engine.charge(userOf(req, cfg.apiKey), units);
+  const query = bodyOptions(cfg, 'query', qdrant.config);
 
   app.get('/', qdrant, async () => ({ title: 'ruvector (qdrant-compatible subset)', version: QDRANT_COMPAT_VERSION }));
 
-  app.get('/collections', qdrant, async () => {
+  app.get('/collections', qdrant, async (req) => {
     const t0 = performance.now();
+    charge(req);
     return ok({ collections: [...engine.collections.keys()].sort().map((n) => ({ name: n })) }, t0);
   });
 
-  app.get('/collections/:name/exists', qdrant, async (req) => ok({ exists: engine.collections.has(name(req)) }, performance.now()));
+  app.get('/collections/:name/exists', qdrant, async (req) => {
+    charge(req);
+    return ok({ exists: engine.collections.has(name(req)) }, performance.now());
+  });
 
-  app.put('/collections/:name', { ...qdrant, preHandler: write, schema: { body: { type: 'object', required: ['vectors'], properties: { vectors: { type: 'object' } } } } }, async (req) => {
+  app.put('/collections/:name', { ...bodyOptions(cfg, 'small', qdrant.config), preHandler: write, schema: { body: { type: 'object', required: ['vectors'], properties: { vectors: { type: 'object' } } } } }, async (req) => {
     const t0 = performance.now();
     const n = parseName(name(req), 'collection name');
     const v = (req.body as { vectors: { size?: unknown; distance?: unknown } }).vectors;
@@ -50,6 +58,7 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
 
   app.get('/collections/:name', qdrant, async (req) => {
     const t0 = performance.now();
+    charge(req);
     const c = engine.get(name(req));
     return ok(
       {
@@ -75,7 +84,7 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     return ok(await engine.dropCollection(name(req)), t0);
   });
 
-  app.put('/collections/:name/points', { ...qdrant, preHandler: write, schema: { body: { type: 'object' } } }, async (req) => {
+  app.put('/collections/:name/points', { ...bodyOptions(cfg, 'points', qdrant.config), preHandler: write, schema: { body: { type: 'object' } } }, async (req) => {
     const t0 = performance.now();
     const c = engine.get(name(req));
     const b = req.body as { points?: unknown[]; batch?: { ids?: unknown[]; vectors?: unknown[]; payloads?: unknown[] } };
@@ -105,9 +114,11 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
       vector: withVector ? Array.from(p.vector) : null,
     }));
 
-  app.post('/collections/:name/points', { ...qdrant, schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array' } } } } }, async (req) => {
+  app.post('/collections/:name/points', { ...query, schema: { body: { type: 'object', required: ['ids'], properties: { ids: { type: 'array' } } } } }, async (req) => {
     const t0 = performance.now();
     const b = req.body as { ids: unknown[]; with_payload?: unknown; with_vector?: unknown };
+    checkIds(b.ids.length, 'ids', cfg);
+    charge(req, b.ids.length);
     const ids = b.ids.map((id, i) => parseId(id, `ids[${i}]`));
     return ok(await retrieve(name(req), ids, b.with_payload !== false, b.with_vector === true), t0);
   });
@@ -115,15 +126,17 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
   app.get('/collections/:name/points/:id', qdrant, async (req) => {
     const t0 = performance.now();
     const id = parseId((req.params as { id: string }).id, 'id');
+    charge(req);
     const [p] = await retrieve(name(req), [id], true, true);
     if (!p) throw notFound(`Not found: Point with id ${id} does not exists!`);
     return ok(p, t0);
   });
 
-  app.post('/collections/:name/points/delete', { ...qdrant, preHandler: write, schema: { body: { type: 'object' } } }, async (req) => {
+  app.post('/collections/:name/points/delete', { ...query, preHandler: write, schema: { body: { type: 'object' } } }, async (req) => {
     const t0 = performance.now();
     const b = req.body as { points?: unknown[]; filter?: unknown };
     if (!Array.isArray(b.points)) throw badRequest('points must be an array of ids (delete by filter is not supported)');
+    checkIds(b.points.length, 'points', cfg);
     await engine.delete(name(req), b.points.map((id, i) => parseId(id, `points[${i}]`)));
     return ok({ operation_id: 0, status: 'completed' }, t0);
   });
@@ -140,50 +153,62 @@ export function qdrantRoutes(app: FastifyInstance, engine: Engine, cfg: ServiceC
     score_threshold?: unknown;
   }
 
+  /**
+   * The searches of one request, run at once (each is a single query to the pool, so a batch
+   * shares one deadline rather than queueing its searches one after another). A batch is
+   * bounded and charged to the rate limit whole, before any runs.
+   */
   async function runSearch(req: FastifyRequest, coll: string, bodies: SearchBody[], field: 'vector' | 'query'): Promise<unknown[][]> {
     const c = engine.get(coll);
-    const out: unknown[][] = [];
-    for (const [i, b] of bodies.entries()) {
+    const plans = bodies.map((b, i) => {
       const where = bodies.length > 1 ? `searches[${i}].` : '';
+      if (b === null || typeof b !== 'object') throw badRequest(`${where || 'body '}must be an object`);
       const k = parseK(b.limit ?? b.top ?? 10, `${where}limit`, cfg.limits.maxK);
       const ef = b.params?.hnsw_ef === undefined ? undefined : parseK(b.params.hnsw_ef, `${where}params.hnsw_ef`, 4096);
-      let raw = field === 'vector' ? b.vector : b.query;
-      if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'nearest' in raw) raw = (raw as { nearest: unknown }).nearest;
-      let vec: Float32Array;
-      const byId = !Array.isArray(raw);
-      if (Array.isArray(raw)) vec = parseVector(raw, c.dimension, `${where}${field}`);
-      else if (typeof raw === 'string' || typeof raw === 'number') vec = await engine.vectorOf(coll, parseId(raw, `${where}${field}`), `${where}${field}`);
-      else throw badRequest(`${where}${field} must be a vector or a point id`);
-      const wantPayload = b.with_payload !== false && b.with_payload !== undefined;
-      const { results } = await engine.search({ collection: coll, queries: [vec], k, ef, filter: b.filter ?? undefined, withPayload: wantPayload, user: userOf(req, cfg.apiKey), byId });
-      let hits: ScoredPoint[] = results[0]!;
-      if (typeof b.score_threshold === 'number') {
-        const th = b.score_threshold;
-        hits = hits.filter((h) => (c.metric === 'l2' ? h.score <= th : h.score >= th));
-      }
-      const vectors = b.with_vector === true ? new Map((await engine.getPoints(coll, hits.map((h) => h.id))).map((p) => [p.id, Array.from(p.vector)])) : undefined;
-      out.push(hits.map((h) => ({ id: outId(h.id), version: 0, score: h.score, payload: wantPayload ? (h.payload ?? {}) : null, vector: vectors?.get(h.id) ?? null })));
-    }
-    return out;
+      return { b, where, k, ef };
+    });
+    checkQueries(plans.length, plans.reduce((n, p) => n + p.k, 0), bodies.length > 1 ? 'searches' : 'body', cfg);
+    const user = userOf(req, cfg.apiKey);
+    engine.charge(user, plans.length);
+    return Promise.all(
+      plans.map(async ({ b, where, k, ef }) => {
+        let raw = field === 'vector' ? b.vector : b.query;
+        if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'nearest' in raw) raw = (raw as { nearest: unknown }).nearest;
+        let vec: Float32Array;
+        const byId = !Array.isArray(raw);
+        if (Array.isArray(raw)) vec = parseVector(raw, c.dimension, `${where}${field}`);
+        else if (typeof raw === 'string' || typeof raw === 'number') vec = await engine.vectorOf(coll, parseId(raw, `${where}${field}`), `${where}${field}`);
+        else throw badRequest(`${where}${field} must be a vector or a point id`);
+        const wantPayload = b.with_payload !== false && b.with_payload !== undefined;
+        const { results } = await engine.search({ collection: coll, queries: [vec], k, ef, filter: b.filter ?? undefined, withPayload: wantPayload, user, byId, charged: true });
+        let hits: ScoredPoint[] = results[0]!;
+        if (typeof b.score_threshold === 'number') {
+          const th = b.score_threshold;
+          hits = hits.filter((h) => (c.metric === 'l2' ? h.score <= th : h.score >= th));
+        }
+        const vectors = b.with_vector === true ? new Map((await engine.getPoints(coll, hits.map((h) => h.id))).map((p) => [p.id, Array.from(p.vector)])) : undefined;
+        return hits.map((h) => ({ id: outId(h.id), version: 0, score: h.score, payload: wantPayload ? (h.payload ?? {}) : null, vector: vectors?.get(h.id) ?? null }));
+      }),
+    );
   }
 
-  app.post('/collections/:name/points/search', { ...qdrant, schema: { body: { type: 'object' } } }, async (req) => {
+  app.post('/collections/:name/points/search', { ...query, schema: { body: { type: 'object' } } }, async (req) => {
     const t0 = performance.now();
     return ok((await runSearch(req, name(req), [req.body as SearchBody], 'vector'))[0], t0);
   });
 
-  app.post('/collections/:name/points/search/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
+  app.post('/collections/:name/points/search/batch', { ...query, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
     const t0 = performance.now();
     return ok(await runSearch(req, name(req), (req.body as { searches: SearchBody[] }).searches, 'vector'), t0);
   });
 
-  app.post('/collections/:name/points/query', { ...qdrant, schema: { body: { type: 'object' } } }, async (req) => {
+  app.post('/collections/:name/points/query', { ...query, schema: { body: { type: 'object' } } }, async (req) => {
     const t0 = performance.now();
     const [points] = await runSearch(req, name(req), [req.body as SearchBody], 'query');
     return ok({ points }, t0);
   });
 
-  app.post('/collections/:name/points/query/batch', { ...qdrant, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
+  app.post('/collections/:name/points/query/batch', { ...query, schema: { body: { type: 'object', required: ['searches'], properties: { searches: { type: 'array', items: { type: 'object' } } } } } }, async (req) => {
     const t0 = performance.now();
     const res = await runSearch(req, name(req), (req.body as { searches: SearchBody[] }).searches, 'query');
     return ok(res.map((points) => ({ points })), t0);

@@ -18,7 +18,7 @@ export type WorkerRequest =
    * worker, so its message is serialised once per worker and deserialised by each, a boxed
    * number per element (46 µs for a 16-query batch of 128-d, in the loser as in the winner).
    */
-  | { op: 'search'; name: string; queries: number[] | QueryBlock; k: number; ef: number; filter?: unknown; withPayload: boolean }
+  | { op: 'search'; name: string; queries: number[] | QueryBlock; k: number; ef: number; filter?: unknown; withPayload: boolean; deadline?: number }
   | { op: 'stats' }
   /** Writes the collection's HNSW graph (hnswlib's own format) to a local file. */
   | { op: 'save'; name: string; path: string }
@@ -71,10 +71,21 @@ export interface WorkerData {
   hnswBuild: HnswBuild;
   /** halt[HALTED] is set once the process is stopping; halt[IN_SEARCH] counts workers inside searchKnn. */
   halt: Int32Array;
+  /**
+   * Two int32s per worker, at 2 * worker: 1 while it handles a message, and since when (ms
+   * after `epoch`, wrapping), so the main thread sees a worker stuck on one message without
+   * asking it.
+   */
+  busy: Int32Array;
+  epoch: number;
+  worker: number;
 }
 
 /** Indexes into WorkerData.halt. */
 export const HALTED = 0;
 export const IN_SEARCH = 1;
 
-export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: 'filter' };
+/** Why a worker refused a request: a bad filter (the client's 400) or a search past its deadline. */
+export type WorkerErrorKind = 'filter' | 'deadline';
+
+export type WorkerReply = { seq: number; ok: true; result?: unknown } | { seq: number; ok: false; error: string; kind?: WorkerErrorKind };

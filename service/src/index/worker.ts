@@ -4,8 +4,9 @@ import { HALTED, IN_SEARCH, type WorkerData, type WorkerReply, type WorkerReques
 import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
 import { loadHnswlib } from './hnswlib.js';
+import { boundedSearch, DeadlineExceeded } from './search.js';
 
-const { claims, arena, blockFloats, hnswBuild, halt } = workerData as WorkerData;
+const { claims, arena, blockFloats, hnswBuild, halt, busy, epoch, worker } = workerData as WorkerData;
 const hnswlib = loadHnswlib(hnswBuild);
 
 /**
@@ -34,6 +35,8 @@ function queryFromArena(start: number, d: number): number[] {
   for (let j = 0; j < d; j++) q[j] = arena[start + j]!;
   return q;
 }
+
+const halted = (): boolean => Atomics.load(halt, HALTED) !== 0;
 
 /**
  * Runs one searchKnn counted in halt[IN_SEARCH]. The process must not exit while a worker is
@@ -114,32 +117,9 @@ function handle(msg: WorkerRequest): unknown {
       const d = r.dimension;
       const qs = msg.queries;
       const n = (Array.isArray(qs) ? qs.length : qs.floats) / d;
-      const k = Math.min(msg.k, r.live);
-      const payloads: (Payload | null)[] | undefined = msg.withPayload ? [] : undefined;
-      if (k <= 0) return { offsets: new Array<number>(n + 1).fill(0), labels: [], distances: [], payloads, searchMicros: 0 } satisfies Hits;
-      const offsets = [0];
-      const labels: number[] = [];
-      const distances: number[] = [];
-      let searchMicros = 0;
       const pred = msg.filter === undefined || msg.filter === null ? undefined : compileFilter(msg.filter);
-      // Once halted, accept every point: the search then ends within ef steps instead of
-      // walking the graph, and its (meaningless) answer is discarded below.
-      const filterFn = pred ? (label: number) => Atomics.load(halt, HALTED) !== 0 || pred(r.payloads[label]) : undefined;
-      r.index.setEf(Math.max(msg.ef, k));
-      for (let i = 0; i < n; i++) {
-        const q = !Array.isArray(qs) ? queryFromArena(qs.block * blockFloats + i * d, d) : n === 1 ? qs : qs.slice(i * d, (i + 1) * d);
-        const t0 = performance.now();
-        const res = searchOutsideHalt(() => r.index.searchKnn(q, k, filterFn));
-        searchMicros += (performance.now() - t0) * 1000;
-        for (let j = 0; j < res.neighbors.length; j++) {
-          const label = res.neighbors[j]!;
-          labels.push(label);
-          distances.push(res.distances[j]!);
-          payloads?.push(r.payloads[label] ?? null);
-        }
-        offsets.push(labels.length);
-      }
-      return { offsets, labels, distances, payloads, searchMicros } satisfies Hits;
+      const query = (i: number) => (!Array.isArray(qs) ? queryFromArena(qs.block * blockFloats + i * d, d) : n === 1 ? qs : qs.slice(i * d, (i + 1) * d));
+      return boundedSearch(r, { queries: n, query, k: msg.k, ef: msg.ef, pred, deadline: msg.deadline ?? Infinity, withPayload: msg.withPayload, halted, around: searchOutsideHalt }) satisfies Hits;
     }
     case 'save': {
       const r = replica(msg.name);
@@ -176,11 +156,14 @@ if (!port) throw new Error('index worker must run in a worker thread');
  */
 port.on('message', (m: { seq: number; req: WorkerRequest; claim?: number }) => {
   if (m.claim !== undefined && Atomics.compareExchange(claims, m.claim, m.seq, 0) !== m.seq) return;
+  Atomics.store(busy, 2 * worker + 1, (Date.now() - epoch) | 0);
+  Atomics.store(busy, 2 * worker, 1);
   let reply: WorkerReply;
   try {
     reply = { seq: m.seq, ok: true, result: handle(m.req) };
   } catch (e) {
-    reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : undefined };
+    reply = { seq: m.seq, ok: false, error: e instanceof Error ? e.message : String(e), kind: e instanceof FilterError ? 'filter' : e instanceof DeadlineExceeded ? 'deadline' : undefined };
   }
+  Atomics.store(busy, 2 * worker, 0);
   port.postMessage(m.claim === undefined ? reply : { ...reply, shared: true });
 });
