@@ -1,10 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { HierarchicalNSW } from 'hnswlib-node';
 import { HALTED, IN_SEARCH, type WorkerData, type WorkerReply, type WorkerRequest, type Hits, type SavedReplica, type WorkerStats } from './protocol.js';
-import { compileFilter, FilterError, type Payload } from '../vectors/filter.js';
-import type { Metric } from '../vectors/metric.js';
+import { compileFilter, FilterError } from '../vectors/filter.js';
 import { loadHnswlib } from './hnswlib.js';
-import { boundedSearch, DeadlineExceeded } from './search.js';
+import { boundedSearch, DeadlineExceeded, type SearchableReplica } from './search.js';
 
 const { claims, arena, blockFloats, hnswBuild, halt, busy, epoch, worker } = workerData as WorkerData;
 const hnswlib = loadHnswlib(hnswBuild);
@@ -14,15 +12,7 @@ const hnswlib = loadHnswlib(hnswBuild);
  * ordered write stream. Messages are handled strictly in order, so a search posted after a
  * write sees that write.
  */
-interface Replica {
-  index: HierarchicalNSW;
-  dimension: number;
-  metric: Metric;
-  /** Sparse: undefined where the graph holds no such label. */
-  payloads: (Payload | null | undefined)[];
-  live: number;
-  deleted: Set<number>;
-}
+type Replica = SearchableReplica;
 
 const INITIAL_CAPACITY = 1024;
 const replicas = new Map<string, Replica>();
