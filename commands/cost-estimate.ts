@@ -37,7 +37,7 @@ traffic and volumes from the spec's usage: section. No network is needed, except
         this.log(`Refreshed ${result.updated.length} entries of ${result.path} (priced ${result.pricedAsOf}); ${result.unchanged.length} entries have no catalog SKU and kept their figures.`);
         for (const c of result.changes) this.log(`  ${c}`);
       }
-      return result;
+      return this.finish(result);
     }
     const report = await costReport({
       specPath: flags.file,
@@ -45,11 +45,11 @@ traffic and volumes from the spec's usage: section. No network is needed, except
       scenario: flags.scenario as Scenario,
       comparePath: flags.compare,
     });
-    if (this.jsonEnabled()) return report;
+    if (this.jsonEnabled()) return this.finish(report);
     const by = flags.by as GroupBy;
     if (flags.format === 'json') this.log(JSON.stringify(report, null, 2));
     else if (flags.format === 'markdown') this.log(renderMarkdown(report, by));
     else this.log(renderTable(report, by));
-    return report;
+    return this.finish(report);
   }
 }

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
-import { chooseMode, createProgress } from '../src/cli/progress.js';
+import { confirmAndApply } from '../src/cli/apply-plan.js';
+import { targetFlags } from '../src/cli/flags.js';
+import { openSession, parseRegions } from '../src/cli/session.js';
 import type { ApplyResult } from '../src/engine/apply.js';
-import { confirm, openSession, parseRegions } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
 import { PlanStaleError } from '../src/engine/session.js';
@@ -62,35 +62,32 @@ templates/local.yaml to the local emulator (starting it when needed).`;
       } else {
         planned = await session.plan({ allowDestroyProtected: flags['allow-destroy-protected'] });
       }
-      const { plan, observed } = planned;
+      const { plan } = planned;
       const summary = summarize(plan);
       if (json) this.log(JSON.stringify({ event: 'plan', summary, fingerprint: plan.fingerprint }));
       else this.log(renderPlan(plan, { targetLabel }));
       if (!hasChanges(plan)) {
         if (!json) this.log('No changes: the target matches the spec.');
         if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: parseRegions(flags.regions), json, log: (l) => this.log(l) });
-        return { summary, applied: false, ok: true };
+        return this.finish({ summary, applied: false, ok: true });
       }
       if (!flags['skip-quota-check']) {
         const refused = await quotaPreflight(session.clients, { resources: session.desired });
         if (refused) throw new UserError(refused);
       }
-      if (flags['dry-run']) return { summary, applied: false, ok: true };
-      const answer = await confirm(`Apply ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });
-      if (answer === 'not-a-tty') throw new UserError('refusing to deploy without --yes: not on a terminal, so there is no one to ask');
-      if (answer === 'no') throw new UserError('deploy cancelled');
-
-      const progress = createProgress(plan.items, chooseMode({ json, isTTY: !!process.stdout.isTTY }));
-      const result = await session.apply(plan, observed, { concurrency: flags.concurrency, onEvent: (e) => progress.onEvent(e) });
-      await progress.finish();
+      if (flags['dry-run']) return this.finish({ summary, applied: false, ok: true });
+      const result = await confirmAndApply(session, planned, {
+        verb: 'deploy',
+        question: `Apply ${planSummaryLine(plan).replace(/^Plan: /, '')}`,
+        yes: flags.yes,
+        json,
+        concurrency: flags.concurrency,
+      });
       const out: DeployResult = { summary, applied: true, ok: result.ok, result };
       if (!json) this.log(renderResult(result));
-      if (!result.ok) {
-        if (json) this.logJson(out);
-        this.exit(1);
-      }
+      if (!result.ok) return this.finish(out, 1);
       if (flags.local) await showLocalWorld({ spec: opened.loaded.spec, regions: parseRegions(flags.regions), json, log: (l) => this.log(l) });
-      return out;
+      return this.finish(out);
     } finally {
       await session.close();
     }

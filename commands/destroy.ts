@@ -1,9 +1,9 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand, UserError } from '../src/cli/base-command.js';
-import { chooseMode, createProgress } from '../src/cli/progress.js';
+import { BaseCommand } from '../src/cli/base-command.js';
+import { confirmAndApply } from '../src/cli/apply-plan.js';
+import { targetFlags } from '../src/cli/flags.js';
+import { openSession } from '../src/cli/session.js';
 import type { ApplyResult } from '../src/engine/apply.js';
-import { confirm, openSession } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { planSummaryLine, renderPlan, renderResult } from '../src/engine/render.js';
 import type { PlanSummary } from '../src/engine/types.js';
@@ -49,7 +49,8 @@ deletes all of it. With --regions: those regions and the globals only they use.`
     const { session, targetLabel } = opened;
     const json = this.jsonEnabled();
     try {
-      const { plan, observed } = await session.plan({ destroy: true, allowDestroyProtected: flags['allow-destroy-protected'], destroyReplicas: flags['destroy-replicas'] });
+      const planned = await session.plan({ destroy: true, allowDestroyProtected: flags['allow-destroy-protected'], destroyReplicas: flags['destroy-replicas'] });
+      const { plan } = planned;
       const summary = summarize(plan);
       const kept = plan.items.filter((i) => i.kept).map((i) => ({ kind: i.kind, name: i.name, ...(i.region ? { region: i.region } : {}), kept: i.kept! }));
       // One line, before the progress events (oclif's log() is silent under --json).
@@ -57,21 +58,18 @@ deletes all of it. With --regions: those regions and the globals only they use.`
       else this.log(renderPlan(plan, { targetLabel }));
       if (!hasChanges(plan)) {
         if (!json) this.log(kept.length ? `Nothing to destroy but what protection keeps (${kept.length}).` : 'Nothing to destroy.');
-        return { summary, applied: false, ok: true, kept };
+        return this.finish({ summary, applied: false, ok: true, kept });
       }
-      const answer = await confirm(`Destroy: ${planSummaryLine(plan).replace(/^Plan: /, '')}`, { yes: flags.yes, isTTY: !!process.stdin.isTTY && !json });
-      if (answer === 'not-a-tty') throw new UserError('refusing to destroy without --yes: not on a terminal, so there is no one to ask');
-      if (answer === 'no') throw new UserError('destroy cancelled');
-      const progress = createProgress(plan.items, chooseMode({ json, isTTY: !!process.stdout.isTTY }));
-      const result = await session.apply(plan, observed, { concurrency: flags.concurrency, onEvent: (e) => progress.onEvent(e) });
-      await progress.finish();
+      const result = await confirmAndApply(session, planned, {
+        verb: 'destroy',
+        question: `Destroy: ${planSummaryLine(plan).replace(/^Plan: /, '')}`,
+        yes: flags.yes,
+        json,
+        concurrency: flags.concurrency,
+      });
       const out: DestroyResult = { summary, applied: true, ok: result.ok, kept, result };
       if (!json) this.log(renderResult(result));
-      if (!result.ok) {
-        if (json) this.logJson(out);
-        this.exit(1);
-      }
-      return out;
+      return this.finish(out, result.ok ? 0 : 1);
     } finally {
       await session.close();
     }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { InitExistsError, initSpec, TEMPLATES, type InitResult, type TemplateName } from '../src/spec/init.js';
-import { projectFlag } from '../src/engine/command-flags.js';
+import { projectFlag } from '../src/cli/flags.js';
 
 export default class Init extends BaseCommand {
   static override summary = 'Write a topology spec from a template';
@@ -29,7 +29,7 @@ primary and one replica region, small and cheap), local (three regions sized for
       if (!this.jsonEnabled()) {
         this.log(`wrote ${result.out} from the ${result.template} template; next: ruvector validate -f ${result.out}`);
       }
-      return result;
+      return this.finish(result);
     } catch (e) {
       if (e instanceof InitExistsError) throw new UserError(e.message);
       throw e;

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { openSession } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
+import { openSession } from '../src/cli/session.js';
+import { targetFlags } from '../src/cli/flags.js';
 import { hasChanges, summarize } from '../src/engine/plan.js';
 import { renderPlan } from '../src/engine/render.js';
 import type { Plan, PlanSummary } from '../src/engine/types.js';
@@ -47,11 +47,7 @@ changed. --out saves the plan for \`deploy --plan\`, which refuses it if live st
       }
       const changes = hasChanges(plan);
       const result: PlanResult = { summary: summarize(plan), changes, plan };
-      if (flags['detailed-exitcode'] && changes) {
-        if (this.jsonEnabled()) this.logJson(result);
-        this.exit(2);
-      }
-      return result;
+      return this.finish(result, flags['detailed-exitcode'] && changes ? 2 : 0);
     } finally {
       await session.close();
     }

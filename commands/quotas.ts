@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { openSession } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
+import { openSession } from '../src/cli/session.js';
+import { targetFlags } from '../src/cli/flags.js';
 import { checkQuotas, renderQuotaReport, requestIncreases, shortfalls, type FiledRequest, type QuotaRow } from '../src/quotas/index.js';
 
 export interface QuotasResult {
@@ -43,11 +43,7 @@ preferences. Exits 1 when something does not fit.`;
       if (!this.jsonEnabled()) this.log(renderQuotaReport(rows, { targetLabel, filed }));
       const result: QuotasResult = { target: targetLabel, rows, shortfalls: short.length, filed };
       // A filed request does not change today's limits: the exit code still says "does not fit".
-      if (short.length) {
-        if (this.jsonEnabled()) this.logJson(result);
-        this.exit(1);
-      }
-      return result;
+      return this.finish(result, short.length ? 1 : 0);
     } finally {
       await session.close();
     }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { allRegions, loadSpec } from '../src/spec/index.js';
-import { parseRegions } from '../src/engine/cli-support.js';
+import { parseRegions } from '../src/cli/session.js';
 import { countByKind, expandTopology, renderGraphTable, type Resource } from '../src/topology/index.js';
 
 export interface RenderResult {
@@ -49,6 +49,6 @@ global resources they need.`;
       this.log(renderGraphTable(graph));
       this.log(`\n${graph.resources.length} resources in ${result.regions.length} region${result.regions.length === 1 ? '' : 's'}`);
     }
-    return result;
+    return this.finish(result);
   }
 }

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../src/cli/base-command.js';
-import { confirm, openSession } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
+import { confirmOrRefuse } from '../src/cli/confirm.js';
+import { targetFlags } from '../src/cli/flags.js';
+import { openSession } from '../src/cli/session.js';
 import { sleep } from '../src/engine/retry.js';
 import { formatDuration, parseDuration } from '../src/rollout/duration.js';
 import { applyBurst, parseBurst, planScale, renderScalePlan, renderScaleResults, restore, type ScalePlan, type ScaleResult } from '../src/scale/index.js';
@@ -49,42 +50,36 @@ and restores at the end. A normal \`deploy\` also restores the spec's minimum.`;
     }
     const opened = await openSession(flags, { start: false });
     const { session, targetLabel } = opened;
-    const finish = (results: ScaleResult[]) => results.some((r) => r.outcome === 'failed');
+    const exitCode = (results: ScaleResult[]): number => (results.some((r) => r.outcome === 'failed') ? 1 : 0);
     try {
       if (flags.restore) {
         const results = await restore(session, { force: flags.force });
         if (!this.jsonEnabled()) this.log(renderScaleResults(results));
-        if (finish(results)) {
-          if (this.jsonEnabled()) this.logJson({ results });
-          await session.close();
-          this.exit(1);
-        }
-        return { results };
+        return this.finish({ results }, exitCode(results));
       }
       const plan = planScale(session, { multiplier, hours: windowMs / 3_600_000, rates: flags.rates });
       if (!this.jsonEnabled()) this.log(renderScalePlan(plan));
-      if (flags['dry-run']) return { plan, results: [] };
-      const answer = await confirm(`\nHold these minimums on ${targetLabel} for ${formatDuration(windowMs)}?`, { yes: flags.yes, isTTY: Boolean(process.stdin.isTTY) });
-      if (answer !== 'yes') throw new UserError(answer === 'not-a-tty' ? 'not a terminal: pass --yes to apply' : 'cancelled', answer === 'no' ? 0 : 1);
+      if (flags['dry-run']) return this.finish({ plan, results: [] });
+      await confirmOrRefuse(`\nHold these minimums on ${targetLabel} for ${formatDuration(windowMs)}?`, { yes: flags.yes, isTTY: Boolean(process.stdin.isTTY) }, {
+        notATty: 'not a terminal: pass --yes to apply',
+        no: 'cancelled',
+        noExitCode: 0,
+      });
       const until = new Date(Date.now() + windowMs);
       const results = await applyBurst(session, plan, until);
       if (!this.jsonEnabled()) {
         this.log(renderScaleResults(results));
         if (!flags.wait) this.log(`\nAfter ${until.toISOString()}: ruvector scale --restore${flags.file ? ` -f ${flags.file}` : ''}${flags.local ? ' --local' : ''}`);
       }
-      if (finish(results)) {
-        if (this.jsonEnabled()) this.logJson({ plan, results, until: until.toISOString() });
-        await session.close();
-        this.exit(1);
-      }
+      if (exitCode(results) !== 0) return this.finish({ plan, results, until: until.toISOString() }, 1);
       if (flags.wait) {
         if (!this.jsonEnabled()) this.log(`\nHolding until ${until.toISOString()} (Ctrl-C leaves the minimums raised; \`scale --restore\` lowers them)`);
         await sleep(until.getTime() - Date.now());
         const restored = await restore(session, { force: true });
         if (!this.jsonEnabled()) this.log(renderScaleResults(restored));
-        return { plan, results: [...results, ...restored], until: until.toISOString() };
+        return this.finish({ plan, results: [...results, ...restored], until: until.toISOString() });
       }
-      return { plan, results, until: until.toISOString() };
+      return this.finish({ plan, results, until: until.toISOString() });
     } finally {
       await session.close();
     }

@@ -49,6 +49,6 @@ Needs PostgreSQL and Redis (Redis may be down: it is only a cache). Stops gracef
     });
     if (!this.jsonEnabled()) this.logToStderr(`ruvector service listening on ${server.url} (region ${cfg.region}); Ctrl-C to stop`);
     await done;
-    return { url: server.url, region: cfg.region, workers: cfg.searchWorkers };
+    return this.finish({ url: server.url, region: cfg.region, workers: cfg.searchWorkers });
   }
 }

@@ -51,17 +51,15 @@ file:line:col  path.to.field  message. Exit 0 when valid (warnings allowed), 1 o
             (loaded.warnings.length ? ` (${loaded.warnings.length} warning${loaded.warnings.length === 1 ? '' : 's'})` : ''),
         );
       }
-      return result;
+      return this.finish(result);
     } catch (e) {
       if (!(e instanceof SpecError)) throw e;
       const errors = e.problems.filter((p) => p.severity !== 'warning');
-      if (this.jsonEnabled()) {
-        this.logJson({ valid: false, file: flags.file, problems: e.problems });
-      } else {
+      if (!this.jsonEnabled()) {
         for (const p of e.problems) this.logToStderr(formatProblem(p));
         this.logToStderr(`${flags.file}: ${errors.length} problem${errors.length === 1 ? '' : 's'}`);
       }
-      this.exit(1);
+      return this.finish({ valid: false, file: flags.file, problems: e.problems }, 1);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
-import { openSession } from '../src/engine/cli-support.js';
-import { targetFlags } from '../src/engine/command-flags.js';
+import { openSession } from '../src/cli/session.js';
+import { targetFlags } from '../src/cli/flags.js';
 import { renderVerify, verify, type VerifyReport } from '../src/verify/index.js';
 import { serviceWriteKey } from '../src/verify/write-key.js';
 
@@ -38,12 +38,7 @@ Exit code 1 when any check fails; warnings alone exit 0.`;
     try {
       const report = await verify(session, { samples: flags.samples, timeoutMs: flags.timeout * 1000, drift: flags.drift, apiKey: await serviceWriteKey(session, flags['api-key']) }, { targetLabel });
       if (!this.jsonEnabled()) this.log(renderVerify(report));
-      if (report.summary.exitCode !== 0) {
-        if (this.jsonEnabled()) this.logJson(report);
-        await session.close();
-        this.exit(report.summary.exitCode);
-      }
-      return report;
+      return this.finish(report, report.summary.exitCode);
     } finally {
       await session.close();
     }

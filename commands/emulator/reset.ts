@@ -10,7 +10,7 @@ export default class EmulatorReset extends BaseCommand {
     try {
       const r = await resetEmulator();
       this.log(`Emulator at ${r.url} reset: every resource is gone.`);
-      return { reset: true, url: r.url };
+      return this.finish({ reset: true, url: r.url });
     } catch (e) {
       if (e instanceof EmulatorLifecycleError) throw new UserError(e.message);
       throw e;

@@ -27,7 +27,7 @@ export default class EmulatorStart extends BaseCommand {
     const fraction = (name: string, v: string, max = Infinity) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n < 0 || n > max) throw new UserError(`--${name} must be a number between 0 and ${max === Infinity ? 'any' : max}, got '${v}'`);
-      return n;
+      return this.finish(n);
     };
     try {
       const r = await startDaemon({
@@ -46,7 +46,7 @@ export default class EmulatorStart extends BaseCommand {
       this.log(`  state: ${r.stateDir}`);
       this.log(`  log:   ${r.logFile}`);
       this.log(`  point other tools at it with RUVECTOR_EMULATOR_HOST=${r.host}:${r.port}`);
-      return r;
+      return this.finish(r);
     } catch (e) {
       if (e instanceof EmulatorLifecycleError) throw new UserError(e.message);
       throw e;

@@ -21,6 +21,6 @@ export default class EmulatorStatus extends BaseCommand {
     } else {
       this.log('No emulator is running. Start one with: ruvector emulator start');
     }
-    return s;
+    return this.finish(s);
   }
 }

@@ -10,6 +10,6 @@ export default class EmulatorStop extends BaseCommand {
     const r = await stopDaemon();
     if (!r.wasRunning) this.log('No emulator was running.');
     else this.log(`Emulator stopped (pid ${r.pid}${r.forced ? ', killed after the graceful stop timed out' : ''}).`);
-    return r;
+    return this.finish(r);
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand, UserError } from '../../src/cli/base-command.js';
-import { openSession } from '../../src/engine/cli-support.js';
-import { refuse, targetFlags } from '../../src/engine/command-flags.js';
+import { refuse, targetFlags } from '../../src/cli/flags.js';
+import { openSession } from '../../src/cli/session.js';
 import { rollout, type RolloutReport } from '../../src/rollout/index.js';
 import { parseDuration } from '../../src/rollout/duration.js';
 import { imageRefProblem } from '../../src/spec/image-ref.js';
@@ -73,12 +73,7 @@ back or failed. --no-promote leaves healthy canaries for \`rollout promote\`.`;
         this.log('');
         this.log(report.ok ? 'Rollout complete.' : 'Rollout stopped: see the regions above (traffic is back on the previous revision where a canary failed).');
       }
-      if (!report.ok) {
-        if (this.jsonEnabled()) this.logJson(report);
-        await session.close();
-        this.exit(1);
-      }
-      return report;
+      return this.finish(report, report.ok ? 0 : 1);
     } finally {
       await session.close();
     }

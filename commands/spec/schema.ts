@@ -24,6 +24,6 @@ export default class SpecSchemaCommand extends BaseCommand {
     } else if (!this.jsonEnabled()) {
       process.stdout.write(text);
     }
-    return schema;
+    return this.finish(schema);
   }
 }

@@ -19,6 +19,19 @@ export function errorText(err: Error): string {
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
 
+  /**
+   * How every command ends: with exit code 0, `result` is returned and oclif prints it as the
+   * --json document; otherwise it is printed here (under --json) and the command exits with
+   * `exitCode`, so a failing run still leaves its document on stdout. Returns only on 0.
+   */
+  protected finish<T>(result: T, exitCode = 0): T {
+    if (exitCode !== 0) {
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(exitCode);
+    }
+    return result;
+  }
+
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (process.env.RUVECTOR_DEBUG) return super.catch(err);
     // oclif's own exit()/parse errors already carry a clean message and exit code.

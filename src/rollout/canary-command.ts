@@ -1,7 +1,7 @@
 /** What `rollout promote` and `rollout rollback` share: find the canaries, act on each region, report. */
 import { BaseCommand } from '../cli/base-command.js';
-import { openSession } from '../engine/cli-support.js';
-import { targetFlags } from '../engine/command-flags.js';
+import { targetFlags } from '../cli/flags.js';
+import { openSession } from '../cli/session.js';
 import type { Session } from '../engine/session.js';
 import type { RegionResult } from './index.js';
 import { renderResults } from './render.js';
@@ -18,12 +18,7 @@ export abstract class CanaryCommand extends BaseCommand {
     try {
       const results = await this.act(session);
       if (!this.jsonEnabled()) this.log(renderResults(results));
-      if (results.some((r) => r.outcome === 'failed')) {
-        if (this.jsonEnabled()) this.logJson({ results });
-        await session.close();
-        this.exit(1);
-      }
-      return { results };
+      return this.finish({ results }, results.some((r) => r.outcome === 'failed') ? 1 : 0);
     } finally {
       await session.close();
     }

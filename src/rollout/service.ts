@@ -2,17 +2,18 @@
  * Reading and updating one Cloud Run service for a rollout. The body sent is what deploy
  * sends (the spec's fields, references resolved) with the live scaling kept, so a rollout
  * never undoes a `ruvector scale` window, and only the image, revision name and traffic changed.
+ * The write goes through the run.Service provider's update, the same call and operation wait
+ * a deploy makes, so the two can never send a service differently.
  */
-import { fromClient, toClient } from '../gcp/proto.js';
+import { fromClient } from '../gcp/proto.js';
 import type { Session } from '../engine/session.js';
-import type { Resource } from '../engine/types.js';
-import { lroOptions } from '../providers/call-options.js';
+import type { Observed, Resource } from '../engine/types.js';
 import { classify } from '../gcp/errors.js';
 import { withRetry } from '../engine/retry.js';
 import { findRefs, resolveRefs } from '../topology/refs.js';
 import { Live } from '../verify/live.js';
 import { shares, type Share, type TrafficTarget } from './traffic.js';
-import { lastSegment } from '../util/resource-name.js';
+import { lastSegment, regionFromName } from '../util/resource-name.js';
 
 type Obj = Record<string, unknown>;
 const TYPE = 'google.cloud.run.v2.Service';
@@ -86,19 +87,22 @@ export async function updateService(session: Session, d: Resource, live: LiveSer
   const containers = ((template.containers ?? []) as Obj[]).map((c, i) => (i === 0 ? { ...c, image: change.image } : c));
   const body: Obj = {
     ...spec,
-    name: d.name,
     template: { ...template, containers, ...(change.revision ? { revision: change.revision } : {}) },
     traffic: change.traffic,
   };
   const annotations: Record<string, string | null> = { ...((spec.annotations ?? {}) as Record<string, string>), ...((live.raw.annotations ?? {}) as Record<string, string>), ...(change.annotations ?? {}) };
   for (const [k, v] of Object.entries(annotations)) if (v === null) delete annotations[k];
   if (Object.keys(annotations).length || live.raw.annotations) body.annotations = annotations;
-  if (typeof live.raw.etag === 'string' && live.raw.etag) body.etag = live.raw.etag;
+  const provider = session.registry.get('run.Service');
+  if (!provider) throw new Error('no provider for run.Service in this session');
+  // The provider sends the whole service (Cloud Run takes no update mask) named r.name, with the observed etag.
+  const desired: Resource = { ...d, spec: body };
+  const observed = observedService(live);
+  const changes = provider.diff(desired, observed, session.ctx);
   // Retried on network errors and 429/503; a retry that finds the named revision already made means the first try landed.
   await withRetry(async (attempt) => {
     try {
-      const [op] = await session.clients.run.updateService({ service: toClient('run', TYPE, body) }, lroOptions(session.ctx));
-      await (op as { promise(): Promise<unknown> }).promise();
+      await provider.update(session.ctx, desired, observed, changes);
     } catch (err) {
       if (attempt > 0 && classify(err).kind === 'alreadyExists') return;
       throw err;
@@ -107,6 +111,12 @@ export async function updateService(session: Session, d: Resource, live: LiveSer
   const after = await readService(session, d.name);
   if (!after) throw new Error(`${d.name} disappeared during the update`);
   return after;
+}
+
+/** The live service as the provider observes it: what its update echoes (the etag) comes from here. */
+function observedService(live: LiveService): Observed {
+  const etag = typeof live.raw.etag === 'string' && live.raw.etag ? live.raw.etag : undefined;
+  return { kind: 'run.Service', name: live.name, region: regionFromName(live.name), raw: live.raw, labels: (live.raw.labels ?? {}) as Record<string, string>, version: etag };
 }
 
 /** A revision name Cloud Run accepts: `<service>-<suffix>`, lowercase, at most 63 characters. */

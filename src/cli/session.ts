@@ -1,13 +1,12 @@
-/** What plan, deploy and destroy share: finding the spec, the target and the session; asking. */
+/** What the commands that reach a target share: finding the spec, the regions, the target and the session. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { loadSpec, type LoadedSpec } from '../spec/index.js';
 import { packageRoot } from '../spec/paths.js';
 import { describeTarget, resolveTarget, TargetError } from '../gcp/target.js';
-import { UserError } from '../cli/base-command.js';
-import { Session } from './session.js';
-import type { ReadRetryHook } from './plan.js';
+import { Session } from '../engine/session.js';
+import type { ReadRetryHook } from '../engine/plan.js';
+import { UserError } from './base-command.js';
 
 export interface TargetFlags {
   file?: string;
@@ -50,17 +49,4 @@ export async function openSession(flags: TargetFlags, o: { start: boolean }): Pr
   const session = new Session(loaded.spec, target, { regions, onReadRetry });
   await session.clients.checkCredentials().catch(asUserError);
   return { session, loaded, file, targetLabel: describeTarget(target) };
-}
-
-/** Ask on a terminal; refuse (false) elsewhere unless --yes was given. */
-export async function confirm(question: string, o: { yes: boolean; isTTY: boolean }): Promise<'yes' | 'no' | 'not-a-tty'> {
-  if (o.yes) return 'yes';
-  if (!o.isTTY) return 'not-a-tty';
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(`${question} Only 'yes' is accepted: `)).trim().toLowerCase();
-    return answer === 'yes' ? 'yes' : 'no';
-  } finally {
-    rl.close();
-  }
 }

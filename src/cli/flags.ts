@@ -1,4 +1,4 @@
-/** Flags plan, deploy and destroy share (declared once so they read the same everywhere). */
+/** Flags the commands share (declared once so they read the same everywhere). */
 import { Errors, Flags } from '@oclif/core';
 import { PROJECT_ID, PROJECT_ID_RULE } from '../spec/schema.js';
 
