@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UsageSchema } from './usage.js';
 import { imageRefProblem } from './image-ref.js';
+import { regionConfig } from './regions.js';
 // The Avro schema is the contract between the topic we create and the service that publishes to it.
 import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
@@ -32,10 +33,20 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 // ---------- regions and tiers ----------
 
+/**
+ * A region appears at most once, so a list longer than the regions there are is wrong as a
+ * whole; refused here, it never reaches the per-region checks (whose cost grows with it).
+ */
+const regionList = z.array(z.string()).superRefine((list, ctx) => {
+  const known = regionConfig().valid.length;
+  if (list.length > known) ctx.addIssue({ code: 'custom', message: `${list.length} regions listed; GCP has ${known} (each region belongs in one tier, once)` });
+});
+
+
 export const RegionsSchema = z
   .strictObject({
-    tier1: z.array(z.string()).min(1).describe('Tier-1 regions: Cloud SQL primaries, vector buckets, larger sizing'),
-    tier2: z.array(z.string()).default([]).describe('Tier-2 regions: Cloud SQL read replicas of their nearest tier-1 primary'),
+    tier1: regionList.min(1).describe('Tier-1 regions: Cloud SQL primaries, vector buckets, larger sizing'),
+    tier2: regionList.default([]).describe('Tier-2 regions: Cloud SQL read replicas of their nearest tier-1 primary'),
     primaryFor: z
       .record(z.string(), z.string())
       .optional()

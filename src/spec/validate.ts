@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { writtenIn, type Check, type PathProblem } from './check.js';
 import { cidrSubnet, narrow, overlaps, parseCidr } from './cidr.js';
 import { allRegions, primaryOf } from './model.js';
 import { fill, nameProblem, placeholders, usesPrimaryRegion, usesRegion, type NameRule, type TemplateVars } from './names.js';
@@ -6,20 +7,16 @@ import { regionConfig, regionShort } from './regions.js';
 import type { Spec, TierName } from './schema.js';
 import { didYouMean } from './suggest.js';
 
-/** A cross-field problem, located by data path (parse.ts turns paths into line:col). */
-export interface PathProblem {
-  path: PropertyKey[];
-  message: string;
-  severity?: 'error' | 'warning';
-  atKey?: boolean;
-}
+export type { PathProblem } from './check.js';
 
-type Check = (spec: Spec, out: PathProblem[]) => void;
-
-/** Rules a schema cannot express: regions, CIDRs, scaling, names after templating, references. */
-export function checkSemantics(spec: Spec): PathProblem[] {
+/**
+ * Rules a schema cannot express: regions, CIDRs, scaling, names after templating, references.
+ * `raw` is the data as written (before defaults), for rules that apply only to what the user wrote.
+ */
+export function checkSemantics(spec: Spec, raw: unknown = spec): PathProblem[] {
   const out: PathProblem[] = [];
-  for (const check of CHECKS) check(spec, out);
+  const written = writtenIn(raw);
+  for (const check of CHECKS) check(spec, out, written);
   // One report per path and message: a bad template fails the same way in every region.
   const seen = new Set<string>();
   return out.filter((p) => {
