@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatProblem, loadSpec, parseSpec, SpecError, type SpecProblem } from '../../../src/spec/index.js';
 import { MAX_COLLECTION_ENTRIES, MAX_NESTING_DEPTH, MAX_SPEC_BYTES } from '../../../src/spec/limits.js';
+import { expandTopology } from '../../../src/topology/index.js';
 import { load, MINIMAL, problems, template, withExtra } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rv-bounds-'));
@@ -142,5 +143,37 @@ describe('YAML errors carry a position', () => {
       fromText = x as SpecError;
     }
     expect(formatProblem(fromText!.problems[0]!)).toMatch(/^\(empty path\):1:\d+/);
+  });
+});
+
+describe('two fields naming one resource are located spec problems, not "duplicate resource name in graph"', () => {
+  const base = MINIMAL.replace('  tier1: [us-central1]\n', '  tier1: [us-central1, europe-west1]\n  tier2: [us-east1]\n');
+  const cases: [string, string, string, RegExp][] = [
+    ['firewalls', 'network:\n  firewalls:\n    - { name: a, sourceRanges: [10.0.0.0/8] }\n    - { name: a, sourceRanges: [10.0.0.0/8] }\n', 'network.firewalls[1].name', /"a" is also the name given by network\.firewalls\[0\]\.name: both would be the firewall a/],
+    ['private service ranges', 'network:\n  privateServiceAccess:\n    ranges: [{ name: psa-one }, { name: psa-one }]\n', 'network.privateServiceAccess.ranges[1].name', /global address psa-one/],
+    ['a PSA range named like the LB address', 'network:\n  privateServiceAccess:\n    ranges: [{ name: ruvector-global-ip }]\n', 'network.privateServiceAccess.ranges[0].name', /loadBalancer\.addressName \(its default\)/],
+    ['logs bucket named like a vector bucket', 'storage:\n  logs:\n    name: ruvector-vectors-us-central1\n', 'storage.logs.name', /storage\.vectors\.name \(its default\): both would be the bucket ruvector-vectors-us-central1/],
+    ['connector subnet named like the subnet', "network:\n  connector:\n    subnetName: 'ruvector-subnet-${region}'\n", 'network.connector.subnetName', /subnetwork ruvector-subnet-us-central1 in us-central1/],
+    ['redirect URL map named like the URL map', 'loadBalancer:\n  redirectUrlMapName: ruvector-url-map\n', 'loadBalancer.redirectUrlMapName', /URL map ruvector-url-map/],
+    ['HTTP forwarding rule named like the HTTPS one', 'loadBalancer:\n  httpForwardingRuleName: ruvector-https-forwarding\n', 'loadBalancer.httpForwardingRuleName', /forwarding rule ruvector-https-forwarding/],
+    ['a replica named like its primary', "sql:\n  replicaName: 'ruvector-db-${primaryRegion}'\n", 'sql.replicaName', /Cloud SQL instance ruvector-db-us-central1/],
+    ['two topics with one schema name', "pubsub:\n  topics:\n    - { name: topic-one, schema: { name: shared-schema, definition: '\"string\"' } }\n    - { name: topic-two, schema: { name: shared-schema, definition: '\"string\"' } }\n", 'pubsub.topics[1].schema.name', /Pub\/Sub schema shared-schema/],
+    ['two topics with one subscription name', "pubsub:\n  topics:\n    - { name: topic-one, subscription: { name: 'sub-${region}', pushPath: /a } }\n    - { name: topic-two, subscription: { name: 'sub-${region}', pushPath: /b } }\n", 'pubsub.topics[1].subscription.name', /Pub\/Sub subscription sub-us-central1/],
+  ];
+  it.each(cases)('%s', (_what, extra, path, message) => {
+    const text = `${base}${extra}`;
+    const ps = problems(text);
+    const p = ps.find((x) => x.path === path && message.test(x.message));
+    expect(p, ps.map(formatProblem).join('\n')).toBeDefined();
+    expect(p!.line).toBeGreaterThan(10);
+  });
+
+  it('a service account shared by every region expands (one bucket grant per bucket and member)', () => {
+    const { spec } = load(`${base}iam:\n  serviceAccount: { accountId: ruvector-shared }\n`);
+    const grants = expandTopology(spec).resources.filter((r) => r.name.includes('#iam/serviceAccount:ruvector-shared'));
+    expect(grants.map((r) => r.name)).toEqual([
+      'projects/_/buckets/ruvector-vectors-us-central1#iam/serviceAccount:ruvector-shared@my-project-1.iam.gserviceaccount.com',
+      'projects/_/buckets/ruvector-vectors-europe-west1#iam/serviceAccount:ruvector-shared@my-project-1.iam.gserviceaccount.com',
+    ]);
   });
 });
