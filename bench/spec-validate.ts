@@ -5,8 +5,9 @@
  * time, the peak RSS and the outcome (the first problem, with its file:line:col).
  *
  * With --baseline DIR (a compiled tree of another revision, e.g. main's dist/) each case also
- * runs there, and the ratio baseline/this is printed.
- * Usage: tsx bench/spec-validate.ts [--baseline /path/to/other/dist] [--timeout-s 120]
+ * runs there, and the ratio baseline/this is printed. Cases that finish within a second run
+ * --repeat times (alternating trees) and report the median.
+ * Usage: tsx bench/spec-validate.ts [--baseline /path/to/other/dist] [--timeout-s 120] [--repeat 7] [--only production]
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
-const { values } = parseArgs({ options: { baseline: { type: 'string' }, 'timeout-s': { type: 'string', default: '120' } } });
+const { values } = parseArgs({ options: { baseline: { type: 'string' }, 'timeout-s': { type: 'string', default: '120' }, repeat: { type: 'string', default: '7' }, only: { type: 'string' } } });
+const repeat = Number(values.repeat);
 const root = resolve(import.meta.dirname, '..');
 const timeoutMs = Number(values['timeout-s']) * 1000;
 const template = readFileSync(join(root, 'templates', 'production.yaml'), 'utf8');
@@ -51,18 +53,23 @@ let outcome;
 try { await loadSpec(file); outcome = 'valid'; }
 catch (e) { outcome = e.problems ? e.problems.find((p) => p.severity !== 'warning')?.file + ':' + (e.problems.find((p) => p.severity !== 'warning')?.line) + ':' + (e.problems.find((p) => p.severity !== 'warning')?.col) + ' ' + e.problems.find((p) => p.severity !== 'warning')?.message : 'crash: ' + e.message; }
 const s = (performance.now() - t) / 1000;
-console.log(JSON.stringify({ s, rssMb: process.resourceUsage().maxRSS / 1024, outcome }));
+// Warm: the same file again in this process (compiled schema, caches), median of N.
+const warm = [];
+for (let i = 0; outcome === 'valid' && i < Number(process.argv[3] ?? 0); i++) { const w = performance.now(); await loadSpec(file); warm.push(performance.now() - w); }
+warm.sort((a, b) => a - b);
+console.log(JSON.stringify({ s, rssMb: process.resourceUsage().maxRSS / 1024, outcome, warmMs: warm.length ? warm[warm.length >> 1] : undefined }));
 `;
 
 interface Run {
   s?: number;
+  warmMs?: number;
   rssMb?: number;
   outcome: string;
 }
 
 function run(dist: string, file: string): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--input-type=module', '-e', child, pathToFileURL(dist).href, file], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+    execFile(process.execPath, ['--input-type=module', '-e', child, pathToFileURL(dist).href, file, '50'], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
       const last = stdout.trim().split('\n').pop();
       if (last?.startsWith('{')) return done(JSON.parse(last) as Run);
       done({ outcome: err?.killed ? `no answer within ${timeoutMs / 1000} s` : `crash: ${(err?.message ?? '').split('\n').slice(0, 2).join(' ')}` });
@@ -70,20 +77,38 @@ function run(dist: string, file: string): Promise<Run> {
   });
 }
 
+function median(runs: Run[]): Run {
+  const timed = runs.filter((r) => r.s !== undefined).sort((a, b) => a.s! - b.s!);
+  return timed.length === runs.length ? { ...timed[Math.floor(timed.length / 2)]!, outcome: `${runs[0]!.outcome}${runs.length > 1 ? ` (median of ${runs.length})` : ''}` } : runs[0]!;
+}
+
 const fmt = (r: Run) => (r.s === undefined ? `>${timeoutMs / 1000} s`.padStart(9) : `${r.s.toFixed(3)} s`.padStart(9)) + `${r.rssMb ? `${r.rssMb.toFixed(0)} MB`.padStart(9) : ''.padStart(9)}`;
 
 try {
   console.log(`case                 size     this tree          ${values.baseline ? 'baseline           ratio' : ''}`);
-  for (const [name, make] of cases) {
+  for (const [name, make] of cases.filter(([n]) => !values.only || n.includes(values.only))) {
     const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
     const text = make();
     writeFileSync(file, text);
-    const mine = await run(join(root, 'dist'), file);
-    const base = values.baseline ? await run(resolve(values.baseline), file) : undefined;
+    const mineRuns = [await run(join(root, 'dist'), file)];
+    const baseRuns = values.baseline ? [await run(resolve(values.baseline), file)] : [];
+    const quick = (r: Run) => r.s !== undefined && r.s < 1;
+    if (quick(mineRuns[0]!) && (!baseRuns[0] || quick(baseRuns[0]))) {
+      for (let i = 1; i < repeat; i++) {
+        mineRuns.push(await run(join(root, 'dist'), file));
+        if (values.baseline) baseRuns.push(await run(resolve(values.baseline), file));
+      }
+    }
+    const mine = median(mineRuns);
+    const base = baseRuns.length ? median(baseRuns) : undefined;
     const ratio = base && mine.s !== undefined ? (base.s === undefined ? `>${(timeoutMs / 1000 / mine.s).toFixed(0)}x` : `${(base.s / mine.s).toFixed(1)}x`) : '';
     console.log(`${name.padEnd(18)} ${`${(Buffer.byteLength(text) / 1024 / 1024).toFixed(2)} MB`.padStart(9)} ${fmt(mine)}  ${base ? `${fmt(base)}  ${ratio.padStart(6)}` : ''}`);
     console.log(`    this:     ${mine.outcome.replace(dir + '/', '').slice(0, 200)}`);
     if (base) console.log(`    baseline: ${base.outcome.replace(dir + '/', '').slice(0, 200)}`);
+    if (mine.warmMs !== undefined) {
+      const w = base?.warmMs !== undefined ? `, baseline ${base.warmMs.toFixed(1)} ms, ratio ${(base.warmMs / mine.warmMs).toFixed(2)}x` : '';
+      console.log(`    warm (same process, median of 50): this ${mine.warmMs.toFixed(1)} ms${w}`);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

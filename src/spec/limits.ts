@@ -69,29 +69,35 @@ function keyOf(token: CST.Token | null | undefined): string {
  */
 export function structureProblems(tokens: Iterable<CST.Token>): LimitProblem[] {
   const out: LimitProblem[] = [];
-  const stack: { token: CST.Token; depth: number; path: PropertyKey[] }[] = [];
-  for (const t of tokens) if (t.type === 'document' && t.value) stack.push({ token: t.value, depth: 0, path: [] });
+  // A token's path is its parent's plus one step, joined only when a problem is reported.
+  type At = { parent?: At; seg?: PropertyKey };
+  const pathOf = (at: At | undefined): PropertyKey[] => {
+    const out: PropertyKey[] = [];
+    for (let a = at; a; a = a.parent) if (a.seg !== undefined) out.push(a.seg);
+    return out.reverse();
+  };
+  const stack: { token: CST.Token; depth: number; at: At }[] = [];
+  for (const t of tokens) if (t.type === 'document' && t.value) stack.push({ token: t.value, depth: 0, at: {} });
   while (stack.length > 0) {
-    const { token, depth, path } = stack.pop()!;
+    const { token, depth, at: where } = stack.pop()!;
     if (!CST.isCollection(token)) continue;
     const c = token as Collection;
     if (depth + 1 > MAX_NESTING_DEPTH) {
-      out.push({ offset: c.offset, path, message: `lists and maps nest more than ${MAX_NESTING_DEPTH} levels deep here` });
+      out.push({ offset: c.offset, path: pathOf(where), message: `lists and maps nest more than ${MAX_NESTING_DEPTH} levels deep here` });
       continue;
     }
     const isList = c.type === 'block-seq' || (c.type === 'flow-collection' && c.start.source === '[');
     const { at } = entryCount(c.items);
     if (at) {
-      out.push({ offset: itemOffset(at, c.offset), path, message: `this ${isList ? 'list' : 'map'} has more than ${MAX_COLLECTION_ENTRIES.toLocaleString('en-US')} entries; the excess starts here` });
+      out.push({ offset: itemOffset(at, c.offset), path: pathOf(where), message: `this ${isList ? 'list' : 'map'} has more than ${MAX_COLLECTION_ENTRIES.toLocaleString('en-US')} entries; the excess starts here` });
       continue;
     }
     let index = 0;
     for (const item of c.items) {
       if (!item.key && !item.sep && !item.value) continue;
-      const seg: PropertyKey = isList ? index : keyOf(item.key);
-      index++;
-      if (item.key) stack.push({ token: item.key, depth: depth + 1, path });
-      if (item.value) stack.push({ token: item.value, depth: depth + 1, path: [...path, seg] });
+      const i = index++;
+      if (item.key && CST.isCollection(item.key)) stack.push({ token: item.key, depth: depth + 1, at: where });
+      if (item.value && CST.isCollection(item.value)) stack.push({ token: item.value, depth: depth + 1, at: { parent: where, seg: isList ? i : keyOf(item.key) } });
     }
   }
   return out;

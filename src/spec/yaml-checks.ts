@@ -18,54 +18,69 @@ function keyText(key: unknown): string | undefined {
   return undefined;
 }
 
+/** Where a node sits: built into a path only when a problem is reported. */
+interface At {
+  parent?: At;
+  seg?: PropertyKey;
+}
+
+function pathOf(at: At | undefined): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  for (let a = at; a; a = a.parent) if (a.seg !== undefined) out.push(a.seg);
+  return out.reverse();
+}
+
 export function documentProblems(doc: Document.Parsed, lines: LineCounter): LimitProblem[] {
   const out: LimitProblem[] = [];
-  // Expanded size of every finished node: how many nodes it stands for once aliases are copied in.
-  const size = new Map<Visit, number>();
-  const open = new Set<Visit>();
+  // Nodes visited so far, each alias counted as the nodes it copies in: an anchored node's
+  // expanded size is the growth of this count between entering and leaving it.
+  let count = 0;
+  const size = new Map<Node, number>();
+  const open = new Set<Node>();
   const anchors = new Map<string, Node>();
   let expansion = 0;
   let bombReported = false;
 
-  const stack: { node: Visit; exit: boolean; path: PropertyKey[] }[] = [{ node: doc.contents, exit: false, path: [] }];
+  type Frame = { node: Visit; at: At; exit?: { node: Node; startCount: number } };
+  const stack: Frame[] = [{ node: doc.contents, at: {} }];
   while (stack.length > 0) {
-    const { node, exit, path } = stack.pop()!;
-    if (!node) continue;
+    const { node, at, exit } = stack.pop()!;
     if (exit) {
-      open.delete(node);
-      let total = 1;
-      const children: Visit[] = isPair(node) ? [node.key as Visit, node.value as Visit] : isMap(node) || isSeq(node) ? (node.items as Visit[]) : [];
-      for (const c of children) total += size.get(c) ?? 0;
-      size.set(node, total);
+      open.delete(exit.node);
+      size.set(exit.node, count - exit.startCount);
       continue;
     }
+    if (!node) continue;
     if (isAlias(node)) {
       const source = anchors.get(node.source);
-      const at = offsetOf(node) ?? 0;
+      const offset = offsetOf(node) ?? 0;
       if (!source) {
-        out.push({ offset: at, path, message: `alias *${node.source} refers to no anchor &${node.source} before it` });
+        out.push({ offset, path: pathOf(at), message: `alias *${node.source} refers to no anchor &${node.source} before it` });
       } else if (open.has(source)) {
-        out.push({ offset: at, path, message: `alias *${node.source} refers to the node that contains it (a value cannot include itself)` });
+        out.push({ offset, path: pathOf(at), message: `alias *${node.source} refers to the node that contains it (a value cannot include itself)` });
       } else {
         const added = size.get(source) ?? 1;
-        size.set(node, added);
+        count += added;
         expansion += added;
         if (expansion > MAX_ALIAS_EXPANSION && !bombReported) {
           bombReported = true;
           out.push({
-            offset: at,
-            path,
+            offset,
+            path: pathOf(at),
             message: `aliases expand to more than ${MAX_ALIAS_EXPANSION.toLocaleString('en-US')} nodes by here (a YAML alias bomb?); write the values out or use fewer aliases`,
           });
         }
       }
       continue;
     }
-    if (!isPair(node) && node.anchor) anchors.set(node.anchor, node);
-    open.add(node);
-    stack.push({ node, exit: true, path });
+    count++;
+    if (!isPair(node) && node.anchor) {
+      anchors.set(node.anchor, node);
+      open.add(node);
+      stack.push({ node: null, at, exit: { node, startCount: count - 1 } });
+    }
     if (isPair(node)) {
-      stack.push({ node: node.value as Visit, exit: false, path: [...path, keyText(node.key) ?? '?'] }, { node: node.key as Visit, exit: false, path });
+      stack.push({ node: node.value as Visit, at: { parent: at, seg: keyText(node.key) ?? '?' } }, { node: node.key as Visit, at });
     } else if (isMap(node)) {
       const seen = new Map<string, Pair>();
       for (const pair of node.items) {
@@ -74,12 +89,16 @@ export function documentProblems(doc: Document.Parsed, lines: LineCounter): Limi
         const first = seen.get(k);
         if (first) {
           const firstAt = offsetOf(first.key as Visit);
-          out.push({ offset: offsetOf(pair.key as Visit) ?? offsetOf(node) ?? 0, path: [...path, k], message: `duplicate key "${k}"${firstAt !== undefined ? ` (first at line ${lines.linePos(firstAt).line})` : ''}` });
+          out.push({
+            offset: offsetOf(pair.key as Visit) ?? offsetOf(node) ?? 0,
+            path: [...pathOf(at), k],
+            message: `duplicate key "${k}"${firstAt !== undefined ? ` (first at line ${lines.linePos(firstAt).line})` : ''}`,
+          });
         } else seen.set(k, pair);
       }
-      for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i] as Visit, exit: false, path });
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i] as Visit, at });
     } else if (isSeq(node)) {
-      for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i] as Visit, exit: false, path: [...path, i] });
+      for (let i = node.items.length - 1; i >= 0; i--) stack.push({ node: node.items[i] as Visit, at: { parent: at, seg: i } });
     }
   }
   return out;
