@@ -3,6 +3,7 @@ import { BaseCommand } from '../src/cli/base-command.js';
 import { costReport, renderMarkdown, renderTable, type CostReport, type GroupBy } from '../src/cost/index.js';
 import { refreshPrices, type RefreshResult } from '../src/cost/refresh.js';
 import type { Scenario } from '../src/cost/types.js';
+import { specFileFlag } from '../src/cli/spec-file-flag.js';
 
 export default class CostEstimate extends BaseCommand {
   static override summary = 'Estimate the monthly cost of a topology spec';
@@ -18,7 +19,7 @@ traffic and volumes from the spec's usage: section. No network is needed, except
   ];
 
   static override flags = {
-    file: Flags.string({ char: 'f', summary: 'Topology spec (YAML)', default: 'ruvector.yaml' }),
+    file: specFileFlag('Topology spec (YAML)', { default: 'ruvector.yaml' }),
     scenario: Flags.string({ summary: 'baseline (seed 8.1), burst (8.2) or optimized (8.3)', options: ['baseline', 'burst', 'optimized'], default: 'baseline' }),
     rates: Flags.string({ summary: 'Price table: seed, list, or a path to a price-table JSON', default: 'list' }),
     by: Flags.string({ summary: 'Rows by line (default), service or region', options: ['line', 'service', 'region'], default: 'line' }),

@@ -3,6 +3,7 @@ import { BaseCommand, UserError } from '../src/cli/base-command.js';
 import { allRegions, loadSpec } from '../src/spec/index.js';
 import { parseRegions } from '../src/cli/session.js';
 import { countByKind, expandTopology, renderGraphTable, type Resource } from '../src/topology/index.js';
+import { specFileFlag } from '../src/cli/spec-file-flag.js';
 
 export interface RenderResult {
   file: string;
@@ -24,7 +25,7 @@ global resources they need.`;
   ];
 
   static override flags = {
-    file: Flags.string({ char: 'f', summary: 'Topology spec (YAML)', default: 'ruvector.yaml' }),
+    file: specFileFlag('Topology spec (YAML)', { default: 'ruvector.yaml' }),
     regions: Flags.string({ summary: 'Comma-separated regions to keep (default: all)' }),
   };
 

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../src/cli/base-command.js';
 import { formatProblem, loadSpec, SpecError, type SpecProblem } from '../src/spec/index.js';
 import { countByKind, expandTopology } from '../src/topology/index.js';
+import { specFileFlag } from '../src/cli/spec-file-flag.js';
 
 export interface ValidateResult {
   valid: boolean;
@@ -21,7 +22,7 @@ file:line:col  path.to.field  message. Exit 0 when valid (warnings allowed), 1 o
   static override examples = ['<%= config.bin %> validate', '<%= config.bin %> validate -f templates/production.yaml --json'];
 
   static override flags = {
-    file: Flags.string({ char: 'f', summary: 'Topology spec (YAML)', default: 'ruvector.yaml' }),
+    file: specFileFlag('Topology spec (YAML)', { default: 'ruvector.yaml' }),
   };
 
   async run(): Promise<ValidateResult> {

@@ -9,7 +9,7 @@ export default class EmulatorStop extends BaseCommand {
     await this.parse(EmulatorStop);
     const r = await stopDaemon();
     if (!r.wasRunning) this.log('No emulator was running.');
-    else this.log(`Emulator stopped (pid ${r.pid}${r.forced ? ', killed after the graceful stop timed out' : ''}).`);
+    else this.log(`Emulator stopped (pid ${r.pid}${r.unrecorded ? ', found by its state-directory lock: it had no record' : ''}${r.forced ? ', killed after the graceful stop timed out' : ''}).`);
     return this.finish(r);
   }
 }

@@ -35,15 +35,26 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (process.env.RUVECTOR_DEBUG) return super.catch(err);
     // oclif's own exit()/parse errors already carry a clean message and exit code.
-    if (err instanceof Errors.ExitError) throw err;
-    const exit = err.oclif?.exit ?? err.exitCode ?? 1;
-    if (this.jsonEnabled()) {
-      this.logJson({ error: { message: errorText(err), exitCode: exit } });
-      this.exit(exit);
+    if (err instanceof Errors.ExitError) {
+      await flushOutput();
+      throw err;
     }
-    this.logToStderr(`Error: ${errorText(err)}`);
+    const exit = err.oclif?.exit ?? err.exitCode ?? 1;
+    if (this.jsonEnabled()) this.logJson({ error: { message: errorText(err), exitCode: exit } });
+    else this.logToStderr(`Error: ${errorText(err)}`);
+    await flushOutput();
     this.exit(exit);
   }
+}
+
+/**
+ * Wait until stdout and stderr have handed everything written so far to the OS. oclif ends a
+ * failed command with process.exit, which drops what a pipe has not taken yet: a long problem
+ * list, or a --json document, arrived cut off at 64-128 KiB.
+ */
+export function flushOutput(): Promise<void> {
+  const flushed = (s: NodeJS.WriteStream) => new Promise<void>((resolve) => (s.writableLength === 0 ? resolve() : s.write('', () => resolve())));
+  return Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() => undefined);
 }
 
 /** An error the user can act on: message only, chosen exit code. */

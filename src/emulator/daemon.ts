@@ -1,12 +1,18 @@
 /**
  * The emulator as a background process: `ruvector emulator start` spawns this detached
- * (node dist/src/emulator/daemon.js ...), waits for the ready file, then records the address.
+ * (node dist/src/emulator/daemon.js ...) and waits for the record it writes.
  * SIGTERM/SIGINT stop it cleanly: in-flight operations land and state is flushed to --state.
+ *
+ * Before it loads a state directory it takes that directory's lock, so two daemons never
+ * serve (and overwrite) one world; once it listens it writes its own record (--record), so
+ * a daemon is never left running without one because the starting CLI died or misread it.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createFileExclusive, writeFileAtomic } from './atomic-file.js';
+import { emulatorUrl, isDaemonProcess, readRecordFile, readStateLock, stateLockPath, type EmulatorRecord } from './discovery.js';
 import { startEmulator } from './server.js';
 import type { QuotaMode } from './core/quotas.js';
 import type { DataPlane } from './core/types.js';
@@ -23,7 +29,8 @@ const { values } = parseArgs({
     'consistency-delay-ms': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     quotas: { type: 'string', default: 'gcp-defaults' },
-    'ready-file': { type: 'string' },
+    /** Where to write this daemon's record (the CLI's $RUVECTOR_HOME/emulator.json). */
+    record: { type: 'string' },
     // Seam for issue 7: a module whose default export (or createDataPlane) builds the DataPlane;
     // default: src/emulator/dataplane; 'none' for the control plane alone.
     'data-plane': { type: 'string' },
@@ -52,17 +59,58 @@ async function loadDataPlane(spec: string | undefined): Promise<DataPlane | unde
   return typeof made === 'function' ? await made() : made;
 }
 
+/** Files this daemon owns and removes on the way out (only while they still name it). */
+const owned: string[] = [];
+
+async function releaseOwned(): Promise<void> {
+  for (const file of owned) {
+    const holder = await readFile(file, 'utf8').then((t) => (JSON.parse(t) as { pid?: number }).pid, () => undefined).catch(() => undefined);
+    if (holder === process.pid) await rm(file, { force: true });
+  }
+}
+
 /** One line the starting CLI shows the user (it reads `fatal:` lines from the log). */
-function fatal(message: string): never {
+async function fatal(message: string): Promise<never> {
+  await releaseOwned().catch(() => undefined);
   console.error(`fatal: ${message}`);
   process.exit(1);
+}
+
+/**
+ * Take `file` for this process: created exclusively; a holder that is no longer a running
+ * daemon (killed, its pid reused) is replaced. Returns the live holder's pid when there is one.
+ */
+async function claim(file: string, content: () => string, holderOf: () => Promise<number | undefined>): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await createFileExclusive(file, content())) {
+      owned.push(file);
+      return undefined;
+    }
+    const holder = await holderOf();
+    if (holder !== undefined && holder !== process.pid && isDaemonProcess(holder)) return holder;
+    await rm(file, { force: true });
+  }
+  return fatal(`could not take ${file}: another process keeps creating it`);
+}
+
+const stateDir = values.state ? resolve(values.state) : undefined;
+const startedAt = new Date().toISOString();
+if (stateDir) {
+  await mkdir(stateDir, { recursive: true });
+  const lock = stateLockPath(stateDir);
+  const holder = await claim(lock, () => JSON.stringify({ pid: process.pid, startedAt }), async () => (await readStateLock(stateDir))?.pid);
+  if (holder !== undefined) {
+    const l = await readStateLock(stateDir);
+    const where = l?.host && l.port ? ` at ${emulatorUrl({ host: l.host, port: l.port })}` : '';
+    await fatal(`state directory ${stateDir} is in use by another emulator (pid ${holder}${where}); stop it first (ruvector emulator stop), or choose another --state`);
+  }
 }
 
 const emu = await startEmulator({
   dataPlane: await loadDataPlane(values['data-plane']),
   port: num('port', values.port),
   host: values.host,
-  stateDir: values.state,
+  stateDir,
   latencyScale: num('latency-scale', values['latency-scale']),
   faultRate: num('fault-rate', values['fault-rate']),
   faultDelayRate: num('fault-delay-rate', values['fault-delay-rate']),
@@ -71,14 +119,10 @@ const emu = await startEmulator({
   seed: num('seed', values.seed),
   quotas,
 }).catch((e: NodeJS.ErrnoException) => {
-  if (e.code === 'EADDRINUSE') fatal(`port ${values.port} on ${values.host} is already in use; pick another with --port (0 = any free port)`);
-  if (e.code === 'EACCES') fatal(`not allowed to listen on port ${values.port}`);
-  fatal(e.message);
+  if (e.code === 'EADDRINUSE') return fatal(`port ${values.port} on ${values.host} is already in use; pick another with --port (0 = any free port)`);
+  if (e.code === 'EACCES') return fatal(`not allowed to listen on port ${values.port}`);
+  return fatal(e.message);
 });
-
-const readyFile = values['ready-file'];
-if (readyFile) await writeFile(readyFile, JSON.stringify({ pid: process.pid, host: emu.host, port: emu.port }));
-console.log(`${new Date().toISOString()} emulator listening on ${emu.url} (pid ${process.pid}, state ${values.state ?? 'in memory'})`);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -87,10 +131,25 @@ async function shutdown(signal: string): Promise<void> {
   console.log(`${new Date().toISOString()} ${signal}: stopping`);
   try {
     await emu.stop();
-    if (readyFile) await rm(readyFile, { force: true });
+    await releaseOwned();
   } finally {
     process.exit(0);
   }
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+
+// Now that the address is known: on the lock (so a daemon without a record can be found and
+// named), then in the record. Both are replaced whole, never seen half-written.
+const recordFile = values.record ? resolve(values.record) : undefined;
+if (stateDir) await writeFileAtomic(stateLockPath(stateDir), JSON.stringify({ pid: process.pid, host: emu.host, port: emu.port, startedAt, record: recordFile }));
+if (recordFile) {
+  const record: EmulatorRecord = { pid: process.pid, host: emu.host, port: emu.port, stateDir: stateDir ?? null, startedAt };
+  const holder = await claim(recordFile, () => `${JSON.stringify(record, null, 2)}\n`, async () => (await readRecordFile(recordFile))?.pid);
+  if (holder !== undefined) {
+    const other = await readRecordFile(recordFile);
+    await emu.stop();
+    await fatal(`another emulator is already running${other ? ` at ${emulatorUrl(other)}` : ''} (pid ${holder}); stop it first with: ruvector emulator stop`);
+  }
+}
+console.log(`${new Date().toISOString()} emulator listening on ${emu.url} (pid ${process.pid}, state ${stateDir ?? 'in memory'})`);

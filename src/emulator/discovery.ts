@@ -1,11 +1,16 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ruvectorHome } from '../util/home.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 // lifecycle.ts finds the home through this module.
 export { ruvectorHome };
 
-/** What `ruvector emulator start` leaves behind for every later command to find the daemon. */
+/**
+ * What a running daemon leaves for every later command to find it: written by the daemon
+ * itself once it listens (so no daemon runs without one), removed when it stops.
+ */
 export interface EmulatorRecord {
   pid: number;
   host: string;
@@ -40,8 +45,13 @@ export function recordPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function readRecord(env: NodeJS.ProcessEnv = process.env): Promise<EmulatorRecord | undefined> {
+  return readRecordFile(recordPath(env));
+}
+
+/** A record file's content; undefined when it is missing or not a record. */
+export async function readRecordFile(file: string): Promise<EmulatorRecord | undefined> {
   try {
-    const r = JSON.parse(await readFile(recordPath(env), 'utf8')) as Partial<EmulatorRecord>;
+    const r = JSON.parse(await readFile(file, 'utf8')) as Partial<EmulatorRecord>;
     if (typeof r.pid !== 'number' || typeof r.port !== 'number' || typeof r.host !== 'string') return undefined;
     return { pid: r.pid, host: r.host, port: r.port, stateDir: r.stateDir ?? null, startedAt: r.startedAt ?? '' };
   } catch {
@@ -51,7 +61,7 @@ export async function readRecord(env: NodeJS.ProcessEnv = process.env): Promise<
 
 export async function writeRecord(r: EmulatorRecord, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   await mkdir(ruvectorHome(env), { recursive: true });
-  await writeFile(recordPath(env), `${JSON.stringify(r, null, 2)}\n`);
+  await writeFileAtomic(recordPath(env), `${JSON.stringify(r, null, 2)}\n`);
 }
 
 export async function removeRecord(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -94,6 +104,52 @@ export async function probeHealth(a: { host: string; port: number }, timeoutMs =
     if (!r.ok) return undefined;
     const h = (await r.json()) as EmulatorHealth;
     return h.ok ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `pid` is a running emulator daemon: alive and, where /proc shows command lines,
+ * running daemon.js/daemon.ts. A record or lock left by a killed daemon can name a pid the
+ * system has since given to an unrelated process; that one must never be signalled.
+ */
+export function isDaemonProcess(pid: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true; // no /proc (macOS): alive is all that can be known
+  }
+  return /emulator[/\\]daemon\.[jt]s/.test(cmdline);
+}
+
+/** The lock a daemon holds on its state directory: one daemon per world. */
+export interface StateLock {
+  pid: number;
+  host?: string;
+  port?: number;
+  startedAt: string;
+  /** The record file the daemon keeps (which RUVECTOR_HOME it belongs to). */
+  record?: string;
+}
+
+export function stateLockPath(stateDir: string): string {
+  return join(stateDir, 'emulator.lock');
+}
+
+export async function readStateLock(stateDir: string): Promise<StateLock | undefined> {
+  try {
+    const l = JSON.parse(await readFile(stateLockPath(stateDir), 'utf8')) as Partial<StateLock>;
+    if (typeof l.pid !== 'number') return undefined;
+    return {
+      pid: l.pid,
+      host: typeof l.host === 'string' ? l.host : undefined,
+      port: typeof l.port === 'number' ? l.port : undefined,
+      startedAt: l.startedAt ?? '',
+      record: typeof l.record === 'string' ? l.record : undefined,
+    };
   } catch {
     return undefined;
   }

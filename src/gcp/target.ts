@@ -3,10 +3,8 @@
  * every command at a running emulator; --local uses the emulator daemon and starts it when it
  * is not running; otherwise real Google Cloud with Application Default Credentials.
  */
-import { join } from 'node:path';
 import { discoverEmulator, probeHealth } from '../emulator/discovery.js';
-import { ruvectorHome } from '../util/home.js';
-import { startDaemon } from '../emulator/lifecycle.js';
+import { EmulatorLifecycleError, ensureLocalEmulator } from '../emulator/lifecycle.js';
 import type { Target } from './clients.js';
 
 export interface TargetRequest {
@@ -26,20 +24,11 @@ export async function resolveTarget(o: TargetRequest): Promise<Target & { starte
     return { kind: 'emulator', project: o.project, host: found.host, port: found.port, timeScale: health.latencyScale };
   }
   if (!o.local) return { kind: 'gcp', project: o.project };
-  if (found) {
-    const health = await probeHealth(found);
-    if (health) return { kind: 'emulator', project: o.project, host: found.host, port: found.port, timeScale: health.latencyScale };
-  }
-  if (!o.start) throw new TargetError('the local emulator is not running: start it with `ruvector emulator start` (deploy --local starts it for you)');
-  const r = await startDaemon({
-    port: 0,
-    stateDir: join(ruvectorHome(), 'emulator-state'),
-    latencyScale: 0.01,
-    faultRate: 0,
-    seed: 1,
-    quotas: 'gcp-defaults',
+  // On stderr, so --json output stays one document.
+  const local = await ensureLocalEmulator({ start: o.start ?? false, onNote: (line) => process.stderr.write(`${line}\n`) }).catch((e: unknown) => {
+    throw e instanceof EmulatorLifecycleError ? new TargetError(e.message) : e;
   });
-  return { kind: 'emulator', project: o.project, host: r.host, port: r.port, timeScale: 0.01, started: true };
+  return { kind: 'emulator', project: o.project, host: local.host, port: local.port, timeScale: local.latencyScale, started: local.how === 'started' };
 }
 
 export function describeTarget(t: Target): string {

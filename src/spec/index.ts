@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { MAX_SPEC_BYTES } from './limits.js';
 import { SpecError } from './errors.js';
 import { parseSpec, type LoadedSpec } from './parse.js';
 
@@ -10,13 +11,38 @@ export { tierOf, primaryOf, allRegions } from './model.js';
 
 /** Read, parse and validate a spec file. Throws SpecError (every problem at once). */
 export async function loadSpec(path: string): Promise<LoadedSpec> {
-  let text: string;
+  if (path.trim() === '') {
+    throw new SpecError([{ file: path, line: 1, col: 1, path: '', message: 'no spec file named: the path is empty (give one with -f, e.g. -f ruvector.yaml)' }]);
+  }
+  let read: { text: string; bytes: number };
   try {
-    text = await readFile(path, 'utf8');
+    read = await readBounded(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found (create one with `ruvector init`)' : `cannot read file (${code ?? String(e)})`;
+    const why =
+      code === 'ENOENT' ? 'file not found (create one with `ruvector init`)' : code === 'EISDIR' ? 'this is a directory, not a spec file' : `cannot read file (${code ?? String(e)})`;
     throw new SpecError([{ file: path, line: 1, col: 1, path: '', message: why }]);
   }
-  return parseSpec(text, path);
+  return parseSpec(read.text, path, { bytes: read.bytes });
+}
+
+/**
+ * The file's text, reading no more than one byte past the size limit: parseSpec refuses an
+ * oversize spec where the limit is passed, and a huge file (or /dev/zero) is never held in memory.
+ */
+async function readBounded(path: string): Promise<{ text: string; bytes: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const stat = await fh.stat();
+    const buf = Buffer.alloc(MAX_SPEC_BYTES + 1);
+    let filled = 0;
+    while (filled < buf.length) {
+      const { bytesRead } = await fh.read(buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { text: buf.subarray(0, filled).toString('utf8'), bytes: stat.isFile() ? Math.max(stat.size, filled) : filled };
+  } finally {
+    await fh.close();
+  }
 }

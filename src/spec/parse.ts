@@ -1,10 +1,12 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLParseError, type Document } from 'yaml';
 import type { z } from 'zod';
 import { formatPath, SpecError, type SpecProblem } from './errors.js';
+import { oversize, structureProblems, type LimitProblem } from './limits.js';
 import { PositionMap } from './positions.js';
 import { SpecSchema, specJsonSchema, type Spec } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { checkSemantics, type PathProblem } from './validate.js';
+import { documentProblems } from './yaml-checks.js';
 
 /** A spec that parsed and validated, with where it came from. */
 export interface LoadedSpec {
@@ -97,10 +99,15 @@ function zodProblems(issues: z.core.$ZodIssue[], data: unknown, file: string, po
     }
     if (issue.code === 'invalid_union') {
       // Report the branch that got furthest rather than "invalid input".
-      const branches = issue.errors.filter((b) => b.length > 0);
-      const best = branches.sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
-      if (best && best.some((i) => i.path.length > 0)) {
-        out.push(...zodProblems(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), data, file, pos));
+      let best: z.core.$ZodIssue[] | undefined;
+      let bestDepth = 0;
+      for (const branch of issue.errors) {
+        let depth = 0;
+        for (const i of branch) depth = Math.max(depth, i.path.length);
+        if (depth > bestDepth) [best, bestDepth] = [branch, depth];
+      }
+      if (best) {
+        for (const p of zodProblems(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), data, file, pos)) out.push(p);
         continue;
       }
     }
@@ -143,20 +150,54 @@ function sortProblems(ps: SpecProblem[]): SpecProblem[] {
   return ps.sort((a, b) => a.line - b.line || a.col - b.col);
 }
 
+/** Problems at character offsets, as spec problems at the root path. */
+function atOffsets(found: LimitProblem[], file: string, lines: LineCounter): SpecProblem[] {
+  return found.map((p) => ({ file, ...lines.linePos(p.offset), path: formatPath(p.path ?? []), message: p.message }));
+}
+
+/**
+ * Text -> one YAML document, refusing what would make the later steps slow or unsafe (size,
+ * nesting, collection length) before the composer sees it.
+ */
+function composeDocument(text: string, file: string, bytes?: number): { doc: Document.Parsed; lines: LineCounter } {
+  const lines = new LineCounter();
+  const tooBig = oversize(text, bytes);
+  if (tooBig) {
+    // Line starts up to the limit only: the rest is never parsed.
+    lines.addNewLine(0);
+    for (let i = text.indexOf('\n'); i !== -1 && i < tooBig.offset; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+    throw new SpecError(atOffsets([tooBig], file, lines));
+  }
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const structural = structureProblems(tokens);
+  if (structural.length > 0) throw new SpecError(atOffsets(structural, file, lines));
+  // Duplicate keys are found by documentProblems in linear time (the library's own check is quadratic).
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: false });
+  let doc: Document.Parsed | undefined;
+  for (const d of composer.compose(tokens, true, text.length)) {
+    if (!doc) doc = d;
+    else {
+      doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'more than one document'));
+      break;
+    }
+  }
+  return { doc: doc!, lines };
+}
+
 /**
  * Parse and validate spec text. Collects every problem (YAML syntax, schema, cross-field
  * rules) and throws one SpecError carrying them all; returns warnings alongside the spec.
+ * `bytes` is the whole file's size when `text` is only its beginning (loadSpec reads no more).
  */
-export function parseSpec(text: string, file: string): LoadedSpec {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+export function parseSpec(text: string, file: string, o: { bytes?: number } = {}): LoadedSpec {
+  const { doc, lines } = composeDocument(text, file, o.bytes);
   const pos = new PositionMap(doc, lines);
 
   if (doc.errors.length > 0) {
     // After a syntax error the parser reports every following token too; only the first
     // error is the user's, the rest are its echo.
     const e = doc.errors[0]!;
-    const at = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+    const at = lines.linePos(e.pos[0]);
     const more = doc.errors.length - 1;
     const hint = /flow-map-start|flow-seq-start/.test(e.message) ? ' (quote values that contain ${...} inside { } or [ ])' : '';
     const firstMessage = e.code === 'MULTIPLE_DOCS' ? 'a spec is one YAML document; this file has another after "---"' : e.message.split('\n')[0];
@@ -167,7 +208,10 @@ export function parseSpec(text: string, file: string): LoadedSpec {
       },
     ]);
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const yamlProblems = documentProblems(doc, lines);
+  if (yamlProblems.length > 0) throw new SpecError(sortProblems(atOffsets(yamlProblems, file, lines)));
+  // Aliases were bounded above, so the library's own alias counter is not needed (its error has no position).
+  const data: unknown = doc.toJS({ maxAliasCount: -1 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new SpecError([{ file, line: 1, col: 1, path: '', message: 'a spec is a YAML map with apiVersion, kind, metadata, project, regions, service, ...' }]);
   }
@@ -179,12 +223,12 @@ export function parseSpec(text: string, file: string): LoadedSpec {
     const repaired = repair(data, parsed.error.issues);
     if (repaired) {
       const reported = new Set(problems.map((p) => p.path));
-      problems.push(...toProblems(checkSemantics(repaired), file, pos).filter((p) => !reported.has(p.path)));
+      for (const p of toProblems(checkSemantics(repaired, data), file, pos)) if (!reported.has(p.path)) problems.push(p);
     }
     throw new SpecError(sortProblems(problems));
   }
 
-  const semantic = toProblems(checkSemantics(parsed.data), file, pos);
+  const semantic = toProblems(checkSemantics(parsed.data, data), file, pos);
   const errors = semantic.filter((p) => p.severity !== 'warning');
   if (errors.length > 0) throw new SpecError(sortProblems(semantic));
   return { spec: parsed.data, file, warnings: sortProblems(semantic), positions: pos };

@@ -1,7 +1,10 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 
 /** Maps a path in the parsed object back to a line and column in the YAML text. */
 export class PositionMap {
+  /** Each map's pairs by key, built on first use: a spec with many problems stays linear. */
+  private readonly index = new WeakMap<YAMLMap, Map<unknown, Pair>>();
+
   constructor(
     private readonly doc: Document.Parsed,
     private readonly lines: LineCounter,
@@ -18,7 +21,7 @@ export class PositionMap {
     let lastGood: unknown = node;
     for (const seg of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) === seg);
+        const pair = this.pairs(node).get(seg);
         if (!pair) break;
         keyNode = pair.key as Node;
         node = pair.value;
@@ -32,6 +35,21 @@ export class PositionMap {
     const target = atKey && keyNode ? keyNode : ((node ?? lastGood) as Node | undefined);
     const offset = target && 'range' in target && target.range ? target.range[0] : 0;
     return this.lines.linePos(offset);
+  }
+
+  private pairs(map: YAMLMap): Map<unknown, Pair> {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      // The first of duplicate keys, as a linear scan would find it.
+      for (const p of map.items) {
+        if (!isPair(p)) continue;
+        const k = isScalar(p.key) ? p.key.value : p.key;
+        if (!byKey.has(k)) byKey.set(k, p);
+      }
+      this.index.set(map, byKey);
+    }
+    return byKey;
   }
 
   /** Position of the key `key` inside the map at `path` (for unrecognised keys). */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { UsageSchema } from './usage.js';
+import { parseCidr } from './cidr.js';
 import { imageRefProblem } from './image-ref.js';
+import { regionConfig } from './regions.js';
 // The Avro schema is the contract between the topic we create and the service that publishes to it.
 import { VECTOR_UPDATE_SCHEMA } from '../../service/src/replication/schema.js';
 
@@ -32,10 +34,19 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
 // ---------- regions and tiers ----------
 
+/**
+ * A region appears at most once, so a list longer than the regions there are is wrong as a
+ * whole; refused here, it never reaches the per-region checks (whose cost grows with it).
+ */
+const regionList = z.array(z.string()).superRefine((list, ctx) => {
+  const known = regionConfig().valid.length;
+  if (list.length > known) ctx.addIssue({ code: 'custom', message: `${list.length} regions listed; GCP has ${known} (each region belongs in one tier, once)` });
+});
+
 export const RegionsSchema = z
   .strictObject({
-    tier1: z.array(z.string()).min(1).describe('Tier-1 regions: Cloud SQL primaries, vector buckets, larger sizing'),
-    tier2: z.array(z.string()).default([]).describe('Tier-2 regions: Cloud SQL read replicas of their nearest tier-1 primary'),
+    tier1: regionList.min(1).describe('Tier-1 regions: Cloud SQL primaries, vector buckets, larger sizing'),
+    tier2: regionList.default([]).describe('Tier-2 regions: Cloud SQL read replicas of their nearest tier-1 primary'),
     primaryFor: z
       .record(z.string(), z.string())
       .optional()
@@ -407,7 +418,18 @@ export const PubSubSchema = z
 
 // ---------- networking ----------
 
-const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.0.0.0/8');
+// The shape alone let 10.0.0.0/99 and 300.1.2.3/8 through to the API.
+const CIDR_SHAPE = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const cidrOf = (prefix?: number) =>
+  z
+    .string()
+    // The pattern stays for editors (JSON Schema); the refinement says what is out of range.
+    .regex(prefix === undefined ? CIDR_SHAPE : new RegExp(`^(\\d{1,3}\\.){3}\\d{1,3}\\/${prefix}$`), prefix === undefined ? 'an IPv4 CIDR like 10.0.0.0/8' : `a /${prefix} IPv4 CIDR (VPC Access connectors need one)`)
+    .superRefine((v, ctx) => {
+      // Shape errors are the pattern's to report; this is for parts out of range.
+      if (CIDR_SHAPE.test(v) && !parseCidr(v)) ctx.addIssue({ code: 'custom', message: `"${v}" is not an IPv4 CIDR: each part is 0-255 and the prefix 0-32` });
+    });
+const cidr = cidrOf();
 
 const FirewallSchema = z.strictObject({
   name: z.string(),
@@ -472,7 +494,7 @@ export const NetworkSchema = z
         baseCidr: cidr.default('10.129.0.0/16').describe('connector subnet i = first /28 of cidrsubnet(baseCidr, newBits, i)'),
         newBits: int(1, 20).default(8),
         overrides: z
-          .record(z.string(), z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/28$/, 'a /28 IPv4 CIDR (VPC Access connectors need one)'))
+          .record(z.string(), cidrOf(28))
           .optional()
           .describe('region -> explicit connector subnet range, instead of the computed layout'),
         minThroughput: int(200, 1000).default(200),

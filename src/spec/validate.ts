@@ -1,25 +1,25 @@
 import avro from 'avsc';
-import { cidrSubnet, narrow, overlaps, parseCidr } from './cidr.js';
+import { writtenIn, type Check, type PathProblem, type Written } from './check.js';
+import { checkNameCollisions } from './collisions.js';
+import { checkLabels } from './label-limits.js';
+import { checkServiceEnv } from './service-env.js';
+import { cidrSubnet, narrow, parseCidr } from './cidr.js';
 import { allRegions, primaryOf } from './model.js';
 import { fill, nameProblem, placeholders, usesPrimaryRegion, usesRegion, type NameRule, type TemplateVars } from './names.js';
 import { regionConfig, regionShort } from './regions.js';
 import type { Spec, TierName } from './schema.js';
 import { didYouMean } from './suggest.js';
 
-/** A cross-field problem, located by data path (parse.ts turns paths into line:col). */
-export interface PathProblem {
-  path: PropertyKey[];
-  message: string;
-  severity?: 'error' | 'warning';
-  atKey?: boolean;
-}
+export type { PathProblem } from './check.js';
 
-type Check = (spec: Spec, out: PathProblem[]) => void;
-
-/** Rules a schema cannot express: regions, CIDRs, scaling, names after templating, references. */
-export function checkSemantics(spec: Spec): PathProblem[] {
+/**
+ * Rules a schema cannot express: regions, CIDRs, scaling, names after templating, references.
+ * `raw` is the data as written (before defaults), for rules that apply only to what the user wrote.
+ */
+export function checkSemantics(spec: Spec, raw: unknown = spec): PathProblem[] {
   const out: PathProblem[] = [];
-  for (const check of CHECKS) check(spec, out);
+  const written = writtenIn(raw);
+  for (const check of CHECKS) check(spec, out, written);
   // One report per path and message: a bad template fails the same way in every region.
   const seen = new Set<string>();
   return out.filter((p) => {
@@ -35,7 +35,7 @@ function unknownRegion(region: string): string {
   return `unknown region "${region}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
 }
 
-const checkRegions: Check = (spec, out) => {
+const checkRegions: Check = (spec, out, written) => {
   const { valid } = regionConfig();
   const isValid = (r: string) => valid.includes(r);
   const seen = new Map<string, string>();
@@ -77,9 +77,7 @@ const checkRegions: Check = (spec, out) => {
       });
     }
   });
-  spec.loadBalancer.clientRegionRoutes.forEach((rt, i) => {
-    if (!isValid(rt.region)) out.push({ path: ['loadBalancer', 'clientRegionRoutes', i, 'region'], message: unknownRegion(rt.region) });
-  });
+  checkRoutes(spec, out, written, isValid);
   const dr = spec.loadBalancer.defaultRegion;
   if (dr && !allRegions(spec).includes(dr)) {
     out.push({ path: ['loadBalancer', 'defaultRegion'], message: isValid(dr) ? `"${dr}" is not one of the spec's regions` : unknownRegion(dr) });
@@ -90,6 +88,33 @@ const checkRegions: Check = (spec, out) => {
     }
   }
 };
+
+/**
+ * X-Client-Region routes. The seed's default routes name regions a smaller spec may not
+ * deploy, and those are left out; a route the user wrote to such a region is a mistake, as is
+ * a second route for a header value (the first always wins: the second can never match).
+ */
+function checkRoutes(spec: Spec, out: PathProblem[], written: Written, isValid: (r: string) => boolean): void {
+  const routes = spec.loadBalancer.clientRegionRoutes;
+  const own = written.has(['loadBalancer', 'clientRegionRoutes']);
+  const deployed = new Set(allRegions(spec));
+  const firstFor = new Map<string, number>();
+  routes.forEach((rt, i) => {
+    const path = ['loadBalancer', 'clientRegionRoutes', i];
+    if (!isValid(rt.region)) out.push({ path: [...path, 'region'], message: unknownRegion(rt.region) });
+    else if (own && !deployed.has(rt.region)) {
+      out.push({ path: [...path, 'region'], message: `the route for "${rt.value}" goes to ${rt.region}, which this spec does not deploy (it is in neither regions.tier1 nor regions.tier2)` });
+    }
+    const first = firstFor.get(rt.value);
+    if (first === undefined) firstFor.set(rt.value, i);
+    else {
+      out.push({
+        path: [...path, 'value'],
+        message: `X-Client-Region "${rt.value}" is already routed by clientRegionRoutes[${first}] (to ${routes[first]!.region}); the first match wins, so this route can never match`,
+      });
+    }
+  });
+}
 
 const checkScaling: Check = (spec, out) => {
   for (const tier of ['tier1', 'tier2'] as const) {
@@ -218,11 +243,20 @@ const checkCidrs: Check = (spec, out) => {
     if (!parseCidr(c)) out.push({ path: ['network', 'privateServiceAccess', 'ranges', i, 'address'], message: `"${r.address}" is not an IPv4 address` });
     else ranges.push({ cidr: c, what: `private service access range ${r.name}`, path: ['network', 'privateServiceAccess', 'ranges', i, 'address'] });
   });
+  // Each range parsed once: comparing every pair by text parsed both sides each time, the
+  // largest cost of validating the 15-region template.
+  const spans = ranges.map((r) => {
+    const c = parseCidr(r.cidr);
+    return c ? { start: c.start, end: c.start + 2 ** (32 - c.prefix) } : undefined;
+  });
   for (let a = 0; a < ranges.length; a++) {
+    const sa = spans[a];
+    if (!sa) continue;
     for (let b = a + 1; b < ranges.length; b++) {
+      const sb = spans[b];
       const x = ranges[a]!;
       const y = ranges[b]!;
-      if (overlaps(x.cidr, y.cidr)) {
+      if (sb && sa.start < sb.end && sb.start < sa.end) {
         // Point at what the user wrote (an override) rather than at a computed default.
         const [at, other] = x.path.includes('overrides') && !y.path.includes('overrides') ? [x, y] : [y, x];
         out.push({ path: at.path, message: `${at.cidr} (${at.what}) overlaps ${other.cidr} (${other.what})` });
@@ -374,7 +408,7 @@ const checkReferences: Check = (spec, out) => {
   if (lb.enabled && lb.domains.length === 0) out.push({ path: ['loadBalancer', 'domains'], message: 'the HTTPS load balancer needs at least one domain for its certificate' });
 };
 
-const CHECKS: Check[] = [checkRegions, checkScaling, checkRedis, checkSql, checkCidrs, checkNames, checkReferences];
+const CHECKS: Check[] = [checkRegions, checkScaling, checkRedis, checkSql, checkCidrs, checkNames, checkNameCollisions, checkReferences, checkLabels, checkServiceEnv];
 
 /** Postgres memory flags Cloud SQL takes as plain integers, and the size of their unit in bytes. */
 const PG_FLAG_UNIT_BYTES: Record<string, number> = {

@@ -90,9 +90,14 @@ export function buildSecrets(ctx: Ctx): void {
  */
 export function buildBucketIam(ctx: Ctx): void {
   if (ctx.spec.iam.bucketRoles.length === 0) return;
+  // One service account shared by every region (an accountId without a region placeholder)
+  // meets the same bucket once per region that reads it: one grant, not a duplicate.
+  const seen = new Set<string>();
   for (const r of ctx.regions) {
     const bucket = bucketName(vectorBucketId(ctx, r));
     const member = `serviceAccount:${ctx.serviceAccountEmail(r)}`;
+    if (seen.has(`${bucket}#iam/${member}`)) continue;
+    seen.add(`${bucket}#iam/${member}`);
     ctx.add(
       res('iam.PolicyMembers', `${bucket}#iam/${member}`, {
         resource: bucket,

@@ -151,3 +151,80 @@ describe('ruvector emulator start|status|reset|stop as a child process', () => {
     }
   }, 120_000);
 });
+
+describe('one world per start: the daemon the user started, and no other', () => {
+  it('a daemon left without a record is found and reported, and deploy --local does not start a second one', async () => {
+    const started = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--no-data-plane', '--fault-rate', '0.01']);
+    expect(started.code, started.stderr).toBe(0);
+    const rec = JSON.parse(started.stdout) as { pid: number; port: number };
+    try {
+      // What a start cut short left behind: a running daemon, no record.
+      await rm(join(home, 'emulator.json'));
+      const again = await cli(['emulator', 'start', '--no-data-plane']);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toContain(`An emulator is already running at http://127.0.0.1:${rec.port} (pid ${rec.pid}, state ${join(home, 'emulator-state')}) without a record`);
+      expect(await readRecord({ RUVECTOR_HOME: home })).toMatchObject({ pid: rec.pid, port: rec.port });
+
+      await rm(join(home, 'emulator.json'));
+      // Not on a terminal and no --yes: it plans, then refuses to apply. Planning needs a target.
+      const deploy = await cli(['deploy', '--local']);
+      expect(deploy.stderr).toContain(`Found the local emulator at http://127.0.0.1:${rec.port} (pid ${rec.pid}`);
+      expect(deploy.stderr).toContain('refusing to deploy without --yes');
+      expect(deploy.stdout).toContain(`local emulator at 127.0.0.1:${rec.port}`);
+      expect(await ourDaemons()).toEqual([rec.pid]);
+
+      await rm(join(home, 'emulator.json'));
+      const status = JSON.parse((await cli(['emulator', 'status', '--json'])).stdout) as { running: boolean; pid: number; restoredRecord: boolean; health: { faults: { rate: number } } };
+      expect(status).toMatchObject({ running: true, pid: rec.pid, restoredRecord: true });
+      // The user's daemon, with the user's settings: not a fresh one with the defaults.
+      expect(status.health.faults.rate).toBe(0.01);
+
+      await rm(join(home, 'emulator.json'));
+      const stopped = JSON.parse((await cli(['emulator', 'stop', '--json'])).stdout) as { wasRunning: boolean; unrecorded: boolean };
+      expect(stopped).toMatchObject({ wasRunning: true, pid: rec.pid, unrecorded: true });
+      expect(isProcessAlive(rec.pid)).toBe(false);
+    } finally {
+      if (isProcessAlive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+    }
+  }, 240_000);
+
+  it('two daemons never serve one state directory', async () => {
+    const first = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--no-data-plane']);
+    expect(first.code, first.stderr).toBe(0);
+    const rec = JSON.parse(first.stdout) as { pid: number; port: number };
+    const otherHome = join(home, 'other-home');
+    try {
+      const second = await cli(['emulator', 'start', '--no-data-plane', '--state', join(home, 'emulator-state')], { RUVECTOR_HOME: otherHome });
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toContain(`state directory ${join(home, 'emulator-state')} is in use by another emulator (pid ${rec.pid} at http://127.0.0.1:${rec.port})`);
+      expect(existsSync(join(otherHome, 'emulator.json'))).toBe(false);
+      expect(await ourDaemons()).toEqual([rec.pid]);
+    } finally {
+      await cli(['emulator', 'stop']);
+      if (isProcessAlive(rec.pid)) process.kill(rec.pid, 'SIGKILL');
+    }
+    // A lock left by a killed daemon does not block the next start.
+    const killed = JSON.parse((await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--no-data-plane'])).stdout) as { pid: number };
+    process.kill(killed.pid, 'SIGKILL');
+    while (isProcessAlive(killed.pid)) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(join(home, 'emulator-state', 'emulator.lock'))).toBe(true);
+    const after = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--no-data-plane']);
+    expect(after.code, after.stderr).toBe(0);
+    expect((await cli(['emulator', 'stop'])).code).toBe(0);
+    expect(await ourDaemons()).toEqual([]);
+  }, 240_000);
+
+  it('10 start/stop cycles: each start answers as the daemon its record names, each stop leaves nothing', async () => {
+    for (let i = 0; i < 10; i++) {
+      const start = await cli(['emulator', 'start', '--json', '--latency-scale', '0.001', '--no-data-plane']);
+      expect(start.code, `cycle ${i}: ${start.stderr}`).toBe(0);
+      const r = JSON.parse(start.stdout) as { pid: number; port: number };
+      expect((await readRecord({ RUVECTOR_HOME: home }))?.pid).toBe(r.pid);
+      const stop = await cli(['emulator', 'stop', '--json']);
+      expect(JSON.parse(stop.stdout)).toMatchObject({ wasRunning: true, pid: r.pid });
+      expect(isProcessAlive(r.pid)).toBe(false);
+      expect(existsSync(join(home, 'emulator.json'))).toBe(false);
+      expect(existsSync(join(home, 'emulator-state', 'emulator.lock'))).toBe(false);
+    }
+  }, 300_000);
+});

@@ -18,10 +18,15 @@ describe('pinned ranges (retiring a region without moving the others)', () => {
     const before = expandTopology(localWith(() => {}).spec);
     const asiaSubnet = before.resources.find((r) => r.name.endsWith('subnetworks/ruvector-subnet-asia-northeast1'))!.spec.ipCidrRange as string;
     const asiaConnector = connectorSubnet(before, 'asia-northeast1') as string;
-    const moved = expandTopology(localWith((d) => { d.regions.tier1 = ['us-central1']; }).spec);
+    // Retiring europe-west1 takes its X-Client-Region route with it (a route to an undeployed region is refused).
+    const retire = (d: Record<string, any>) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      d.regions.tier1 = ['us-central1'];
+      d.loadBalancer.clientRegionRoutes = (d.loadBalancer.clientRegionRoutes as { region: string }[]).filter((r) => r.region !== 'europe-west1');
+    };
+    const moved = expandTopology(localWith(retire).spec);
     expect(connectorSubnet(moved, 'asia-northeast1')).not.toBe(asiaConnector); // what pinning is for
     const pinned = expandTopology(localWith((d) => {
-      d.regions.tier1 = ['us-central1'];
+      retire(d);
       d.network = { subnets: { overrides: { 'asia-northeast1': { ipCidrRange: asiaSubnet } } }, connector: { overrides: { 'asia-northeast1': asiaConnector } } };
     }).spec);
     expect(connectorSubnet(pinned, 'asia-northeast1')).toBe(asiaConnector);
