@@ -6,7 +6,7 @@ import { IndexPool, WorkerError } from './index/pool.js';
 import type { SavedReplica } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
-import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow } from './store/vectors.js';
+import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow, type Version } from './store/vectors.js';
 import type { Analytics } from './store/analytics.js';
 import type { Metrics } from './metrics.js';
 import { compileFilter, FilterError, type Payload } from './vectors/filter.js';
@@ -14,7 +14,7 @@ import { scoreOf, type Metric } from './vectors/metric.js';
 
 interface Entry {
   label: number;
-  ts: number;
+  ts: Version;
   deleted: boolean;
 }
 
@@ -62,7 +62,7 @@ export interface WriteEvent {
   collection: string;
   id: string;
   operation: 'insert' | 'update' | 'delete';
-  timestamp: number;
+  timestamp: Version;
   /** Upserts only: what other regions will read from the replication batch. */
   vector?: Float32Array;
   metadata?: Payload | null;
@@ -78,9 +78,12 @@ export interface IndexSidecar {
   version: 1;
   collection: string;
   uid: string;
-  /** Per label: the point id, its last-writer-wins version, its payload. */
+  /**
+   * Per label: the point id, its last-writer-wins version (a decimal string, exact past 2^53;
+   * sidecars written before are JSON numbers), its payload.
+   */
   ids: string[];
-  ts: number[];
+  ts: (string | number)[];
   payloads: (Payload | null)[];
   /** Labels whose id is deleted (main-thread tombstones). */
   tombstones: number[];
@@ -102,7 +105,7 @@ export class Engine {
    * database still has them; syncCollections leaves them out until the drop reaches the
    * replica (the row goes) or a write newer than the drop arrives.
    */
-  private dropHolds = new Map<string, { uid: string; ts: number }>();
+  private dropHolds = new Map<string, { uid: string; ts: Version }>();
   private lastTs = 0;
   onWrite: (events: WriteEvent[]) => void = () => {};
   /** storage_path of new writes: StoragePath.PENDING while a shipper announces them to other regions. */
@@ -172,7 +175,7 @@ export class Engine {
   }
 
   /** A read-replica region's share of another region's drop at ts: out of the index, and kept out. */
-  async unloadDropped(name: string, ts: number): Promise<void> {
+  async unloadDropped(name: string, ts: Version): Promise<void> {
     const c = this.collections.get(name);
     if (!c) return;
     this.dropHolds.set(name, { uid: c.uid, ts });
@@ -180,7 +183,7 @@ export class Engine {
   }
 
   /** The drop a held collection was unloaded for; a write not older than it lifts the hold. */
-  dropHeld(name: string, writeTs?: number): number | undefined {
+  dropHeld(name: string, writeTs?: Version): Version | undefined {
     const h = this.dropHolds.get(name);
     if (h && writeTs !== undefined && writeTs >= h.ts) this.dropHolds.delete(name);
     return h?.ts;
@@ -247,7 +250,7 @@ export class Engine {
   }
 
   /** Applies to the index only what is newer than what the index already has (last writer wins). */
-  private async applyUpserts(c: Collection, rows: { id: string; vector: Float32Array; metadata: Payload | null; ts: number }[]): Promise<void> {
+  private async applyUpserts(c: Collection, rows: { id: string; vector: Float32Array; metadata: Payload | null; ts: Version }[]): Promise<void> {
     const labels: number[] = [];
     const payloads: (Payload | null)[] = [];
     const vecs: Float32Array[] = [];
@@ -274,7 +277,7 @@ export class Engine {
     await this.pool.broadcast({ op: 'upsert', name: c.name, labels, vectors: flat, payloads });
   }
 
-  private async applyDeletes(c: Collection, rows: { id: string; ts: number }[]): Promise<void> {
+  private async applyDeletes(c: Collection, rows: { id: string; ts: Version }[]): Promise<void> {
     const labels: number[] = [];
     for (const r of rows) {
       const e = c.ids.get(r.id);
@@ -298,7 +301,7 @@ export class Engine {
   /** Whether a change is newer than what this instance holds (a collection it does not know yet counts). */
   isNews(h: ChangeHead): boolean {
     const c = this.collections.get(h.collection);
-    return !c || (c.ids.get(h.id)?.ts ?? -1) < h.versionTs;
+    return !c || (c.ids.get(h.id)?.ts ?? -1n) < h.versionTs;
   }
 
   /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
@@ -343,7 +346,7 @@ export class Engine {
     const c = this.get(name);
     const ids = [...c.labels];
     const entries = ids.map((id) => c.ids.get(id)!);
-    const ts = entries.map((e) => e.ts);
+    const ts = entries.map((e) => e.ts.toString());
     const tomb = entries.flatMap((e, label) => (e.deleted ? [label] : []));
     const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
     const absent: number[] = [];
@@ -364,7 +367,7 @@ export class Engine {
     c.live = 0;
     side.ids.forEach((id, label) => {
       c.labels.push(id);
-      c.ids.set(id, { label, ts: side.ts[label]!, deleted: tomb.has(label) });
+      c.ids.set(id, { label, ts: BigInt(side.ts[label]!), deleted: tomb.has(label) });
       if (!tomb.has(label)) c.live++;
     });
     return c.live;

@@ -146,7 +146,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     if (snapshotter) {
       const r = await snapshotter.restore(engine).catch((e: Error) => {
         log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
-        return { seq: 0, vectors: 0, snapshot: undefined, graphs: 0 };
+        return { seq: 0n, vectors: 0, snapshot: undefined, graphs: 0 };
       });
       feed.watermark = r.seq;
       load.snapshot = r.snapshot;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
+import type { Seq } from '../store/vectors.js';
 
 const PAGE = 5000;
 
@@ -20,7 +21,7 @@ export class ChangeFeed {
     private log: Logger,
     /** Told, per page, how many rows were already held here and how many were fetched. */
     private counted: (known: number, fetched: number) => void = () => {},
-    public watermark = 0,
+    public watermark: Seq = 0n,
   ) {}
 
   async catchUp(invalidate: boolean): Promise<number> {

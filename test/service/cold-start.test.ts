@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEnv, call, randomVectors } from './helpers.js';
+import type { RunningServer } from '../../service/src/server.js';
+import type { ChangeHead } from '../../service/src/store/vectors.js';
+
+/**
+ * A cold start rebuilds the index from the Postgres change feed, page by page in seq order.
+ * Pages cut in any other order (the text of the seq: "10000" < "9999") make the cursor jump
+ * past rows never read: acknowledged writes that no search or GET finds after a restart.
+ */
+// Searches by the thousand below: the per-client rate limit is not under test here.
+const opts = { CHANGEFEED_POLL_MS: '0', RATE_LIMIT_PER_MINUTE: '1000000000' };
+
+/** Every row of the change feed after `from`, read in pages of `page` as the cold start does. */
+async function readFeed(server: RunningServer, from: bigint, page: number): Promise<ChangeHead[]> {
+  const out: ChangeHead[] = [];
+  let cursor = from;
+  for (;;) {
+    const rows = await server.engine.store.changesSince(cursor, page);
+    out.push(...rows);
+    if (rows.length < page) return out;
+    cursor = rows[rows.length - 1]!.seq;
+  }
+}
+
+describe('the change feed', () => {
+  const env = new TestEnv();
+  const key = () => ({ 'api-key': env.apiKey });
+  let s: RunningServer;
+  beforeAll(async () => {
+    await env.setup();
+    s = await env.start(opts);
+  });
+  afterAll(() => env.teardown());
+
+  it('pages every row exactly once in seq order, across digit boundaries and past 2^53', async () => {
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'seq', dimension: 2, metric: 'l2' }, key())).status).toBe(201);
+    const upsert = async (from: number, n: number) =>
+      expect((await call(s.url, 'POST', '/api/v1/collections/seq/points', { points: Array.from({ length: n }, (_, i) => ({ id: `p${from + i}`, vector: [from + i, 1] })) }, key())).status).toBe(200);
+    // seqs 9991..10020 (text order puts 10000..10020 before 9991), then 2^53 - 4 .. 2^53 + 5.
+    await env.query("SELECT setval('vector_metadata_seq', 9990)");
+    await upsert(0, 30);
+    await env.query("SELECT setval('vector_metadata_seq', 9007199254740987)");
+    await upsert(30, 10);
+    const inDb = (await env.query("SELECT v.id, v.seq::text AS seq FROM vector_metadata v WHERE v.collection = 'seq' ORDER BY v.seq")).rows as { id: string; seq: string }[];
+    expect(inDb).toHaveLength(40);
+    expect(inDb.at(-1)!.seq).toBe('9007199254740997');
+
+    for (const page of [7, 5000]) {
+      const read = await readFeed(s, 0n, page);
+      // Exactly the rows, in seq order, each seq as Postgres holds it (not rounded to a double).
+      expect(read.map((r) => [r.id, r.seq.toString()])).toEqual(inDb.map((r) => [r.id, r.seq]));
+    }
+  });
+
+  it('serves the outbox oldest write first', async () => {
+    await env.query("UPDATE vector_metadata SET storage_path = 'pending', updated_at = NOW() - interval '1 minute' WHERE collection = 'seq'");
+    try {
+      const oldest = await s.engine.store.pending('local', 10, 5);
+      expect(oldest.map((r) => r.seq.toString())).toEqual(['9991', '9992', '9993', '9994', '9995']);
+    } finally {
+      await env.query("UPDATE vector_metadata SET storage_path = 'postgres:vector_metadata.vector' WHERE collection = 'seq'");
+    }
+  });
+});
+
+describe('a clean restart', () => {
+  // A database of its own: seqs 1..50,000, so the feed's pages cross 9,999 -> 10,000.
+  const env = new TestEnv();
+  const key = () => ({ 'api-key': env.apiKey });
+  let s: RunningServer;
+  beforeAll(async () => {
+    await env.setup();
+    s = await env.start(opts);
+  });
+  afterAll(() => env.teardown());
+  const N = 50_000;
+  const DIM = 8;
+  const vecs = randomVectors(N, DIM, 17);
+
+  it(`finds every acknowledged write of ${N} (ten pages of the change feed) by search and by id`, { timeout: 600_000 }, async () => {
+    expect((await call(s.url, 'POST', '/api/v1/collections', { name: 'big', dimension: DIM, metric: 'l2' }, key())).status).toBe(201);
+    const acked: number[] = [];
+    for (let from = 0; from < N; from += 10_000) {
+      const points = vecs.slice(from, from + 10_000).map((v, j) => ({ id: from + j, vector: v }));
+      const r = await call(s.url, 'POST', '/api/v1/collections/big/points', { points }, key());
+      expect(r.status).toBe(200);
+      acked.push(...points.map((p) => p.id));
+    }
+    expect(acked).toHaveLength(N);
+    await s.close();
+
+    s = await env.start(opts);
+    expect((await call(s.url, 'GET', '/api/v1/collections/big')).body.count).toBe(N);
+
+    const missingById: number[] = [];
+    for (let i = 0; i < N; i += 1000) {
+      const ids = acked.slice(i, i + 1000);
+      const got = await call(s.url, 'POST', '/api/v1/collections/big/points/get', { ids, with_vector: false });
+      const have = new Set((got.body.points as { id: string }[]).map((p) => p.id));
+      missingById.push(...ids.filter((id) => !have.has(String(id))));
+    }
+    expect(missingById).toEqual([]);
+
+    // Each point's own vector finds it: it is in every replica's graph, not only in the id map.
+    const notFound: number[] = [];
+    for (let i = 0; i < N; i += 16) {
+      const ids = acked.slice(i, i + 16);
+      const r = await call(s.url, 'POST', '/api/v1/collections/big/search', { vectors: ids.map((id) => vecs[id]), k: 1, with_metadata: false });
+      expect(r.status).toBe(200);
+      (r.body.results as { id: string }[][]).forEach((hits, j) => {
+        if (hits[0]?.id !== String(ids[j])) notFound.push(ids[j]!);
+      });
+    }
+    expect(notFound).toEqual([]);
+  });
+});
