@@ -92,7 +92,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     engine.onWrite = (ev) => shipper.enqueue(ev);
     engine.writeStoragePath = StoragePath.PENDING;
   }
-  const receiver = new Receiver(engine, storage, () => readOnly, log);
+  const receiver = new Receiver(engine, storage, () => readOnly, log, cfg.maxClockSkewMs);
   const snapshotter = bucket ? new Snapshotter(bucket, cfg, pool, log) : undefined;
   snapshotter?.attach(engine, () => feed.watermark);
   const timers: NodeJS.Timeout[] = [];

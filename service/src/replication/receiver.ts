@@ -16,6 +16,21 @@ const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Outcome = 'applied' | 'stale' | 'no-collection';
 
+/**
+ * Why an update's timestamp cannot be applied, or undefined when it can. The timestamp is the
+ * version the update writes, and last writer wins for good: a version far in the future would
+ * outrank every later write of the point, or for a drop every later write to the collection.
+ * Writers stamp versions with their clock, so only so much skew ahead of this region's clock
+ * is accepted; an update refused for skew alone is accepted once this clock catches up, if
+ * Pub/Sub still redelivers it then.
+ */
+export function timestampProblem(ts: number, nowMs: number, maxSkewMs: number): string | undefined {
+  if (!Number.isSafeInteger(ts) || ts < 0) return `timestamp must be a Unix time in milliseconds, got ${ts}`;
+  const ahead = ts - nowMs;
+  if (ahead <= maxSkewMs) return undefined;
+  return `timestamp ${ts} is ${ahead} ms ahead of this region's clock, more than the ${maxSkewMs} ms accepted (MAX_CLOCK_SKEW_MS); a version from the future would outrank every later write`;
+}
+
 export function parseStoragePath(p: string): { bucket: string; object: string; record: number } | undefined {
   const m = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(p);
   return m ? { bucket: m[1]!, object: m[2]!, record: Number(m[3]) } : undefined;
@@ -37,9 +52,13 @@ export class Receiver {
     private storage: Storage | undefined,
     private readOnly: () => boolean,
     private log: Logger,
+    /** How far ahead of this clock an update's timestamp may be (see timestampProblem). */
+    private maxSkewMs: number,
   ) {}
 
   async apply(u: VectorUpdate, meta: UpdateMetadata): Promise<Outcome> {
+    const problem = timestampProblem(u.timestamp, Date.now(), this.maxSkewMs);
+    if (problem) throw new HttpError(422, problem);
     const ts: Version = BigInt(u.timestamp);
     if (meta.drop === true) return this.applyDrop(u, ts, meta.collection);
     if (await this.dropCovers(meta.collection, ts)) return 'stale';
