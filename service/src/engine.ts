@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from './config.js';
 import { HttpError, badRequest, conflict, notFound } from './errors.js';
 import { IndexPool, WorkerError } from './index/pool.js';
-import type { SavedReplica } from './index/protocol.js';
+import type { SavedReplica, WorkerRequest } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
 import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow, type Version } from './store/vectors.js';
@@ -110,6 +113,8 @@ export class Engine {
   onWrite: (events: WriteEvent[]) => void = () => {};
   /** storage_path of new writes: StoragePath.PENDING while a shipper announces them to other regions. */
   writeStoragePath: string = StoragePath.LOCAL;
+  /** While bulkLoad runs: the collections whose rows went to the first replica only. */
+  private bulk?: Set<string>;
 
   constructor(
     private cfg: ServiceConfig,
@@ -274,7 +279,55 @@ export class Engine {
     if (labels.length === 0) return;
     const flat = new Float32Array(labels.length * c.dimension);
     vecs.forEach((v, i) => flat.set(v, i * c.dimension));
-    await this.pool.broadcast({ op: 'upsert', name: c.name, labels, vectors: flat, payloads });
+    await this.toReplicas(c, { op: 'upsert', name: c.name, labels, vectors: flat, payloads });
+  }
+
+  private async toReplicas(c: Collection, req: WorkerRequest): Promise<void> {
+    if (!this.bulk) return this.pool.broadcast(req);
+    this.bulk.add(c.name);
+    await this.pool.first(req);
+  }
+
+  /**
+   * Runs fn (a cold start's replay) with the rows it applies built into the first replica
+   * only, then gives the other replicas a copy of its graphs (hnswlib's file format, as a
+   * snapshot's graph is loaded). Inserting is nearly all of a cold start's work, and every
+   * replica inserting the same rows multiplied it by the number of replicas on the same
+   * cores; loading a graph costs a small fraction of building it. Only while nothing is
+   * served: the other replicas are behind until fn is done.
+   */
+  async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.pool.size < 2 || this.bulk) return fn();
+    const built = (this.bulk = new Set<string>());
+    let out: T;
+    try {
+      out = await fn();
+    } catch (e) {
+      // Whatever the first replica took, the others must hold too, failure or not.
+      this.bulk = undefined;
+      await this.copyFirstReplica(built).catch(() => {});
+      throw e;
+    }
+    this.bulk = undefined;
+    await this.copyFirstReplica(built);
+    return out;
+  }
+
+  private async copyFirstReplica(names: Set<string>): Promise<void> {
+    if (names.size === 0) return;
+    const dir = await mkdtemp(join(tmpdir(), 'ruvector-replica-'));
+    try {
+      for (const name of names) {
+        if (!this.collections.has(name)) continue;
+        const path = join(dir, 'graph.idx');
+        const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
+        // The first replica loads its own copy too: the pool has no "all but one", and reading a graph is cheap.
+        await this.pool.broadcast({ op: 'load', name, path, payloads: saved.payloads, deleted: saved.deleted });
+        await rm(path, { force: true });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   private async applyDeletes(c: Collection, rows: { id: string; ts: Version }[]): Promise<void> {
@@ -295,7 +348,7 @@ export class Engine {
         labels.push(e.label);
       }
     }
-    if (labels.length) await this.pool.broadcast({ op: 'delete', name: c.name, labels });
+    if (labels.length) await this.toReplicas(c, { op: 'delete', name: c.name, labels });
   }
 
   /** Whether a change is newer than what this instance holds (a collection it does not know yet counts). */

@@ -144,7 +144,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     await retry('partition maintenance', log, () => ensurePartitions(pool), closing);
     await engine.syncCollections();
     if (snapshotter) {
-      const r = await snapshotter.restore(engine).catch((e: Error) => {
+      const r = await engine.bulkLoad(() => snapshotter.restore(engine)).catch((e: Error) => {
         log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
         return { seq: 0n, vectors: 0, snapshot: undefined, graphs: 0 };
       });
@@ -154,7 +154,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       load.graphs = r.graphs ?? 0;
     }
     const t0 = performance.now();
-    const n = await feed.catchUp(false);
+    const n = await feed.coldStart();
     load.replayed = n;
     started = true;
     log.info({ replayed: n, ms: Math.round(performance.now() - t0), vectors: engine.indexSizes() }, 'index loaded; ready');

@@ -212,6 +212,12 @@ export class VectorStore {
     return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: BigInt(r.version_ts), seq: BigInt(r.seq), settled: r.settled }));
   }
 
+  /** How many rows the change feed has after `after` (an index-only scan of the seq index). */
+  async countSince(after: Seq): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM vector_metadata WHERE seq > $1::bigint', [after.toString()]);
+    return Number(rows[0]?.n ?? 0);
+  }
+
   /**
    * Writes another region's rows, last writer wins: a row only replaces one with an older
    * version, and a row older than the collection's last drop is not written, so redelivered
