@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestEnv, call, randomVectors } from './helpers.js';
+import { PG_URL, TestEnv, call, randomVectors, waitFor } from './helpers.js';
 import type { RunningServer } from '../../service/src/server.js';
+import type { Manifest } from '../../service/src/snapshot/snapshotter.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import type { ChangeHead } from '../../service/src/store/vectors.js';
 
 /**
@@ -123,5 +126,61 @@ describe('a clean restart', () => {
     }
     // Live points found by their own vector; deleted ones never.
     expect(notFound).toEqual([]);
+  });
+});
+
+describe('a cold start from a snapshot', () => {
+  const env = new TestEnv();
+  const key = () => ({ 'api-key': env.apiKey });
+  const BUCKET = 'ruvector-vectors-cold-start';
+  let emu: RunningEmulator;
+  const gcs = async (method: string, path: string, body?: string) => {
+    const r = await fetch(emu.url + path, { method, headers: { 'content-type': 'application/json' }, body });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return r;
+  };
+  const withBucket = () => ({ ...opts, STORAGE_BUCKET: BUCKET, STORAGE_EMULATOR_HOST: emu.url, SNAPSHOT_INTERVAL_SECONDS: '0' });
+  beforeAll(async () => {
+    await env.setup();
+    emu = await startEmulator({ port: 0, host: '127.0.0.1' });
+    await gcs('POST', '/storage/v1/b?project=p', JSON.stringify({ name: BUCKET }));
+  });
+  afterAll(async () => {
+    await env.teardown();
+    await emu?.stop();
+  });
+
+  it('replays a write that took a lower seq and committed after the snapshot was read', async () => {
+    const s = await env.start(withBucket());
+    for (const name of ['slow', 'fast']) expect((await call(s.url, 'POST', '/api/v1/collections', { name, dimension: 2, metric: 'l2' }, key())).status).toBe(201);
+    // Hold the collection row: a write to it takes its seq, then waits on its foreign-key check.
+    const lock = new pg.Client({ connectionString: PG_URL.replace(/\/[^/]*$/, `/${env.db}`) });
+    await lock.connect();
+    let late: Promise<{ status: number }>;
+    try {
+      await lock.query('BEGIN');
+      await lock.query("SELECT 1 FROM collections WHERE name = 'slow' FOR UPDATE");
+      late = call(s.url, 'POST', '/api/v1/collections/slow/points', { points: [{ id: 'late', vector: [1, 1] }] }, key());
+      await waitFor('the write to wait on the lock', async () =>
+        (await env.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO vector_metadata%'")).rows[0].n === 1);
+      // A write after it, with a higher seq, commits first; the snapshot reads then.
+      expect((await call(s.url, 'POST', '/api/v1/collections/fast/points', { points: [{ id: 'x', vector: [2, 2] }] }, key())).status).toBe(200);
+      await s.snapshot();
+    } finally {
+      await lock.query('ROLLBACK');
+      await lock.end();
+    }
+    expect((await late).status).toBe(200); // acknowledged
+    await s.close();
+
+    // Restored from the shards (as when the graphs could not be saved), then the change feed after the snapshot's seq.
+    const path = `/storage/v1/b/${BUCKET}/o/${encodeURIComponent('metadata/manifest.json')}`;
+    const manifest = (await (await gcs('GET', `${path}?alt=media`)).json()) as Manifest;
+    for (const c of manifest.latest.collections) delete c.index;
+    await gcs('POST', `/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent('metadata/manifest.json')}`, JSON.stringify(manifest));
+    const again = await env.start(withBucket());
+    expect(again.load).toMatchObject({ snapshot: manifest.latest.id, fromSnapshot: 1, graphs: 0 });
+    expect((await call(again.url, 'GET', '/api/v1/collections/slow/points/late')).status).toBe(200);
+    expect((await call(again.url, 'POST', '/api/v1/collections/slow/search', { vector: [1, 1], k: 1 })).body.results[0]).toMatchObject({ id: 'late' });
   });
 });

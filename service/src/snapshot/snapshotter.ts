@@ -7,7 +7,7 @@ import type { Engine, IndexSidecar } from '../engine.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesVector, type CollectionRow, type Seq, type VectorRow } from '../store/vectors.js';
+import { bytesVector, settledSeq, type CollectionRow, type Seq, type VectorRow } from '../store/vectors.js';
 import { Compression, decodeShard, encodeShard, type ShardRecord } from './ruvs.js';
 import type { Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
@@ -122,8 +122,7 @@ export class Snapshotter {
     let seq: Seq = 0n;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const s = await client.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
-      seq = BigInt(s.rows[0]?.s ?? 0);
+      seq = await settledSeq(client);
       const cols = await client.query<{ name: string; uid: string; dimension: number; metric: Metric }>('SELECT name, uid::text AS uid, dimension, metric FROM collections ORDER BY name');
       for (const c of cols.rows) {
         const shards: string[] = [];

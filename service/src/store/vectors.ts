@@ -84,6 +84,22 @@ export function checksum(v: Float32Array): string {
 /** Rows newer than this are re-read by the change feed (a concurrent writer may commit a lower seq later). */
 const SETTLE_SECONDS = 5;
 
+/**
+ * The change-feed position a consistent reader (a snapshot, in its REPEATABLE READ
+ * transaction) holds everything up to, as the change feed's own watermark: the last seq
+ * before the first row changed within SETTLE_SECONDS. Not max(seq): a write that took a lower
+ * seq and commits after the reader's view was taken would be in neither the snapshot nor
+ * the replay after it.
+ */
+export async function settledSeq(client: pg.ClientBase): Promise<Seq> {
+  const { rows } = await client.query<{ s: string }>(
+    `WITH unsettled AS (SELECT min(seq) AS s FROM vector_metadata WHERE updated_at >= NOW() - make_interval(secs => $1))
+     SELECT COALESCE(max(v.seq), 0)::text AS s FROM vector_metadata v, unsettled u WHERE u.s IS NULL OR v.seq < u.s`,
+    [SETTLE_SECONDS],
+  );
+  return BigInt(rows[0]?.s ?? 0);
+}
+
 export class VectorStore {
   constructor(readonly pool: pg.Pool) {}
 
