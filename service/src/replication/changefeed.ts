@@ -27,10 +27,10 @@ export class ChangeFeed {
   ) {}
 
   /**
-   * The cold start's replay, nothing served meanwhile. When it is most of the index (no
-   * snapshot, or an old one) one replica builds it and the others load a copy
-   * (Engine.bulkLoad); a short replay after a snapshot's graphs goes to every replica, which
-   * is cheaper than copying the whole graph.
+   * The cold start's replay, nothing served meanwhile. When it is large against what the
+   * index already holds (a tenth or more: no snapshot, or an old one) one replica builds it
+   * and the others load a copy (Engine.bulkLoad); a short replay after a snapshot's graphs
+   * goes to every replica, which is cheaper than copying the whole graph.
    */
   async coldStart(): Promise<number> {
     const behind = await this.engine.store.countSince(this.watermark);
