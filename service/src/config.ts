@@ -20,6 +20,8 @@ export interface ServiceConfig {
   pubsub: { topic?: string; apiEndpoint?: string; projectId?: string };
   /** How often the outbox sweep re-ships writes left pending (0 = never). */
   replicationSweepMs: number;
+  /** How far ahead of this clock a replicated update's timestamp (its version) may be. */
+  maxClockSkewMs: number;
   tombstoneRetentionDays: number;
   push: { jwksUrl: string; audience?: string; serviceAccount?: string; issuers: string[] };
   apiKey?: string;
@@ -266,6 +268,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
     search: searchQueue(env),
     pollIntervalMs: int(env, 'CHANGEFEED_POLL_MS', 1000, 0, 3_600_000),
     replicationSweepMs: int(env, 'REPLICATION_SWEEP_MS', 15_000, 0, 3_600_000),
+    maxClockSkewMs: int(env, 'MAX_CLOCK_SKEW_MS', 300_000, 0, 86_400_000),
     // Longer than Pub/Sub's longest message retention (7 days): see VectorStore.purgeTombstones.
     tombstoneRetentionDays: int(env, 'TOMBSTONE_RETENTION_DAYS', 8, 1, 3650),
     searchCache: searchCacheMode(env),

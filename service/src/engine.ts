@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ServiceConfig } from './config.js';
 import { HttpError, badRequest, conflict, notFound } from './errors.js';
 import { IndexPool, SearchRefused, WorkerError } from './index/pool.js';
-import type { SavedReplica } from './index/protocol.js';
+import type { SavedReplica, WorkerRequest } from './index/protocol.js';
 import type { Cache } from './cache/redis.js';
 import { TTL } from './cache/redis.js';
-import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow } from './store/vectors.js';
+import { VectorStore, StoragePath, vectorBytes, bytesVector, type VectorRow, type ChangeHead, type WriteItem, type CollectionRow, type Version } from './store/vectors.js';
 import type { Analytics } from './store/analytics.js';
 import type { Metrics } from './metrics.js';
 import { compileFilter, FilterError, type Payload } from './vectors/filter.js';
@@ -14,7 +17,7 @@ import { scoreOf, type Metric } from './vectors/metric.js';
 
 interface Entry {
   label: number;
-  ts: number;
+  ts: Version;
   deleted: boolean;
 }
 
@@ -64,7 +67,7 @@ export interface WriteEvent {
   collection: string;
   id: string;
   operation: 'insert' | 'update' | 'delete';
-  timestamp: number;
+  timestamp: Version;
   /** Upserts only: what other regions will read from the replication batch. */
   vector?: Float32Array;
   metadata?: Payload | null;
@@ -84,9 +87,12 @@ export interface IndexSidecar {
   version: 1;
   collection: string;
   uid: string;
-  /** Per label: the point id, its last-writer-wins version, its payload. */
+  /**
+   * Per label: the point id, its last-writer-wins version (a decimal string, exact past 2^53;
+   * sidecars written before are JSON numbers), its payload.
+   */
   ids: string[];
-  ts: number[];
+  ts: (string | number)[];
   payloads: (Payload | null)[];
   /** Labels whose id is deleted (main-thread tombstones). */
   tombstones: number[];
@@ -108,11 +114,13 @@ export class Engine {
    * database still has them; syncCollections leaves them out until the drop reaches the
    * replica (the row goes) or a write newer than the drop arrives.
    */
-  private dropHolds = new Map<string, { uid: string; ts: number }>();
+  private dropHolds = new Map<string, { uid: string; ts: Version }>();
   private lastTs = 0;
   onWrite: (events: WriteEvent[]) => void = () => {};
   /** storage_path of new writes: StoragePath.PENDING while a shipper announces them to other regions. */
   writeStoragePath: string = StoragePath.LOCAL;
+  /** While bulkLoad runs: the collections whose rows went to the first replica only. */
+  private bulk?: Set<string>;
 
   constructor(
     private cfg: ServiceConfig,
@@ -178,7 +186,7 @@ export class Engine {
   }
 
   /** A read-replica region's share of another region's drop at ts: out of the index, and kept out. */
-  async unloadDropped(name: string, ts: number): Promise<void> {
+  async unloadDropped(name: string, ts: Version): Promise<void> {
     const c = this.collections.get(name);
     if (!c) return;
     this.dropHolds.set(name, { uid: c.uid, ts });
@@ -186,7 +194,7 @@ export class Engine {
   }
 
   /** The drop a held collection was unloaded for; a write not older than it lifts the hold. */
-  dropHeld(name: string, writeTs?: number): number | undefined {
+  dropHeld(name: string, writeTs?: Version): Version | undefined {
     const h = this.dropHolds.get(name);
     if (h && writeTs !== undefined && writeTs >= h.ts) this.dropHolds.delete(name);
     return h?.ts;
@@ -253,7 +261,7 @@ export class Engine {
   }
 
   /** Applies to the index only what is newer than what the index already has (last writer wins). */
-  private async applyUpserts(c: Collection, rows: { id: string; vector: Float32Array; metadata: Payload | null; ts: number }[]): Promise<void> {
+  private async applyUpserts(c: Collection, rows: { id: string; vector: Float32Array; metadata: Payload | null; ts: Version }[]): Promise<void> {
     const labels: number[] = [];
     const payloads: (Payload | null)[] = [];
     const vecs: Float32Array[] = [];
@@ -277,10 +285,58 @@ export class Engine {
     if (labels.length === 0) return;
     const flat = new Float32Array(labels.length * c.dimension);
     vecs.forEach((v, i) => flat.set(v, i * c.dimension));
-    await this.pool.broadcast({ op: 'upsert', name: c.name, labels, vectors: flat, payloads });
+    await this.toReplicas(c, { op: 'upsert', name: c.name, labels, vectors: flat, payloads });
   }
 
-  private async applyDeletes(c: Collection, rows: { id: string; ts: number }[]): Promise<void> {
+  private async toReplicas(c: Collection, req: WorkerRequest): Promise<void> {
+    if (!this.bulk) return this.pool.broadcast(req);
+    this.bulk.add(c.name);
+    await this.pool.first(req);
+  }
+
+  /**
+   * Runs fn (a cold start's replay) with the rows it applies built into the first replica
+   * only, then gives the other replicas a copy of its graphs (hnswlib's file format, as a
+   * snapshot's graph is loaded). Inserting is nearly all of a cold start's work, and every
+   * replica inserting the same rows multiplied it by the number of replicas on the same
+   * cores; loading a graph costs a small fraction of building it. Only while nothing is
+   * served: the other replicas are behind until fn is done.
+   */
+  async bulkLoad<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.pool.size < 2 || this.bulk) return fn();
+    const built = (this.bulk = new Set<string>());
+    let out: T;
+    try {
+      out = await fn();
+    } catch (e) {
+      // Whatever the first replica took, the others must hold too, failure or not.
+      this.bulk = undefined;
+      await this.copyFirstReplica(built).catch(() => {});
+      throw e;
+    }
+    this.bulk = undefined;
+    await this.copyFirstReplica(built);
+    return out;
+  }
+
+  private async copyFirstReplica(names: Set<string>): Promise<void> {
+    if (names.size === 0) return;
+    const dir = await mkdtemp(join(tmpdir(), 'ruvector-replica-'));
+    try {
+      for (const name of names) {
+        if (!this.collections.has(name)) continue;
+        const path = join(dir, 'graph.idx');
+        const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
+        // The first replica loads its own copy too: the pool has no "all but one", and reading a graph is cheap.
+        await this.pool.broadcast({ op: 'load', name, path, payloads: saved.payloads, deleted: saved.deleted });
+        await rm(path, { force: true });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  private async applyDeletes(c: Collection, rows: { id: string; ts: Version }[]): Promise<void> {
     const labels: number[] = [];
     for (const r of rows) {
       const e = c.ids.get(r.id);
@@ -298,13 +354,13 @@ export class Engine {
         labels.push(e.label);
       }
     }
-    if (labels.length) await this.pool.broadcast({ op: 'delete', name: c.name, labels });
+    if (labels.length) await this.toReplicas(c, { op: 'delete', name: c.name, labels });
   }
 
   /** Whether a change is newer than what this instance holds (a collection it does not know yet counts). */
   isNews(h: ChangeHead): boolean {
     const c = this.collections.get(h.collection);
-    return !c || (c.ids.get(h.id)?.ts ?? -1) < h.versionTs;
+    return !c || (c.ids.get(h.id)?.ts ?? -1n) < h.versionTs;
   }
 
   /** Applies rows read from Postgres (cold start, change feed, replication), idempotently. */
@@ -349,7 +405,7 @@ export class Engine {
     const c = this.get(name);
     const ids = [...c.labels];
     const entries = ids.map((id) => c.ids.get(id)!);
-    const ts = entries.map((e) => e.ts);
+    const ts = entries.map((e) => e.ts.toString());
     const tomb = entries.flatMap((e, label) => (e.deleted ? [label] : []));
     const saved = (await this.pool.first({ op: 'save', name, path })) as SavedReplica;
     const absent: number[] = [];
@@ -370,7 +426,7 @@ export class Engine {
     c.live = 0;
     side.ids.forEach((id, label) => {
       c.labels.push(id);
-      c.ids.set(id, { label, ts: side.ts[label]!, deleted: tomb.has(label) });
+      c.ids.set(id, { label, ts: BigInt(side.ts[label]!), deleted: tomb.has(label) });
       if (!tomb.has(label)) c.live++;
     });
     return c.live;

@@ -118,7 +118,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     engine.onWrite = (ev) => shipper.enqueue(ev);
     engine.writeStoragePath = StoragePath.PENDING;
   }
-  const receiver = new Receiver(engine, storage, () => readOnly, log);
+  const receiver = new Receiver(engine, storage, () => readOnly, log, cfg.maxClockSkewMs);
   const snapshotter = bucket ? new Snapshotter(bucket, cfg, maintenance, log) : undefined;
   snapshotter?.attach(engine, () => feed.watermark);
   const timers: NodeJS.Timeout[] = [];
@@ -175,9 +175,9 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
     await retry('partition maintenance', log, () => ensurePartitions(maintenance), closing);
     await engine.syncCollections();
     if (snapshotter) {
-      const r = await snapshotter.restore(engine).catch((e: Error) => {
+      const r = await engine.bulkLoad(() => snapshotter.restore(engine)).catch((e: Error) => {
         log.error({ err: e.message }, 'snapshot restore failed; rebuilding from Postgres');
-        return { seq: 0, vectors: 0, snapshot: undefined, graphs: 0 };
+        return { seq: 0n, vectors: 0, snapshot: undefined, graphs: 0 };
       });
       feed.watermark = r.seq;
       load.snapshot = r.snapshot;
@@ -185,7 +185,7 @@ export async function startServer(config: ServiceConfig = loadConfig(), opts: { 
       load.graphs = r.graphs ?? 0;
     }
     const t0 = performance.now();
-    const n = await feed.catchUp(false);
+    const n = await feed.coldStart();
     load.replayed = n;
     started = true;
     log.info({ replayed: n, ms: Math.round(performance.now() - t0), vectors: engine.indexSizes() }, 'index loaded; ready');

@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 function envelope(e: WriteEvent, region = 'us-central1'): unknown {
-  const data = encodeUpdate({ vector_id: e.id, operation: e.operation, timestamp: e.timestamp, region, metadata: JSON.stringify({ collection: e.collection }) });
+  const data = encodeUpdate({ vector_id: e.id, operation: e.operation, timestamp: Number(e.timestamp), region, metadata: JSON.stringify({ collection: e.collection }) });
   return { message: { data: Buffer.from(data).toString('base64'), messageId: String(Math.random()), attributes: {} }, subscription: 'projects/p/subscriptions/vector-updates-europe-west1' };
 }
 
@@ -112,7 +112,7 @@ describe('cross-region replication over Pub/Sub push', () => {
 
   it('asks Pub/Sub to redeliver when the row is not visible yet, and rejects malformed data', async () => {
     const token = await sign({});
-    const future: WriteEvent = { collection: 'r', id: 'later', operation: 'insert', timestamp: Date.now() + 60_000 };
+    const future: WriteEvent = { collection: 'r', id: 'later', operation: 'insert', timestamp: BigInt(Date.now() + 60_000) };
     const r = await push(b, envelope(future), token);
     expect(r.status).toBe(503);
     expect(r.body.error).toContain('not visible');

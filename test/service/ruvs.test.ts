@@ -3,7 +3,7 @@ import { Compression, HEADER_BYTES, ShardError, decodeShard, encodeShard, readHe
 import { encodeCheckpoint } from '../../service/src/snapshot/snapshotter.js';
 import { randomVectors } from './helpers.js';
 
-const records = randomVectors(100, 16, 5).map((v, i) => ({ id: `id-${i}-é`, versionTs: 1732132800000 + i, metadata: i % 3 === 0 ? null : { i, tag: 'x' }, vector: Float32Array.from(v) }));
+const records = randomVectors(100, 16, 5).map((v, i) => ({ id: `id-${i}-é`, versionTs: 1732132800000n + BigInt(i), metadata: i % 3 === 0 ? null : { i, tag: 'x' }, vector: Float32Array.from(v) }));
 
 describe('RUVS shard format', () => {
   it('writes the documented 64-byte little-endian header', () => {

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
+import type { Seq } from '../store/vectors.js';
 
 const PAGE = 5000;
+/** A cold start replaying fewer rows than this inserts them into every replica directly. */
+const BULK_MIN_ROWS = 1000;
 
 /**
  * Tails vector_metadata by seq. Used three ways: the cold start (snapshot watermark -> now),
@@ -20,8 +23,21 @@ export class ChangeFeed {
     private log: Logger,
     /** Told, per page, how many rows were already held here and how many were fetched. */
     private counted: (known: number, fetched: number) => void = () => {},
-    public watermark = 0,
+    public watermark: Seq = 0n,
   ) {}
+
+  /**
+   * The cold start's replay, nothing served meanwhile. When it is large against what the
+   * index already holds (a tenth or more: no snapshot, or an old one) one replica builds it
+   * and the others load a copy (Engine.bulkLoad); a short replay after a snapshot's graphs
+   * goes to every replica, which is cheaper than copying the whole graph.
+   */
+  async coldStart(): Promise<number> {
+    const behind = await this.engine.store.countSince(this.watermark);
+    const held = Object.values(this.engine.indexSizes()).reduce((a, b) => a + b, 0);
+    if (behind >= BULK_MIN_ROWS && behind * 10 >= held) return this.engine.bulkLoad(() => this.catchUp(false));
+    return this.catchUp(false);
+  }
 
   async catchUp(invalidate: boolean): Promise<number> {
     let cursor = this.watermark;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine.js';
 import { HttpError } from '../errors.js';
 import { decodeShard, type Shard } from '../snapshot/ruvs.js';
-import type { ReplicatedRow, VectorRow } from '../store/vectors.js';
+import type { ReplicatedRow, Version, VectorRow } from '../store/vectors.js';
 import { StoragePath } from '../store/vectors.js';
 import type { UpdateMetadata, VectorUpdate } from './schema.js';
 
@@ -15,6 +15,21 @@ const SEEN_DROPS = 10_000;
 const FOREIGN_KEY_VIOLATION = '23503';
 
 export type Outcome = 'applied' | 'stale' | 'no-collection';
+
+/**
+ * Why an update's timestamp cannot be applied, or undefined when it can. The timestamp is the
+ * version the update writes, and last writer wins for good: a version far in the future would
+ * outrank every later write of the point, or for a drop every later write to the collection.
+ * Writers stamp versions with their clock, so only so much skew ahead of this region's clock
+ * is accepted; an update refused for skew alone is accepted once this clock catches up, if
+ * Pub/Sub still redelivers it then.
+ */
+export function timestampProblem(ts: number, nowMs: number, maxSkewMs: number): string | undefined {
+  if (!Number.isSafeInteger(ts) || ts < 0) return `timestamp must be a Unix time in milliseconds, got ${ts}`;
+  const ahead = ts - nowMs;
+  if (ahead <= maxSkewMs) return undefined;
+  return `timestamp ${ts} is ${ahead} ms ahead of this region's clock, more than the ${maxSkewMs} ms accepted (MAX_CLOCK_SKEW_MS); a version from the future would outrank every later write`;
+}
 
 export function parseStoragePath(p: string): { bucket: string; object: string; record: number } | undefined {
   const m = /^gs:\/\/([^/]+)\/(.+)#(\d+)$/.exec(p);
@@ -30,30 +45,35 @@ export function parseStoragePath(p: string): { bucket: string; object: string; r
  */
 export class Receiver {
   private shards = new Map<string, Promise<Shard>>();
-  private seenDrops = new Map<string, number>();
+  private seenDrops = new Map<string, Version>();
 
   constructor(
     private engine: Engine,
     private storage: Storage | undefined,
     private readOnly: () => boolean,
     private log: Logger,
+    /** How far ahead of this clock an update's timestamp may be (see timestampProblem). */
+    private maxSkewMs: number,
   ) {}
 
   async apply(u: VectorUpdate, meta: UpdateMetadata): Promise<Outcome> {
-    if (meta.drop === true) return this.applyDrop(u, meta.collection);
-    if (await this.dropCovers(meta.collection, u.timestamp)) return 'stale';
-    const c = await this.collection(meta, u);
+    const problem = timestampProblem(u.timestamp, Date.now(), this.maxSkewMs);
+    if (problem) throw new HttpError(422, problem);
+    const ts: Version = BigInt(u.timestamp);
+    if (meta.drop === true) return this.applyDrop(u, ts, meta.collection);
+    if (await this.dropCovers(meta.collection, ts)) return 'stale';
+    const c = await this.collection(meta, ts, u.operation);
     if (c === 'dropped') return 'stale';
     if (!c) return 'no-collection';
     let row: ReplicatedRow;
     if (u.operation === 'delete') {
-      row = { id: u.vector_id, versionTs: u.timestamp, region: u.region, vector: null, metadata: null, storagePath: StoragePath.ANNOUNCED_DELETE };
+      row = { id: u.vector_id, versionTs: ts, region: u.region, vector: null, metadata: null, storagePath: StoragePath.ANNOUNCED_DELETE };
     } else if (meta.storage_path !== undefined) {
-      row = await this.fromBatch(u, meta.storage_path, c.dimension);
+      row = await this.fromBatch(u, ts, meta.storage_path, c.dimension);
     } else {
-      return this.fromSharedPrimary(u, meta.collection);
+      return this.fromSharedPrimary(u, ts, meta.collection);
     }
-    if ((c.ids.get(row.id)?.ts ?? -1) >= row.versionTs) return 'stale';
+    if ((c.ids.get(row.id)?.ts ?? -1n) >= row.versionTs) return 'stale';
     if (!this.readOnly()) {
       const written = await this.engine.store.applyReplicated(c.name, c.dimension, [row]).catch((e: Error & { code?: string }) => {
         // Dropped by a concurrent message: the redelivery finds the tombstone, or creates the collection anew.
@@ -66,7 +86,7 @@ export class Receiver {
         return current && (await this.engine.applyRows([current], true)) > 0 ? 'applied' : 'stale';
       }
     }
-    const vr: VectorRow = { collection: c.name, id: row.id, vector: row.vector, metadata: row.metadata, deleted: row.vector === null, versionTs: row.versionTs, region: row.region, seq: 0, settled: true };
+    const vr: VectorRow = { collection: c.name, id: row.id, vector: row.vector, metadata: row.metadata, deleted: row.vector === null, versionTs: row.versionTs, region: row.region, seq: 0n, settled: true };
     return (await this.engine.applyRows([vr], true)) > 0 ? 'applied' : 'stale';
   }
 
@@ -76,20 +96,20 @@ export class Receiver {
    * everything in it is older, else the older points) and keeps a tombstone; a read-replica region
    * only takes it out of its index, its primary's region changes the database.
    */
-  private async applyDrop(u: VectorUpdate, name: string): Promise<Outcome> {
-    this.rememberDrop(name, u.timestamp);
+  private async applyDrop(u: VectorUpdate, ts: Version, name: string): Promise<Outcome> {
+    this.rememberDrop(name, ts);
     if (this.readOnly()) {
       const c = this.engine.collections.get(name);
       if (!c) return 'applied';
-      let newest = -1;
-      for (const e of c.ids.values()) newest = Math.max(newest, e.ts);
-      const whole = newest < u.timestamp;
-      if (whole) await this.engine.unloadDropped(name, u.timestamp);
-      else await this.engine.applyRows([...c.ids].filter(([, e]) => !e.deleted && e.ts < u.timestamp).map(([id]) => this.tombstoneRow(name, id, u)), true);
+      let newest = -1n;
+      for (const e of c.ids.values()) if (e.ts > newest) newest = e.ts;
+      const whole = newest < ts;
+      if (whole) await this.engine.unloadDropped(name, ts);
+      else await this.engine.applyRows([...c.ids].filter(([, e]) => !e.deleted && e.ts < ts).map(([id]) => this.tombstoneRow(name, id, u.region, ts)), true);
       this.log.info({ collection: name, region: u.region, ts: u.timestamp, unloaded: whole }, 'collection dropped by replication (read replica: index only)');
       return 'applied';
     }
-    const r = await this.engine.store.applyDrop(name, u.timestamp, u.region);
+    const r = await this.engine.store.applyDrop(name, ts, u.region);
     if (r.result === 'stale') return 'stale';
     if (r.result === 'dropped' && this.engine.collections.has(name)) await this.engine.unloadCollection(name);
     if (r.result === 'trimmed') await this.engine.applyRows(r.rows, true);
@@ -97,37 +117,37 @@ export class Receiver {
     return 'applied';
   }
 
-  private tombstoneRow(collection: string, id: string, u: VectorUpdate): VectorRow {
-    return { collection, id, vector: null, metadata: null, deleted: true, versionTs: u.timestamp, region: u.region, seq: 0, settled: true };
+  private tombstoneRow(collection: string, id: string, region: string, ts: Version): VectorRow {
+    return { collection, id, vector: null, metadata: null, deleted: true, versionTs: ts, region, seq: 0n, settled: true };
   }
 
-  private rememberDrop(name: string, ts: number): void {
-    if ((this.seenDrops.get(name) ?? -1) >= ts) return;
+  private rememberDrop(name: string, ts: Version): void {
+    if ((this.seenDrops.get(name) ?? -1n) >= ts) return;
     this.seenDrops.delete(name);
     this.seenDrops.set(name, ts);
     while (this.seenDrops.size > SEEN_DROPS) this.seenDrops.delete(this.seenDrops.keys().next().value!);
   }
 
   /** True when a drop of the collection newer than ts is known here: the update belongs to what was dropped. */
-  private async dropCovers(name: string, ts: number): Promise<boolean> {
-    const known = Math.max(this.seenDrops.get(name) ?? -1, this.engine.dropHeld(name, ts) ?? -1);
-    if (known > ts) return true;
-    return ((await this.engine.store.collectionTombstone(name)) ?? -1) > ts;
+  private async dropCovers(name: string, ts: Version): Promise<boolean> {
+    const held = this.engine.dropHeld(name, ts);
+    if ((this.seenDrops.get(name) ?? -1n) > ts || (held ?? -1n) > ts) return true;
+    return ((await this.engine.store.collectionTombstone(name)) ?? -1n) > ts;
   }
 
   /** The local collection, created on first receipt where this region's database is writable. */
-  private async collection(meta: UpdateMetadata, u: VectorUpdate) {
+  private async collection(meta: UpdateMetadata, ts: Version, operation: VectorUpdate['operation']) {
     const name = meta.collection;
     if (!this.engine.collections.has(name)) await this.engine.syncCollections();
     let c = this.engine.collections.get(name);
     if (!c) {
-      if (u.operation === 'delete') return undefined; // nothing here to delete
+      if (operation === 'delete') return undefined; // nothing here to delete
       if (meta.dimension === undefined || meta.metric === undefined) return undefined;
       if (this.readOnly()) {
         throw new HttpError(503, `collection ${name} is not in this region's read replica yet; its primary's region creates it`, { 'retry-after': '10' });
       }
       // Its creation's version is the write's: a drop newer than the write still drops it.
-      if ((await this.engine.store.createReplicatedCollection(name, meta.dimension, meta.metric, u.timestamp)) === 'dropped') return 'dropped';
+      if ((await this.engine.store.createReplicatedCollection(name, meta.dimension, meta.metric, ts)) === 'dropped') return 'dropped';
       await this.engine.syncCollections();
       c = this.engine.collections.get(name);
       if (!c) throw new HttpError(503, `collection ${name} could not be created`, { 'retry-after': '5' });
@@ -139,13 +159,13 @@ export class Receiver {
     return c;
   }
 
-  private async fromBatch(u: VectorUpdate, path: string, dimension: number): Promise<ReplicatedRow> {
+  private async fromBatch(u: VectorUpdate, ts: Version, path: string, dimension: number): Promise<ReplicatedRow> {
     const loc = parseStoragePath(path);
     if (!loc) throw new HttpError(400, `metadata.storage_path: expected gs://BUCKET/OBJECT#RECORD, got "${path}"`);
     if (!this.storage) throw new HttpError(503, 'metadata.storage_path: STORAGE_BUCKET is not configured here, so Cloud Storage is not reachable', { 'retry-after': '60' });
     const shard = await this.shard(loc.bucket, loc.object);
     const rec = shard.records[loc.record];
-    if (!rec || rec.id !== u.vector_id || rec.versionTs !== u.timestamp) {
+    if (!rec || rec.id !== u.vector_id || rec.versionTs !== ts) {
       throw new HttpError(422, `metadata.storage_path: record ${loc.record} of ${loc.object} is not ${u.vector_id} at ${u.timestamp}`);
     }
     if (shard.dimension !== dimension) throw new HttpError(409, `metadata.storage_path: batch has dimension ${shard.dimension}, the collection ${dimension}`);
@@ -172,9 +192,9 @@ export class Receiver {
   }
 
   /** Messages without a storage path: the row is read from this region's Postgres (a shared primary). */
-  private async fromSharedPrimary(u: VectorUpdate, collection: string): Promise<Outcome> {
+  private async fromSharedPrimary(u: VectorUpdate, ts: Version, collection: string): Promise<Outcome> {
     const row = await this.engine.store.row(collection, u.vector_id);
-    if (!row || row.versionTs < u.timestamp) {
+    if (!row || row.versionTs < ts) {
       // Our replica of the primary has not caught up yet: a non-2xx makes Pub/Sub redeliver with backoff.
       throw new HttpError(503, `vector ${u.vector_id} at ${u.timestamp} is not visible in the database yet`, { 'retry-after': '10' });
     }

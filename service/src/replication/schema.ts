@@ -52,6 +52,12 @@ export function encodeUpdate(u: VectorUpdate): string {
 
 export class BadMessage extends Error {}
 
+/** A version as VectorUpdate.timestamp, an Avro long read as a JS number: exact up to 2^53 only. */
+export function wireTimestamp(version: bigint): number {
+  if (version < 0n || version > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`version ${version} cannot travel as a VectorUpdate timestamp (0 to 2^53 - 1)`);
+  return Number(version);
+}
+
 /** Accepts the Avro JSON encoding, and the plain form the seed's own publisher sends. */
 export function decodeUpdate(json: string): VectorUpdate {
   let v: unknown;

@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config.js';
 import type { Collection, Engine, WriteEvent } from '../engine.js';
 import { StoragePath, type VectorStore } from '../store/vectors.js';
 import { Compression, encodeShard } from '../snapshot/ruvs.js';
-import { encodeUpdate, type UpdateMetadata } from './schema.js';
+import { encodeUpdate, wireTimestamp, type UpdateMetadata } from './schema.js';
 
 /** Queue size past which new writes wait for the outbox sweep instead (GCS or Pub/Sub is down). */
 const MAX_QUEUE = 50_000;
@@ -21,7 +21,7 @@ const MAX_SWEEP_PAGES = 50;
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Where a batch of one collection's writes goes in the writer's bucket (service/FORMAT.md). */
-export function batchObjectName(region: string, collection: string, now: Date, firstTs: number): string {
+export function batchObjectName(region: string, collection: string, now: Date, firstTs: bigint): string {
   const day = `${now.getUTCFullYear()}/${pad(now.getUTCMonth() + 1)}/${pad(now.getUTCDate())}`;
   return `replication/${region}/${day}/${encodeURIComponent(collection)}/${firstTs}-${randomBytes(4).toString('hex')}.bin`;
 }
@@ -136,7 +136,7 @@ export class Shipper {
     await Promise.all(
       events.map((e) => {
         const meta: UpdateMetadata = { collection: c.name, dimension: c.dimension, metric: c.metric, ...(paths.has(e) ? { storage_path: paths.get(e) } : {}) };
-        const data = Buffer.from(encodeUpdate({ vector_id: e.id, operation: e.operation, timestamp: e.timestamp, region: this.cfg.region, metadata: JSON.stringify(meta) }));
+        const data = Buffer.from(encodeUpdate({ vector_id: e.id, operation: e.operation, timestamp: wireTimestamp(e.timestamp), region: this.cfg.region, metadata: JSON.stringify(meta) }));
         return this.topic.publishMessage({ data, attributes: { region: this.cfg.region, collection: c.name } });
       }),
     );
@@ -150,7 +150,7 @@ export class Shipper {
   /** A drop travels as operation 'delete' with no vector_id and metadata {collection, drop: true}. */
   private async shipDrop(e: WriteEvent): Promise<void> {
     const meta: UpdateMetadata = { collection: e.collection, drop: true };
-    const data = Buffer.from(encodeUpdate({ vector_id: '', operation: 'delete', timestamp: e.timestamp, region: this.cfg.region, metadata: JSON.stringify(meta) }));
+    const data = Buffer.from(encodeUpdate({ vector_id: '', operation: 'delete', timestamp: wireTimestamp(e.timestamp), region: this.cfg.region, metadata: JSON.stringify(meta) }));
     await this.topic.publishMessage({ data, attributes: { region: this.cfg.region, collection: e.collection, drop: 'true' } });
     await this.store.markDropAnnounced(e.collection, e.timestamp);
   }

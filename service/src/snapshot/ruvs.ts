@@ -21,7 +21,8 @@ const CODE_METRIC: Metric[] = ['l2', 'cosine', 'ip'];
 
 export interface ShardRecord {
   id: string;
-  versionTs: number;
+  /** u64 on disk: a bigint so a version past 2^53 reads back as written. */
+  versionTs: bigint;
   metadata: Payload | null;
   vector: Float32Array;
 }
@@ -51,7 +52,7 @@ export function encodeShard(s: Shard): Buffer {
     const rec = Buffer.alloc(2 + id.length + 8 + 4 + meta.length + vectorBytes(dim, c));
     let p = rec.writeUInt16LE(id.length, 0);
     p += id.copy(rec, p);
-    p = rec.writeBigUInt64LE(BigInt(r.versionTs), p);
+    p = rec.writeBigUInt64LE(r.versionTs, p);
     p = rec.writeUInt32LE(meta.length, p);
     p += meta.copy(rec, p);
     if (c === Compression.None) {
@@ -126,7 +127,7 @@ export function decodeShard(buf: Buffer): Shard {
     p += 2;
     const id = data.toString('utf8', p, p + idLen);
     p += idLen;
-    const versionTs = Number(data.readBigUInt64LE(p));
+    const versionTs = data.readBigUInt64LE(p);
     p += 8;
     const metaLen = data.readUInt32LE(p);
     p += 4;

@@ -7,7 +7,7 @@ import type { Engine, IndexSidecar } from '../engine.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesVector, type CollectionRow, type VectorRow } from '../store/vectors.js';
+import { bytesVector, settledSeq, type CollectionRow, type Seq, type VectorRow } from '../store/vectors.js';
 import { Compression, decodeShard, encodeShard, type ShardRecord } from './ruvs.js';
 import type { Payload } from '../vectors/filter.js';
 import type { Metric } from '../vectors/metric.js';
@@ -22,8 +22,11 @@ export interface Manifest {
     id: string;
     createdAt: string;
     region: string;
-    /** Change-feed position the snapshot is consistent with: a cold start replays seq > this. */
-    seq: number;
+    /**
+     * Change-feed position the snapshot is consistent with: a cold start replays seq > this.
+     * A decimal string (exact past 2^53); manifests written before hold a JSON number.
+     */
+    seq: string | number;
     checkpoint: string;
     collections: {
       name: string;
@@ -33,7 +36,7 @@ export interface Manifest {
       count: number;
       shards: string[];
       /** The saved HNSW graph and its labels; a cold start loads it instead of rebuilding from the shards. */
-      index?: { graph: string; labels: string; seq: number };
+      index?: { graph: string; labels: string; seq: string | number };
     }[];
   };
 }
@@ -116,11 +119,10 @@ export class Snapshotter {
     let next = index.shards.reduce((mx, s) => Math.max(mx, Number(/shard-(\d+)\.bin$/.exec(s.file)?.[1] ?? -1) + 1), 0);
     const compression = this.cfg.quantization ? Compression.Int8 : Compression.None;
     const collections: Manifest['latest']['collections'] = [];
-    let seq = 0;
+    let seq: Seq = 0n;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const s = await client.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
-      seq = Number(s.rows[0]?.s ?? 0);
+      seq = await settledSeq(client);
       const cols = await client.query<{ name: string; uid: string; dimension: number; metric: Metric }>('SELECT name, uid::text AS uid, dimension, metric FROM collections ORDER BY name');
       for (const c of cols.rows) {
         const shards: string[] = [];
@@ -133,7 +135,7 @@ export class Snapshotter {
             [c.name, after, this.cfg.storage.shardSize],
           );
           if (rows.length === 0) break;
-          const records: ShardRecord[] = rows.map((r) => ({ id: r.id, versionTs: Number(r.version_ts), metadata: r.metadata, vector: bytesVector(r.vector) }));
+          const records: ShardRecord[] = rows.map((r) => ({ id: r.id, versionTs: BigInt(r.version_ts), metadata: r.metadata, vector: bytesVector(r.vector) }));
           const buf = encodeShard({ dimension: c.dimension, metric: c.metric, compression, records });
           const file = `${dayDir}/shard-${pad(next++, 5)}.bin`;
           await this.write(file, buf, 'application/octet-stream');
@@ -156,16 +158,16 @@ export class Snapshotter {
     const checkpoint = `checkpoints/checkpoint-${y}${m}${d}-${pad(now.getUTCHours(), 2)}${pad(now.getUTCMinutes(), 2)}${pad(now.getUTCSeconds(), 2)}.bin`;
     await this.write(checkpoint, encodeCheckpoint(seq, now.getTime()), 'application/octet-stream');
     if (this.source) await this.saveGraphs(collections, `indices/hnsw-full-${y}${m}${d}-${id}`);
-    const latest: Manifest['latest'] = { id, createdAt: now.toISOString(), region: this.cfg.region, seq, checkpoint, collections };
+    const latest: Manifest['latest'] = { id, createdAt: now.toISOString(), region: this.cfg.region, seq: seq.toString(), checkpoint, collections };
     const manifest: Manifest = { format: 'ruvector-manifest', version: 1, latest };
     await this.write('metadata/manifest.json', Buffer.from(JSON.stringify(manifest, null, 2)), 'application/json');
-    this.log.info({ snapshot: id, seq, collections: collections.length }, 'snapshot written');
+    this.log.info({ snapshot: id, seq: seq.toString(), collections: collections.length }, 'snapshot written');
     return latest;
   }
 
   /** Where the snapshot reads the in-memory HNSW graphs from, and the change-feed position they include. */
-  private source?: { engine: Engine; watermark: () => number };
-  attach(engine: Engine, watermark: () => number): void {
+  private source?: { engine: Engine; watermark: () => Seq };
+  attach(engine: Engine, watermark: () => Seq): void {
     this.source = { engine, watermark };
   }
 
@@ -188,7 +190,7 @@ export class Snapshotter {
         const labels = `${prefix}-${c.uid}.labels.json`;
         await this.write(graph, await readFile(file), 'application/octet-stream');
         await this.write(labels, Buffer.from(JSON.stringify(side)), 'application/json');
-        c.index = { graph, labels, seq };
+        c.index = { graph, labels, seq: seq.toString() };
         await this.cacheGraph(c.name, file, side);
       }
     } catch (e) {
@@ -243,12 +245,12 @@ export class Snapshotter {
    * Loads the newest snapshot's shards into the engine and returns its seq watermark (0 when
    * there is none, or it is unusable: the change feed then replays everything from Postgres).
    */
-  async restore(engine: Engine): Promise<{ seq: number; snapshot?: string; vectors: number; graphs?: number }> {
+  async restore(engine: Engine): Promise<{ seq: Seq; snapshot?: string; vectors: number; graphs?: number }> {
     const manifest = await this.readJson<Manifest>('metadata/manifest.json');
-    if (!manifest?.latest) return { seq: 0, vectors: 0 };
+    if (!manifest?.latest) return { seq: 0n, vectors: 0 };
     let vectors = 0;
     let graphs = 0;
-    let seq = manifest.latest.seq;
+    let seq = BigInt(manifest.latest.seq);
     const known = new Map((await engine.store.listCollections()).map((c) => [c.name, c]));
     for (const c of manifest.latest.collections) {
       const live = known.get(c.name);
@@ -257,7 +259,8 @@ export class Snapshotter {
         const n = await this.loadGraph(engine, live, c.index);
         if (n !== undefined) {
           vectors += n;
-          seq = Math.min(seq, c.index.seq);
+          const graphSeq = BigInt(c.index.seq);
+          if (graphSeq < seq) seq = graphSeq;
           graphs++;
           continue;
         }
@@ -268,12 +271,12 @@ export class Snapshotter {
         const [buf] = await this.bucket.file(file).download();
         const shard = decodeShard(buf);
         const rows: VectorRow[] = shard.records.map((r) => ({
-          collection: coll.name, id: r.id, vector: r.vector, metadata: r.metadata, deleted: false, versionTs: r.versionTs, region: '', seq: 0, settled: true,
+          collection: coll.name, id: r.id, vector: r.vector, metadata: r.metadata, deleted: false, versionTs: r.versionTs, region: '', seq: 0n, settled: true,
         }));
         vectors += await engine.applyRows(rows, false);
       }
     }
-    this.log.info({ snapshot: manifest.latest.id, seq, vectors, graphs }, 'restored snapshot');
+    this.log.info({ snapshot: manifest.latest.id, seq: seq.toString(), vectors, graphs }, 'restored snapshot');
     return { seq, snapshot: manifest.latest.id, vectors, graphs };
   }
 
@@ -295,7 +298,7 @@ export class Snapshotter {
 }
 
 /** checkpoints/*.bin: "RUVC", version u32, change-feed seq u64, unix ms u64 (little-endian, 24 bytes). */
-export function encodeCheckpoint(seq: number, atMs: number): Buffer {
+export function encodeCheckpoint(seq: bigint | number, atMs: number): Buffer {
   const b = Buffer.alloc(24);
   b.write('RUVC', 0, 'ascii');
   b.writeUInt32LE(1, 4);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Metric } from '../vectors/metric.js';
-import type { CollectionRow, VectorRow } from './vectors.js';
+import type { CollectionRow, Version, VectorRow } from './vectors.js';
 import { StoragePath, toRow } from './vectors.js';
 
 /**
@@ -45,7 +45,7 @@ export async function withCollectionLock<T>(pool: pg.Pool, name: string, exclusi
  * is above the point's previous version), so the drop covers every point whatever the clocks.
  * Returns that version, or undefined when there was no such collection.
  */
-export function dropLocal(pool: pg.Pool, name: string, region: string, ts: number, pending: boolean): Promise<number | undefined> {
+export function dropLocal(pool: pg.Pool, name: string, region: string, ts: number, pending: boolean): Promise<Version | undefined> {
   return withCollectionLock(pool, name, true, async (c) => {
     // FOR UPDATE waits for in-flight writes (their foreign-key check holds the row), and the next
     // statement's snapshot then sees them.
@@ -57,32 +57,32 @@ export function dropLocal(pool: pg.Pool, name: string, region: string, ts: numbe
          COALESCE((SELECT version_ts + 1 FROM collection_tombstones WHERE name = $1), 0))::text AS ts`,
       [name, ts, found.rows[0].created_ts],
     );
-    const version = Number(rows[0]!.ts);
+    const version = BigInt(rows[0]!.ts);
     await c.query('DELETE FROM collections WHERE name = $1', [name]);
     await upsertTombstone(c, name, version, region, pending);
     return version;
   });
 }
 
-async function upsertTombstone(c: pg.PoolClient, name: string, ts: number, region: string, pending: boolean): Promise<boolean> {
+async function upsertTombstone(c: pg.PoolClient, name: string, ts: Version, region: string, pending: boolean): Promise<boolean> {
   const r = await c.query(
     `INSERT INTO collection_tombstones (name, version_ts, region, pending) VALUES ($1, $2, $3, $4)
      ON CONFLICT (name) DO UPDATE SET version_ts = EXCLUDED.version_ts, region = EXCLUDED.region, pending = EXCLUDED.pending, dropped_at = NOW()
      WHERE collection_tombstones.version_ts < EXCLUDED.version_ts`,
-    [name, ts, region, pending],
+    [name, ts.toString(), region, pending],
   );
   return (r.rowCount ?? 0) > 0;
 }
 
 /** Another region's drop at version ts. 'trimmed' returns the points it turned into tombstones. */
-export function applyDrop(pool: pg.Pool, name: string, ts: number, region: string): Promise<DropResult> {
+export function applyDrop(pool: pg.Pool, name: string, ts: Version, region: string): Promise<DropResult> {
   return withCollectionLock(pool, name, true, async (c): Promise<DropResult> => {
     // A newer drop already here covers everything this one would.
     if (!(await upsertTombstone(c, name, ts, region, false))) return { result: 'stale' };
     const found = await c.query<{ created_ts: string }>('SELECT created_ts::text AS created_ts FROM collections WHERE name = $1 FOR UPDATE', [name]);
     if (!found.rows[0]) return { result: 'absent' };
     const newest = await c.query<{ v: string | null }>('SELECT max(version_ts)::text AS v FROM vector_metadata WHERE collection = $1', [name]);
-    if (Number(found.rows[0].created_ts) < ts && Number(newest.rows[0]?.v ?? 0) < ts) {
+    if (BigInt(found.rows[0].created_ts) < ts && BigInt(newest.rows[0]?.v ?? 0) < ts) {
       await c.query('DELETE FROM collections WHERE name = $1', [name]);
       return { result: 'dropped' };
     }
@@ -91,7 +91,7 @@ export function applyDrop(pool: pg.Pool, name: string, ts: number, region: strin
          version_ts = $2, updated_at = NOW(), seq = nextval('vector_metadata_seq')
        WHERE collection = $1 AND version_ts < $2 AND NOT deleted
        RETURNING collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled`,
-      [name, ts, region, StoragePath.ANNOUNCED_DELETE],
+      [name, ts.toString(), region, StoragePath.ANNOUNCED_DELETE],
     );
     return { result: 'trimmed', rows: rows.map(toRow) };
   });
@@ -101,35 +101,35 @@ export function applyDrop(pool: pg.Pool, name: string, ts: number, region: strin
  * Creates a collection on receipt of another region's write at version ts, unless a drop
  * newer than ts covers it. Undefined when the collection exists already.
  */
-export function createReplicated(pool: pg.Pool, name: string, dimension: number, metric: Metric, ts: number): Promise<CollectionRow | 'dropped' | undefined> {
+export function createReplicated(pool: pg.Pool, name: string, dimension: number, metric: Metric, ts: Version): Promise<CollectionRow | 'dropped' | undefined> {
   return withCollectionLock(pool, name, false, async (c) => {
     const t = await c.query<{ v: string }>('SELECT version_ts::text AS v FROM collection_tombstones WHERE name = $1', [name]);
-    if (t.rows[0] && Number(t.rows[0].v) > ts) return 'dropped';
+    if (t.rows[0] && BigInt(t.rows[0].v) > ts) return 'dropped';
     const { rows } = await c.query<CollectionRow>(
       `INSERT INTO collections (name, dimension, metric, created_ts) VALUES ($1, $2, $3, $4)
        ON CONFLICT (name) DO NOTHING RETURNING name, uid::text AS uid, dimension, metric`,
-      [name, dimension, metric, ts],
+      [name, dimension, metric, ts.toString()],
     );
     return rows[0];
   });
 }
 
 /** The version of the newest drop of this name, if any: writes older than it are covered by it. */
-export async function tombstone(pool: pg.Pool, name: string): Promise<number | undefined> {
+export async function tombstone(pool: pg.Pool, name: string): Promise<Version | undefined> {
   const { rows } = await pool.query<{ v: string }>('SELECT version_ts::text AS v FROM collection_tombstones WHERE name = $1', [name]);
-  return rows[0] ? Number(rows[0].v) : undefined;
+  return rows[0] ? BigInt(rows[0].v) : undefined;
 }
 
 /** This region's drops not yet announced, old enough that their writer has given up on them. */
-export async function pendingDrops(pool: pg.Pool, region: string, olderThanSec: number): Promise<{ name: string; ts: number }[]> {
+export async function pendingDrops(pool: pg.Pool, region: string, olderThanSec: number): Promise<{ name: string; ts: Version }[]> {
   const { rows } = await pool.query<{ name: string; v: string }>(
     `SELECT name, version_ts::text AS v FROM collection_tombstones
      WHERE pending AND region = $1 AND dropped_at < NOW() - make_interval(secs => $2) ORDER BY dropped_at LIMIT 1000`,
     [region, olderThanSec],
   );
-  return rows.map((r) => ({ name: r.name, ts: Number(r.v) }));
+  return rows.map((r) => ({ name: r.name, ts: BigInt(r.v) }));
 }
 
-export async function markDropAnnounced(pool: pg.Pool, name: string, ts: number): Promise<void> {
-  await pool.query('UPDATE collection_tombstones SET pending = FALSE WHERE name = $1 AND version_ts = $2', [name, ts]);
+export async function markDropAnnounced(pool: pg.Pool, name: string, ts: Version): Promise<void> {
+  await pool.query('UPDATE collection_tombstones SET pending = FALSE WHERE name = $1 AND version_ts = $2', [name, ts.toString()]);
 }

@@ -12,15 +12,25 @@ export interface CollectionRow {
   metric: Metric;
 }
 
+/**
+ * A last-writer-wins version (version_ts, a Postgres bigint; Unix ms unless a row was written
+ * past the clock). A bigint here so versions compare exactly: a double cannot tell
+ * 2^53 from 2^53 + 1, and a row whose versions went past 2^53 would never be indexed again.
+ */
+export type Version = bigint;
+
+/** A change-feed position (vector_metadata.seq, a Postgres bigint), exact for the same reason. */
+export type Seq = bigint;
+
 export interface VectorRow {
   collection: string;
   id: string;
   vector: Float32Array | null;
   metadata: Payload | null;
   deleted: boolean;
-  versionTs: number;
+  versionTs: Version;
   region: string;
-  seq: number;
+  seq: Seq;
   settled: boolean;
 }
 
@@ -48,7 +58,7 @@ export const StoragePath = {
 /** A row another region wrote, as its VectorUpdate and RUVS record describe it. */
 export interface ReplicatedRow {
   id: string;
-  versionTs: number;
+  versionTs: Version;
   region: string;
   /** null for a delete. */
   vector: Float32Array | null;
@@ -73,6 +83,22 @@ export function checksum(v: Float32Array): string {
 
 /** Rows newer than this are re-read by the change feed (a concurrent writer may commit a lower seq later). */
 const SETTLE_SECONDS = 5;
+
+/**
+ * The change-feed position a consistent reader (a snapshot, in its REPEATABLE READ
+ * transaction) holds everything up to, as the change feed's own watermark: the last seq
+ * before the first row changed within SETTLE_SECONDS. Not max(seq): a write that took a lower
+ * seq and commits after the reader's view was taken would be in neither the snapshot nor
+ * the replay after it.
+ */
+export async function settledSeq(client: pg.ClientBase): Promise<Seq> {
+  const { rows } = await client.query<{ s: string }>(
+    `WITH unsettled AS (SELECT min(seq) AS s FROM vector_metadata WHERE updated_at >= NOW() - make_interval(secs => $1))
+     SELECT COALESCE(max(v.seq), 0)::text AS s FROM vector_metadata v, unsettled u WHERE u.s IS NULL OR v.seq < u.s`,
+    [SETTLE_SECONDS],
+  );
+  return BigInt(rows[0]?.s ?? 0);
+}
 
 export class VectorStore {
   constructor(readonly pool: pg.Pool) {}
@@ -105,29 +131,29 @@ export class VectorStore {
    * behind; the name keeps a tombstone (drops.ts). Returns the drop's version, or undefined
    * when there was no such collection. pending: other regions are still to be told.
    */
-  dropCollection(name: string, region: string, ts: number, pending: boolean): Promise<number | undefined> {
+  dropCollection(name: string, region: string, ts: number, pending: boolean): Promise<Version | undefined> {
     return drops.dropLocal(this.pool, name, region, ts, pending);
   }
 
   /** Another region's drop: see drops.applyDrop. */
-  applyDrop(name: string, ts: number, region: string): Promise<drops.DropResult> {
+  applyDrop(name: string, ts: Version, region: string): Promise<drops.DropResult> {
     return drops.applyDrop(this.pool, name, ts, region);
   }
 
   /** A collection created by another region's write at ts; 'dropped' when a drop here is newer. */
-  createReplicatedCollection(name: string, dimension: number, metric: Metric, ts: number): Promise<CollectionRow | 'dropped' | undefined> {
+  createReplicatedCollection(name: string, dimension: number, metric: Metric, ts: Version): Promise<CollectionRow | 'dropped' | undefined> {
     return drops.createReplicated(this.pool, name, dimension, metric, ts);
   }
 
-  collectionTombstone(name: string): Promise<number | undefined> {
+  collectionTombstone(name: string): Promise<Version | undefined> {
     return drops.tombstone(this.pool, name);
   }
 
-  pendingDrops(region: string, olderThanSec: number): Promise<{ name: string; ts: number }[]> {
+  pendingDrops(region: string, olderThanSec: number): Promise<{ name: string; ts: Version }[]> {
     return drops.pendingDrops(this.pool, region, olderThanSec);
   }
 
-  markDropAnnounced(name: string, ts: number): Promise<void> {
+  markDropAnnounced(name: string, ts: Version): Promise<void> {
     return drops.markDropAnnounced(this.pool, name, ts);
   }
 
@@ -137,7 +163,7 @@ export class VectorStore {
    * its version becomes max(ts, previous + 1), so a write accepted later always carries the
    * larger version even across instances with skewed clocks. Returns id -> version.
    */
-  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, number>> {
+  async upsert(collection: string, dimension: number, region: string, ts: number, items: WriteItem[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, Version>> {
     if (items.length === 0) return new Map();
     const ids = items.map((i) => i.id);
     const metas = items.map((i) => (i.metadata === null ? null : JSON.stringify(i.metadata)));
@@ -157,11 +183,11 @@ export class VectorStore {
        RETURNING id, version_ts::text AS version_ts`,
       [collection, dimension, region, storagePath, ts, ids, metas, vecs, sums],
     );
-    return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
+    return new Map(rows.map((r) => [r.id, BigInt(r.version_ts)]));
   }
 
   /** Deletes leave a tombstone so that a late, older write from another region cannot resurrect the vector. */
-  async delete(collection: string, region: string, ts: number, ids: string[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, number>> {
+  async delete(collection: string, region: string, ts: number, ids: string[], storagePath: string = StoragePath.LOCAL): Promise<Map<string, Version>> {
     if (ids.length === 0) return new Map();
     const { rows } = await this.pool.query<{ id: string; version_ts: string }>(
       `UPDATE vector_metadata SET deleted = TRUE, vector = NULL, metadata = NULL, region = $2, storage_path = $5,
@@ -170,7 +196,7 @@ export class VectorStore {
        RETURNING id, version_ts::text AS version_ts`,
       [collection, region, ts, ids, storagePath],
     );
-    return new Map(rows.map((r) => [r.id, Number(r.version_ts)]));
+    return new Map(rows.map((r) => [r.id, BigInt(r.version_ts)]));
   }
 
   /** The current rows of these ids; tombstones only when asked for. */
@@ -188,15 +214,24 @@ export class VectorStore {
    * order, without their vectors and metadata. The feed re-reads the last SETTLE_SECONDS of
    * changes on every poll and most of them are already applied (an instance's own writes, all
    * of them), so contents are fetched (get()) only for what is news to this instance.
+   *
+   * ORDER BY names the table's column (v.seq): a bare `seq` would be the text output column,
+   * and pages cut in text order ("10000" < "9999") make the cursor jump past rows never read.
    */
-  async changesSince(after: number, limit: number): Promise<ChangeHead[]> {
+  async changesSince(after: Seq, limit: number): Promise<ChangeHead[]> {
     const { rows } = await this.pool.query<{ collection: string; id: string; deleted: boolean; version_ts: string; seq: string; settled: boolean }>(
-      `SELECT collection, id, deleted, version_ts::text AS version_ts, seq::text AS seq,
-              updated_at < NOW() - make_interval(secs => $3) AS settled
-       FROM vector_metadata WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, limit, SETTLE_SECONDS],
+      `SELECT v.collection, v.id, v.deleted, v.version_ts::text AS version_ts, v.seq::text AS seq,
+              v.updated_at < NOW() - make_interval(secs => $3) AS settled
+       FROM vector_metadata v WHERE v.seq > $1::bigint ORDER BY v.seq LIMIT $2`,
+      [after.toString(), limit, SETTLE_SECONDS],
     );
-    return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: Number(r.version_ts), seq: Number(r.seq), settled: r.settled }));
+    return rows.map((r) => ({ collection: r.collection, id: r.id, deleted: r.deleted, versionTs: BigInt(r.version_ts), seq: BigInt(r.seq), settled: r.settled }));
+  }
+
+  /** How many rows the change feed has after `after` (an index-only scan of the seq index). */
+  async countSince(after: Seq): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM vector_metadata WHERE seq > $1::bigint', [after.toString()]);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
@@ -228,31 +263,34 @@ export class VectorStore {
         rows.map((r) => (r.vector ? checksum(r.vector) : null)),
         rows.map((r) => r.region),
         rows.map((r) => r.storagePath),
-        rows.map((r) => String(r.versionTs)),
+        rows.map((r) => r.versionTs.toString()),
       ],
     ));
     return new Set(out.map((r) => r.id));
   }
 
-  /** The outbox: this region's writes not yet announced, old enough that their writer has given up on them. */
+  /**
+   * The outbox: this region's writes not yet announced, old enough that their writer has given
+   * up on them, oldest first (v.seq, the bigint: see changesSince).
+   */
   async pending(region: string, olderThanSec: number, limit: number): Promise<VectorRow[]> {
     const { rows } = await this.pool.query(
-      `SELECT collection, id, vector, metadata, deleted, version_ts::text AS version_ts, region, seq::text AS seq, TRUE AS settled
-       FROM vector_metadata WHERE storage_path = 'pending' AND region = $1 AND updated_at < NOW() - make_interval(secs => $2)
-       ORDER BY seq LIMIT $3`,
+      `SELECT v.collection, v.id, v.vector, v.metadata, v.deleted, v.version_ts::text AS version_ts, v.region, v.seq::text AS seq, TRUE AS settled
+       FROM vector_metadata v WHERE v.storage_path = 'pending' AND v.region = $1 AND v.updated_at < NOW() - make_interval(secs => $2)
+       ORDER BY v.seq LIMIT $3`,
       [region, olderThanSec, limit],
     );
     return rows.map(toRow);
   }
 
   /** Records where announced rows can be read; a row rewritten since keeps its newer state. */
-  async markAnnounced(collection: string, items: { id: string; versionTs: number; storagePath: string }[]): Promise<void> {
+  async markAnnounced(collection: string, items: { id: string; versionTs: Version; storagePath: string }[]): Promise<void> {
     if (items.length === 0) return;
     await this.pool.query(
       `UPDATE vector_metadata v SET storage_path = u.path
        FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, ver, path)
        WHERE v.collection = $1 AND v.id = u.id AND v.version_ts = u.ver AND v.storage_path = 'pending'`,
-      [collection, items.map((i) => i.id), items.map((i) => String(i.versionTs)), items.map((i) => i.storagePath)],
+      [collection, items.map((i) => i.id), items.map((i) => i.versionTs.toString()), items.map((i) => i.storagePath)],
     );
   }
 
@@ -284,9 +322,9 @@ export class VectorStore {
     return (r.rowCount ?? 0) + (c.rowCount ?? 0);
   }
 
-  async maxSeq(): Promise<number> {
+  async maxSeq(): Promise<Seq> {
     const { rows } = await this.pool.query<{ s: string | null }>('SELECT max(seq)::text AS s FROM vector_metadata');
-    return Number(rows[0]?.s ?? 0);
+    return BigInt(rows[0]?.s ?? 0);
   }
 
   async ping(): Promise<void> {
@@ -301,9 +339,9 @@ export function toRow(r: Record<string, unknown>): VectorRow {
     vector: r.vector ? bytesVector(r.vector as Buffer) : null,
     metadata: (r.metadata as Payload | null) ?? null,
     deleted: r.deleted as boolean,
-    versionTs: Number(r.version_ts),
+    versionTs: BigInt(r.version_ts as string),
     region: r.region as string,
-    seq: Number(r.seq),
+    seq: BigInt(r.seq as string),
     settled: r.settled as boolean,
   };
 }
