@@ -20,7 +20,9 @@ function ruvector(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numbe
   });
 }
 
-describe('ruvector plan / deploy / destroy as a user runs them', () => {
+// Each test runs the CLI several times as child processes (a deploy among them); on a 2-core
+// machine running the rest of the suite beside it, the default 60 s guard was hit by load alone.
+describe('ruvector plan / deploy / destroy as a user runs them', { timeout: 180_000 }, () => {
   let emu: RunningEmulator;
   let env: NodeJS.ProcessEnv;
   let spec: string;
