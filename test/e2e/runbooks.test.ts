@@ -119,7 +119,15 @@ describe.sequential('runbooks against deploy --local', () => {
       expect(down.summary.failedRegions, failing(down.rows).join('\n')).toEqual(['europe-west1']);
       expect(down.rows.find((r) => r.region === 'europe-west1' && r.subject === 'ruvector-streaming url')!.reason).toMatch(/timed out|no answer/);
     } finally {
-      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      // The data plane may have replaced a frozen instance meanwhile (its liveness probe failed,
+      // as Cloud Run's would): that process is gone, and there is nothing left to resume.
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
+      }
     }
     // Failover: eu clients go to us-central1 (the URL map's X-Client-Region route), europe-west1 repaired after.
     writeSpec((d) => {
