@@ -52,9 +52,13 @@ export function encodeUpdate(u: VectorUpdate): string {
 
 export class BadMessage extends Error {}
 
-/** A version as VectorUpdate.timestamp, an Avro long read as a JS number: exact up to 2^53 only. */
+/** Whether a version fits VectorUpdate.timestamp, an Avro long read as a JS number: exact up to 2^53 only. */
+export function canTravel(version: bigint): boolean {
+  return version >= 0n && version <= BigInt(Number.MAX_SAFE_INTEGER);
+}
+
 export function wireTimestamp(version: bigint): number {
-  if (version < 0n || version > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`version ${version} cannot travel as a VectorUpdate timestamp (0 to 2^53 - 1)`);
+  if (!canTravel(version)) throw new Error(`version ${version} cannot travel as a VectorUpdate timestamp (0 to 2^53 - 1)`);
   return Number(version);
 }
 

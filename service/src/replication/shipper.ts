@@ -7,7 +7,7 @@ import type { ServiceConfig } from '../config.js';
 import type { Collection, Engine, WriteEvent } from '../engine.js';
 import { StoragePath, type VectorStore } from '../store/vectors.js';
 import { Compression, encodeShard } from '../snapshot/ruvs.js';
-import { encodeUpdate, wireTimestamp, type UpdateMetadata } from './schema.js';
+import { canTravel, encodeUpdate, wireTimestamp, type UpdateMetadata } from './schema.js';
 
 /** Queue size past which new writes wait for the outbox sweep instead (GCS or Pub/Sub is down). */
 const MAX_QUEUE = 50_000;
@@ -100,7 +100,9 @@ export class Shipper {
   }
 
   /** Stores, publishes and marks one batch. Throws when any part failed (the rows stay pending). */
-  async ship(events: WriteEvent[]): Promise<number> {
+  async ship(all: WriteEvent[]): Promise<number> {
+    const events = all.filter((e) => canTravel(e.timestamp));
+    if (events.length < all.length) await this.notReplicated(all.filter((e) => !canTravel(e.timestamp)));
     const byCollection = new Map<string, WriteEvent[]>();
     const drops: WriteEvent[] = [];
     for (const e of events) {
@@ -145,6 +147,20 @@ export class Shipper {
       events.map((e) => ({ id: e.id, versionTs: e.timestamp, storagePath: paths.get(e) ?? (e.operation === 'delete' ? StoragePath.ANNOUNCED_DELETE : StoragePath.LOCAL) })),
     );
     return events.length;
+  }
+
+  /**
+   * Writes whose version a VectorUpdate cannot carry (past 2^53: only a forged update applied
+   * before timestamps were checked leaves a row there) come out of the outbox unannounced, so
+   * they cannot fail their whole batch on every sweep; no region would accept them anyway.
+   */
+  private async notReplicated(events: WriteEvent[]): Promise<void> {
+    const first = events[0]!;
+    this.log.error({ writes: events.length, collection: first.collection, vector_id: first.id, version: first.timestamp.toString() }, 'versions past 2^53 cannot be announced to other regions; these writes stay in this region');
+    for (const e of events) {
+      if (e.drop) await this.store.markDropAnnounced(e.collection, e.timestamp);
+      else await this.store.markAnnounced(e.collection, [{ id: e.id, versionTs: e.timestamp, storagePath: StoragePath.LOCAL }]);
+    }
   }
 
   /** A drop travels as operation 'delete' with no vector_id and metadata {collection, drop: true}. */
